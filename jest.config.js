@@ -1,0 +1,25 @@
+/**
+ * Four tiers, each a jest project (run one with `--selectProjects <name>`):
+ *  unit     — pure code and the PSA adapters against their simulators over loopback HTTP
+ *  db       — real PostgreSQL, a fresh database per run (created in globalSetup)
+ *  workflow — real Temporal dev server (pinned CLI binary, one per run) + PostgreSQL + simulators
+ *  replay   — committed workflow histories replayed against today's workflow code
+ */
+const base = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/.tools', '<rootDir>/.data'],
+};
+
+module.exports = {
+  testTimeout: 120_000,
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...base, displayName: 'db', testMatch: ['<rootDir>/test/db/**/*.test.ts'] },
+    { ...base, displayName: 'workflow', testMatch: ['<rootDir>/test/workflow/**/*.test.ts'] },
+    { ...base, displayName: 'replay', testMatch: ['<rootDir>/test/replay/**/*.test.ts'] },
+  ],
+};

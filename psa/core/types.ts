@@ -1,0 +1,142 @@
+/**
+ * The one interface every PSA adapter implements. The engine (activities, lifecycle rules,
+ * ticket workflows) only speaks this vocabulary; vendor differences live in each adapter's
+ * field specs and HTTP code under `psa/<vendor>/`.
+ *
+ * Mappings are plain records keyed by field name (`{ company: '12', agreement: '7', … }`),
+ * so they can be stored as JSON, validated against the adapter's `FieldSpec`s, and carried
+ * through Temporal without classes.
+ */
+export const PSA_KINDS = ['connectwise', 'autotask', 'halopsa'] as const;
+export type PsaKind = (typeof PSA_KINDS)[number];
+
+export const PSA_LABELS: Record<PsaKind, string> = {
+  connectwise: 'ConnectWise',
+  autotask: 'Autotask',
+  halopsa: 'HaloPSA',
+};
+
+/** Field name → chosen option id. */
+export type MappingValues = Record<string, string>;
+
+/** One selectable field of a mapping form. */
+export interface FieldSpec {
+  /** Stable key, e.g. `board`, `closedStatus`, `contractService`. */
+  readonly name: string;
+  /** What the portal shows, e.g. "Agreement Addition". */
+  readonly label: string;
+  /** Fields whose chosen values narrow this field's options (e.g. status depends on board). */
+  readonly dependsOn: readonly string[];
+  /** `picklist`: an option from `options()`; `boolean`: 'true' | 'false' (HaloPSA "sync seat quantity"). */
+  readonly type: 'picklist' | 'boolean';
+}
+
+export type MappingKind = 'ticket' | 'plan' | 'organization';
+
+export interface PicklistOption {
+  id: string;
+  name: string;
+  /** Vendor extras the portal may show (e.g. `closed: true` on a status). */
+  meta?: Record<string, string | number | boolean | null>;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface OptionsQuery {
+  /** Values already chosen for the fields this one depends on. */
+  parents?: MappingValues;
+  /** Free-text filter on the option name (server-side where the vendor supports it). */
+  search?: string;
+  cursor?: string | null;
+  pageSize?: number;
+}
+
+export const CAPABILITIES = ['tickets', 'companies', 'billing', 'catalog'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export interface ConnectionInfo {
+  /** Human-readable account/site name as the PSA reports it. */
+  accountName: string;
+  /** Vendor version string where the API exposes one. */
+  version: string | null;
+  /** Non-secret connection facts to persist (codebase, zone URL, normalised site URL…). */
+  site: Record<string, string>;
+}
+
+export interface PermissionReport {
+  granted: Capability[];
+  /** Each missing capability with a sentence naming the vendor right to add. */
+  missing: { capability: Capability; detail: string }[];
+}
+
+export interface TicketDraft {
+  /** Our idempotency marker; stored in the vendor's external-reference field and searchable. */
+  marker: string;
+  title: string;
+  description: string;
+  /** The organization's mapping (company / customer etc.). */
+  organization: MappingValues;
+  /** The connection's ticket mapping. */
+  ticketMapping: MappingValues;
+}
+
+export interface PsaTicket {
+  id: string;
+  /** Vendor's display number where distinct from id (Autotask T2025…). */
+  number: string | null;
+  marker: string | null;
+  statusId: string;
+  closed: boolean;
+  /** True once anyone but us has worked on it (notes, time, assignment, status changes). */
+  touchedByOthers: boolean;
+}
+
+export interface QuantityChange {
+  previous: number;
+  current: number;
+}
+
+export interface PsaAdapter {
+  readonly psa: PsaKind;
+
+  /** Field specs of the three mapping forms; an empty `plan` list means plans are not mapped here. */
+  readonly fields: Readonly<Record<MappingKind, readonly FieldSpec[]>>;
+
+  /** Authenticates and reads something cheap. Throws PsaAuthError on bad credentials. */
+  testConnection(): Promise<ConnectionInfo>;
+
+  /** Probes each capability the integration needs; never throws for a missing right. */
+  probePermissions(): Promise<PermissionReport>;
+
+  /** Options for one field of one mapping form, paged and searchable. */
+  options(kind: MappingKind, field: string, query?: OptionsQuery): Promise<Page<PicklistOption>>;
+
+  /** Looks up one chosen option, or null when it does not exist (or not under these parents). */
+  option(kind: MappingKind, field: string, id: string, parents?: MappingValues): Promise<PicklistOption | null>;
+
+  findTicketByMarker(marker: string): Promise<PsaTicket | null>;
+  createTicket(draft: TicketDraft): Promise<PsaTicket>;
+  getTicket(ticketId: string): Promise<PsaTicket>;
+  addTicketNote(ticketId: string, text: string): Promise<void>;
+  /** Sets the mapped closed status (and adds `note` as a resolution where the vendor has one). */
+  closeTicket(ticketId: string, closedStatusId: string, note: string): Promise<PsaTicket>;
+  /** Re-opens a closed ticket with the mapped open status (flapping). */
+  reopenTicket(ticketId: string, openStatusId: string, note: string): Promise<PsaTicket>;
+
+  /**
+   * Asks the PSA to call `url` when a ticket changes (ConnectWise callback, Autotask ticket
+   * webhook, HaloPSA webhook), authenticated with `secret` as the vendor does it.
+   * Returns the vendor's subscription id for `unsubscribeTicketEvents`.
+   */
+  subscribeTicketEvents(url: string, secret: string): Promise<string>;
+  unsubscribeTicketEvents(subscriptionId: string): Promise<void>;
+
+  /** Billing quantity of the organization's billing object (agreement addition / contract service / licence). */
+  getQuantity(organization: MappingValues): Promise<number>;
+  /** Sets the billing quantity to an absolute value; Autotask computes the signed adjustment itself. */
+  setQuantity(organization: MappingValues, quantity: number): Promise<QuantityChange>;
+}

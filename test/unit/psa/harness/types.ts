@@ -1,0 +1,41 @@
+/**
+ * What each vendor provides so one contract suite (`test/unit/psa/contract.test.ts`) can run
+ * against all three adapters over real HTTP to their simulators.
+ */
+import type { PsaAdapter, PsaKind, MappingValues, Capability } from '../../../../psa/core/types';
+import type { SimServer } from '../../../../sims/common/server';
+import type { GovernorLimits } from '../../../../psa/core/governor';
+
+export interface ContractHarness {
+  readonly psa: PsaKind;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The running simulator (fault injection, request log). */
+  readonly sim: SimServer;
+  /** An adapter with the seeded valid credentials. */
+  adapter(options?: { limits?: Partial<GovernorLimits>; key?: string }): Promise<PsaAdapter>;
+  /** An adapter whose secret is wrong. */
+  badCredentialsAdapter(): Promise<PsaAdapter>;
+  /** Valid values from the seeded fixtures. */
+  readonly fixtures: {
+    ticketMapping: MappingValues;
+    /** Empty for HaloPSA (plans are not mapped there). */
+    planMapping: MappingValues;
+    organization: MappingValues;
+    /** Billing quantity the seeded billing object starts with. */
+    initialQuantity: number;
+  };
+  /** Locks / deactivates the API user (Autotask locked user, CW deactivated member, Halo disabled app). */
+  lockApiUser(): void;
+  unlockApiUser(): void;
+  /** Removes one right from the API user's role. */
+  revokeCapability(capability: Capability): void;
+  /** Deletes the organization's billing object in the PSA. */
+  deleteBillingObject(): void;
+  /** A technician works on the ticket (adds a note by a person), as in the PSA UI. */
+  technicianTouches(ticketId: string): void;
+  /** A technician closes the ticket in the PSA UI (fires the vendor's webhook if subscribed). */
+  closeInPsa(ticketId: string): Promise<void>;
+  /** Number of tickets in the simulator carrying `marker`. */
+  ticketsWithMarker(marker: string): number;
+}
