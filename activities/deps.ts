@@ -1,0 +1,34 @@
+/**
+ * What activities are built from. The worker builds one `ActivityDeps` at start; tests build
+ * their own (a fresh database, simulators on loopback). Activities never read the environment.
+ */
+import type { Db } from '../db/connect';
+import type { KeyRing } from '../security/crypto';
+import type { UrlPolicy } from '../psa/core/url-guard';
+import type { GovernorLimits } from '../psa/core/governor';
+import type { HttpCallRecord } from '../psa/core/http';
+
+export interface PsaRuntimeOptions {
+  urlPolicy: UrlPolicy;
+  /** Extra CA (PEM) trusted for PSA HTTPS (the ConnectWise simulator's test CA). */
+  ca?: string;
+  autotaskZoneLookupUrl?: string;
+  timeoutMs?: number;
+  /** Per-vendor overrides of the default rate budgets. */
+  limits?: Partial<Record<'connectwise' | 'autotask' | 'halopsa', Partial<GovernorLimits>>>;
+  onCall?: (connectionId: string, record: HttpCallRecord) => void;
+}
+
+export interface Logger {
+  debug(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface ActivityDeps {
+  db: Db;
+  keys: KeyRing;
+  psa: PsaRuntimeOptions;
+  log: Logger;
+}

@@ -1,0 +1,106 @@
+/**
+ * The one place the environment becomes typed configuration. Every process (worker, API,
+ * dev launcher, demo, benchmarks) calls `loadConfig()` and gets either a complete config or a
+ * ConfigError listing every bad or missing variable at once.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
+
+/** `kid:base64key[,kid:base64key…]`, each key exactly 32 bytes (AES-256). */
+const keyRing = z.string().transform((s, ctx) => {
+  const keys: Record<string, Buffer> = {};
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const idx = part.indexOf(':');
+    const kid = part.slice(0, idx);
+    const key = Buffer.from(part.slice(idx + 1), 'base64');
+    if (idx <= 0 || !/^[A-Za-z0-9_-]{1,32}$/.test(kid)) {
+      ctx.addIssue({ code: 'custom', message: 'each key must look like <key-id>:<base64 key>' });
+      return z.NEVER;
+    }
+    if (key.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: `key ${kid} must be 32 bytes of base64 (openssl rand -base64 32)` });
+      return z.NEVER;
+    }
+    keys[kid] = key;
+  }
+  if (Object.keys(keys).length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'at least one key is required' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/psa_sync'),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('psa-sync'),
+    TEMPORAL_UI_PORT: port.default(8233),
+    API_HOST: z.string().min(1).default('127.0.0.1'),
+    API_PORT: port.default(8080),
+    /** Bearer tokens the platform uses to call the HTTP API. */
+    API_TOKENS: csv.default(['dev-platform-token']),
+    /** Bearer token the Temporal Web UI sends to the codec endpoint. */
+    CODEC_AUTH_TOKEN: z.string().min(8).default('dev-codec-token'),
+    /** Shared secret of signed alert webhooks from the platform (HMAC-SHA256). */
+    ALERT_WEBHOOK_SECRET: z.string().min(16).default('dev-alert-webhook-secret'),
+    /** Encryption keys for credentials and Temporal payloads; the first is used for new data unless ACTIVE_KEY_ID says otherwise. */
+    ENCRYPTION_KEYS: keyRing.optional(),
+    ACTIVE_KEY_ID: z.string().optional(),
+    /** Allow PSA site URLs on loopback / private networks (simulators, on-premise PSAs). */
+    PSA_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+    PSA_ALLOW_HTTP: bool.default(false),
+    PSA_ALLOW_HOSTS: csv.default([]),
+    /** Autotask zone-discovery host (a simulator in development). */
+    AUTOTASK_ZONE_URL: z.url().default('https://webservices.autotask.net'),
+    /** Extra CA (PEM file path) trusted for PSA HTTPS, e.g. the ConnectWise simulator's CA. */
+    PSA_EXTRA_CA_FILE: z.string().optional(),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production') {
+      if (!env.ENCRYPTION_KEYS) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: 'is required in production' });
+      for (const name of ['API_TOKENS', 'CODEC_AUTH_TOKEN', 'ALERT_WEBHOOK_SECRET'] as const) {
+        const v = env[name];
+        if ((Array.isArray(v) ? v.join() : v).startsWith('dev-')) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'must be set in production (the development default is public)' });
+        }
+      }
+    }
+    if (env.ENCRYPTION_KEYS && env.ACTIVE_KEY_ID && !(env.ACTIVE_KEY_ID in env.ENCRYPTION_KEYS)) {
+      ctx.addIssue({ code: 'custom', path: ['ACTIVE_KEY_ID'], message: 'names no key in ENCRYPTION_KEYS' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Every problem with the environment, one per line, ready to print. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Env {
+  // Empty strings count as unset, so `FOO= npm start` falls back to the default.
+  const input = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+}
+
+/** Names of every variable the config reads (docker-compose and docs are checked against this). */
+export const ENV_NAMES = Object.freeze(Object.keys(envSchema.shape));

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026_11_23T0001_initial';
+
+/**
+ * Every migration, in order. A static record instead of FileMigrationProvider because the
+ * latter uses dynamic import(), which jest's CommonJS runtime refuses.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026_11_23T0001_initial': initial,
+};

@@ -1,0 +1,192 @@
+/**
+ * kysely types of the database (camelCase; CamelCasePlugin maps to snake_case SQL).
+ * Nullable columns are `T | null`; columns the database fills are `Generated<T>`.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { MappingValues, PsaKind } from '../psa/core/types';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, T | string, T | string>;
+
+export type PartnerKind = 'master_reseller' | 'direct_reseller' | 'sub_reseller';
+export type UserRole = 'owner' | 'super_admin' | 'admin' | 'technician' | 'billing' | 'read_only';
+export type ConnectionStatus = 'connecting' | 'connected' | 'revoking' | 'revoked';
+export type Health = 'healthy' | 'unhealthy';
+export type AlertEvent = 'raised' | 'recovered';
+
+export interface PartnersTable {
+  id: Generated<string>;
+  name: string;
+  kind: PartnerKind;
+  parentId: string | null;
+  createdAt: Generated<Date>;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  partnerId: string;
+  email: string;
+  role: UserRole;
+  createdAt: Generated<Date>;
+}
+
+export interface ConnectionsTable {
+  id: Generated<string>;
+  partnerId: string;
+  psa: PsaKind;
+  status: ConnectionStatus;
+  health: Generated<Health>;
+  healthReason: string | null;
+  healthCheckedAt: Timestamp | null;
+  /** Non-secret facts: normalised site URL, codebase, zone URL, account name. */
+  site: Json<Record<string, string>>;
+  /** AES-256-GCM envelope (see security/crypto.ts), bound to this row's id. */
+  credentials: Buffer | null;
+  credentialsKeyId: string | null;
+  webhookSubscriptionId: string | null;
+  connectedAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+export interface TicketMappingsTable {
+  connectionId: string;
+  settings: Json<MappingValues>;
+  updatedBy: string | null;
+  updatedAt: Generated<Date>;
+}
+
+export interface PlansTable {
+  id: Generated<string>;
+  partnerId: string;
+  name: string;
+  createdAt: Generated<Date>;
+}
+
+export interface PlanAssignmentsTable {
+  planId: string;
+  partnerId: string;
+}
+
+export interface PlanMappingsTable {
+  id: Generated<string>;
+  planId: string;
+  connectionId: string;
+  psa: PsaKind;
+  values: Json<MappingValues>;
+  status: Generated<'synced' | 'broken'>;
+  statusReason: string | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  partnerId: string;
+  planId: string;
+  name: string;
+  seatCount: Generated<number>;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+export interface OrganizationMappingsTable {
+  id: Generated<string>;
+  organizationId: string;
+  connectionId: string;
+  psa: PsaKind;
+  values: Json<MappingValues>;
+  status: Generated<'mapped' | 'broken'>;
+  statusReason: string | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+export interface TicketsTable {
+  id: Generated<string>;
+  connectionId: string;
+  organizationId: string;
+  problem: string;
+  marker: string;
+  psaTicketId: string;
+  psaTicketNumber: string | null;
+  state: 'open' | 'closed';
+  closedBy: 'engine' | 'psa' | null;
+  noteCount: Generated<number>;
+  openedAt: Generated<Date>;
+  closedAt: Timestamp | null;
+  updatedAt: Generated<Date>;
+}
+
+export interface AlertsTable {
+  id: Generated<string>;
+  eventId: string;
+  partnerId: string;
+  organizationId: string;
+  problem: string;
+  event: AlertEvent;
+  occurredAt: Timestamp;
+  receivedAt: Generated<Date>;
+  outcome: string | null;
+  reason: string | null;
+  ticketId: string | null;
+  handledAt: Timestamp | null;
+  detail: Json<Record<string, unknown>>;
+}
+
+export interface SeatSyncStateTable {
+  organizationId: string;
+  connectionId: string;
+  desiredQuantity: number;
+  pushedQuantity: number | null;
+  status: 'pending' | 'in_sync' | 'failed';
+  lastError: string | null;
+  lastSyncedAt: Timestamp | null;
+  updatedAt: Generated<Date>;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Generated<Date>;
+  partnerId: string | null;
+  connectionId: string | null;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: 'ok' | 'error';
+  detail: Json<Record<string, unknown>>;
+}
+
+export interface WebhookReceiptsTable {
+  id: string;
+  receivedAt: Generated<Date>;
+}
+
+export interface Database {
+  partners: PartnersTable;
+  users: UsersTable;
+  connections: ConnectionsTable;
+  ticketMappings: TicketMappingsTable;
+  plans: PlansTable;
+  planAssignments: PlanAssignmentsTable;
+  planMappings: PlanMappingsTable;
+  organizations: OrganizationsTable;
+  organizationMappings: OrganizationMappingsTable;
+  tickets: TicketsTable;
+  alerts: AlertsTable;
+  seatSyncState: SeatSyncStateTable;
+  auditLog: AuditLogTable;
+  webhookReceipts: WebhookReceiptsTable;
+}
+
+export type Partner = Selectable<PartnersTable>;
+export type User = Selectable<UsersTable>;
+export type Connection = Selectable<ConnectionsTable>;
+export type NewConnection = Insertable<ConnectionsTable>;
+export type ConnectionUpdate = Updateable<ConnectionsTable>;
+export type PlanMapping = Selectable<PlanMappingsTable>;
+export type Organization = Selectable<OrganizationsTable>;
+export type OrganizationMapping = Selectable<OrganizationMappingsTable>;
+export type Ticket = Selectable<TicketsTable>;
+export type Alert = Selectable<AlertsTable>;

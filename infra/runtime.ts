@@ -1,0 +1,38 @@
+/** Turns typed config into the live dependencies the worker and the API share. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { Env } from '../config/env';
+import { createDb, DatabaseUnreachableError, type Db } from '../db/connect';
+import { developmentKeyRing, KeyRing } from '../security/crypto';
+import type { PsaRuntimeOptions } from '../activities/deps';
+import { PROJECT_ROOT } from './temporal-dev-server';
+
+export function keyRingFrom(config: Env): KeyRing {
+  if (config.ENCRYPTION_KEYS) return new KeyRing(config.ENCRYPTION_KEYS, config.ACTIVE_KEY_ID);
+  return developmentKeyRing(path.join(PROJECT_ROOT, '.data'));
+}
+
+export function psaOptionsFrom(config: Env): PsaRuntimeOptions {
+  return {
+    urlPolicy: {
+      allowHosts: config.PSA_ALLOW_HOSTS,
+      allowPrivateNetworks: config.PSA_ALLOW_PRIVATE_NETWORKS,
+      allowHttp: config.PSA_ALLOW_HTTP,
+    },
+    ...(config.PSA_EXTRA_CA_FILE ? { ca: fs.readFileSync(config.PSA_EXTRA_CA_FILE, 'utf8') } : {}),
+    autotaskZoneLookupUrl: config.AUTOTASK_ZONE_URL,
+  };
+}
+
+/** Opens the pool and proves the server answers, or throws DatabaseUnreachableError. */
+export async function openDatabase(config: Env): Promise<Db> {
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw new DatabaseUnreachableError(config.DATABASE_URL, err);
+  }
+  return db;
+}
