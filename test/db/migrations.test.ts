@@ -61,7 +61,7 @@ describe('constraints', () => {
     const a = await db.selectFrom('connections').select('id').where('psa', '=', 'autotask').where('status', '=', 'connected').executeTakeFirstOrThrow();
     const h = await db.selectFrom('connections').select('id').where('psa', '=', 'halopsa').executeTakeFirstOrThrow();
     const map = (connectionId: string, psa: 'autotask' | 'halopsa') =>
-      db.insertInto('plan_mappings').values({ planId, connectionId, psa, values: JSON.stringify({ service: '1' }) }).execute();
+      db.insertInto('planMappings').values({ planId, connectionId, psa, values: JSON.stringify({ service: '1' }) }).execute();
     await map(a.id, 'autotask');
     await map(h.id, 'halopsa');
     await expect(map(a.id, 'autotask')).rejects.toThrow(/plan_mappings_one_per_connection/);
@@ -71,9 +71,9 @@ describe('constraints', () => {
     const org = await db.insertInto('organizations').values({ partnerId, planId, name: 'Org' }).returning('id').executeTakeFirstOrThrow();
     const conns = await db.selectFrom('connections').select(['id', 'psa']).where('status', '=', 'connected').execute();
     const [first, second] = conns;
-    await db.insertInto('organization_mappings').values({ organizationId: org.id, connectionId: first!.id, psa: first!.psa, values: '{}' }).execute();
+    await db.insertInto('organizationMappings').values({ organizationId: org.id, connectionId: first!.id, psa: first!.psa, values: '{}' }).execute();
     await expect(
-      db.insertInto('organization_mappings').values({ organizationId: org.id, connectionId: second!.id, psa: second!.psa, values: '{}' }).execute(),
+      db.insertInto('organizationMappings').values({ organizationId: org.id, connectionId: second!.id, psa: second!.psa, values: '{}' }).execute(),
     ).rejects.toThrow(/organization_mappings_organization_id/);
   });
 

@@ -1,0 +1,69 @@
+/**
+ * From a connection id to a live adapter: load the row, decrypt its credentials (bound to the
+ * row id), and build the vendor adapter with this deployment's URL policy and rate budgets.
+ * While a connection is Unhealthy no adapter is handed out except for the re-test.
+ */
+import type { Db } from '../db/connect';
+import type { Connection } from '../db/schema';
+import { adapterFactories } from '../psa/registry';
+import type { AdapterContext } from '../psa/core/factory';
+import type { PsaAdapter, PsaKind } from '../psa/core/types';
+import type { KeyRing } from '../security/crypto';
+import { ConnectionUnhealthyError, NotFound } from '../domain/errors';
+import type { PsaRuntimeOptions } from './deps';
+
+export const credentialsAad = (connectionId: string) => `connections:${connectionId}`;
+
+export function sealCredentials(keys: KeyRing, connectionId: string, credentials: unknown) {
+  return { credentials: keys.sealJson(credentials, credentialsAad(connectionId)), credentialsKeyId: keys.activeKeyId };
+}
+
+export function adapterContext(psa: PsaKind, key: string, opts: PsaRuntimeOptions): AdapterContext {
+  return {
+    connectionKey: key,
+    urlPolicy: opts.urlPolicy,
+    ...(opts.limits?.[psa] ? { limits: opts.limits[psa] } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.ca ? { ca: opts.ca } : {}),
+    ...(opts.autotaskZoneLookupUrl ? { autotaskZoneLookupUrl: opts.autotaskZoneLookupUrl } : {}),
+    ...(opts.onCall ? { onCall: (r) => opts.onCall?.(key, r) } : {}),
+  };
+}
+
+/** Builds an adapter from credentials typed by the partner (validated by the vendor's schema). */
+export async function adapterForCredentials(psa: PsaKind, credentials: unknown, key: string, opts: PsaRuntimeOptions): Promise<PsaAdapter> {
+  const factory = adapterFactories[psa];
+  return factory.create(factory.credentialsSchema.parse(credentials), adapterContext(psa, key, opts));
+}
+
+export interface AdapterProvider {
+  /** The adapter of a stored connection; refuses an Unhealthy one unless `allowUnhealthy`. */
+  forConnection(connectionId: string, options?: { allowUnhealthy?: boolean }): Promise<{ adapter: PsaAdapter; connection: Connection }>;
+  /** Drops cached adapters of a connection (credentials changed, revoked). */
+  invalidate(connectionId: string): void;
+}
+
+export function createAdapterProvider(db: Db, keys: KeyRing, opts: PsaRuntimeOptions): AdapterProvider {
+  // Cached per connection and credentials version, so OAuth tokens and governors are reused.
+  const cache = new Map<string, { version: string; adapter: Promise<PsaAdapter> }>();
+  return {
+    async forConnection(connectionId, options = {}) {
+      const connection = await db.selectFrom('connections').selectAll().where('id', '=', connectionId).executeTakeFirst();
+      if (!connection || connection.status === 'revoked' || !connection.credentials) throw new NotFound('PSA connection');
+      if (connection.health === 'unhealthy' && !options.allowUnhealthy) throw new ConnectionUnhealthyError(connection.healthReason);
+      const version = `${connection.credentialsKeyId}:${connection.updatedAt.getTime()}`;
+      let entry = cache.get(connectionId);
+      if (!entry || entry.version !== version) {
+        const credentials = keys.openJson(connection.credentials, credentialsAad(connectionId));
+        const adapter = adapterForCredentials(connection.psa, credentials, connectionId, opts);
+        adapter.catch(() => cache.delete(connectionId));
+        entry = { version, adapter };
+        cache.set(connectionId, entry);
+      }
+      return { adapter: await entry.adapter, connection };
+    },
+    invalidate(connectionId) {
+      cache.delete(connectionId);
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/** `npm run api`: serves the HTTP API until SIGINT/SIGTERM. */
+import { loadConfig } from '../config/env';
+import { createLogger } from '../infra/logger';
+import { keyRingFrom, openDatabase, psaOptionsFrom } from '../infra/runtime';
+import { createTemporalClient } from '../client/temporal';
+import { buildRoutes } from './app';
+import { ApiServer } from './server';
+
+export async function startApi() {
+  const config = loadConfig();
+  const log = createLogger('api', config.LOG_LEVEL);
+  const db = await openDatabase(config);
+  const keys = keyRingFrom(config);
+  const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, keys });
+  const deps = { db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, keys, config, psa: psaOptionsFrom(config), log };
+  const uiOrigins = [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`];
+  const server = new ApiServer({ db, routes: buildRoutes(deps), platformTokens: config.API_TOKENS, log, corsOrigins: uiOrigins });
+  const url = await server.listen(config.API_PORT, config.API_HOST);
+  log.info('api listening', { url });
+  return {
+    url,
+    async stop() {
+      await server.close();
+      await temporal.connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+if (require.main === module) {
+  startApi()
+    .then((api) => {
+      const stop = () => void api.stop().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    })
+    .catch((err) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
+}

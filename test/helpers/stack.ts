@@ -1,0 +1,104 @@
+/**
+ * The whole system for end-to-end tests: the three PSA simulators on loopback, a worker on a
+ * fresh task queue wired to them, the HTTP API, and a platform-side HTTP client. Everything
+ * real: Temporal dev server (from global setup), PostgreSQL, HTTP.
+ */
+import type { Client } from '@temporalio/client';
+import type { ActivityDeps, PsaRuntimeOptions } from '../../activities/deps';
+import type { Db } from '../../db/connect';
+import { ApiServer } from '../../api/server';
+import { buildRoutes } from '../../api/app';
+import { startConnectWiseSim } from '../../sims/connectwise';
+import { startAutotaskSim } from '../../sims/autotask';
+import { startHaloPsaSim } from '../../sims/halopsa';
+import { memoryLogger, testConfig, testDb, testKeys, uniqueTaskQueue } from './env';
+import { temporalTestContext, type TemporalTestContext } from './temporal';
+
+export type Sims = {
+  connectwise: Awaited<ReturnType<typeof startConnectWiseSim>>;
+  autotask: Awaited<ReturnType<typeof startAutotaskSim>>;
+  halopsa: Awaited<ReturnType<typeof startHaloPsaSim>>;
+};
+
+export interface Stack {
+  db: Db;
+  temporal: TemporalTestContext;
+  client: Client;
+  taskQueue: string;
+  sims: Sims;
+  psa: PsaRuntimeOptions;
+  deps: ActivityDeps;
+  apiUrl: string;
+  logLines: string[];
+  /** Calls the API as a user (platform token + X-User-Id). */
+  api(method: string, path: string, userId: string | null, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Stops and restarts the worker (crash tests kill it in between). */
+  restartWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(label: string): Promise<Stack> {
+  const config = testConfig();
+  const db = testDb();
+  const keys = testKeys();
+  const temporal = await temporalTestContext(keys);
+  const [connectwise, autotask, halopsa] = await Promise.all([startConnectWiseSim(), startAutotaskSim(), startHaloPsaSim()]);
+  const sims: Sims = { connectwise, autotask, halopsa };
+  const psa: PsaRuntimeOptions = {
+    urlPolicy: { allowHosts: ['127.0.0.1', 'localhost'], allowPrivateNetworks: true, allowHttp: true },
+    ca: connectwise.ca,
+    autotaskZoneLookupUrl: autotask.url,
+    timeoutMs: 5000,
+  };
+  const { log, lines } = memoryLogger(label);
+  const deps: ActivityDeps = { db, keys, psa, log };
+  const taskQueue = uniqueTaskQueue(label);
+  let worker = await temporal.startWorker(taskQueue, deps);
+  const server = new ApiServer({
+    db,
+    routes: buildRoutes({ db, temporal: temporal.client, taskQueue, keys, config, psa, log }),
+    platformTokens: config.API_TOKENS,
+    log,
+  });
+  const apiUrl = await server.listen(0);
+  const token = config.API_TOKENS[0] as string;
+  return {
+    db,
+    temporal,
+    client: temporal.client,
+    taskQueue,
+    sims,
+    psa,
+    deps,
+    apiUrl,
+    logLines: lines,
+    async api(method, path, userId, body) {
+      const res = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(userId ? { 'x-user-id': userId } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
+    async restartWorker() {
+      await worker.stop();
+      worker = await temporal.startWorker(taskQueue, deps);
+    },
+    async stopWorker() {
+      await worker.stop();
+    },
+    async close() {
+      await server.close();
+      await worker.stop();
+      await Promise.all([connectwise.close(), autotask.close(), halopsa.close()]);
+      await temporal.close();
+      await db.destroy();
+    },
+  };
+}
