@@ -2,6 +2,7 @@
  * What activities are built from. The worker builds one `ActivityDeps` at start; tests build
  * their own (a fresh database, simulators on loopback). Activities never read the environment.
  */
+import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect';
 import type { KeyRing } from '../security/crypto';
 import type { UrlPolicy } from '../psa/core/url-guard';
@@ -31,4 +32,10 @@ export interface ActivityDeps {
   keys: KeyRing;
   psa: PsaRuntimeOptions;
   log: Logger;
+  /** For activities that start, signal or list other workflows (revoke stops running syncs). */
+  temporal: Client;
+  /** Base URL the PSAs call back (webhooks); from PUBLIC_BASE_URL. */
+  publicBaseUrl: string;
+  /** Platform endpoint to tell about alerts the PSA resolved; null = record only. */
+  platformCallbackUrl: string | null;
 }

@@ -67,6 +67,12 @@ export const envSchema = z
     AUTOTASK_ZONE_URL: z.url().default('https://webservices.autotask.net'),
     /** Extra CA (PEM file path) trusted for PSA HTTPS, e.g. the ConnectWise simulator's CA. */
     PSA_EXTRA_CA_FILE: z.string().optional(),
+    /** Where PSA webhooks reach this API (given to the PSA when subscribing to ticket events). */
+    PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:8080'),
+    /** Platform endpoint told when a PSA closed a ticket first (the alert is reset there); unset = record only. */
+    PLATFORM_CALLBACK_URL: z.url().optional(),
+    /** Pre-built workflow bundle (from `bundleWorkflowCode`) so a restarted worker skips webpack. */
+    WORKFLOW_BUNDLE_PATH: z.string().optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .superRefine((env, ctx) => {

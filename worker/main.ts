@@ -4,23 +4,37 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../infra/logger';
 import { keyRingFrom, openDatabase, psaOptionsFrom } from '../infra/runtime';
 import { createWorker } from './create-worker';
+import { createTemporalClient } from '../client/temporal';
 
 async function run(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('worker', config.LOG_LEVEL);
   const db = await openDatabase(config);
+  const keys = keyRingFrom(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, keys });
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { db, keys: keyRingFrom(config), psa: psaOptionsFrom(config), log },
+    deps: {
+      db,
+      keys,
+      psa: psaOptionsFrom(config),
+      log,
+      temporal,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      platformCallbackUrl: config.PLATFORM_CALLBACK_URL ?? null,
+    },
+    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
-  log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS });
+  // Printed whatever LOG_LEVEL says: launchers and crash tests wait for this line.
+  console.log(`worker started on task queue ${config.TEMPORAL_TASK_QUEUE} (${config.TEMPORAL_ADDRESS})`);
   try {
     await worker.run(); // resolves after SIGINT/SIGTERM (the SDK installs the handlers)
   } finally {
     await connection.close();
+    await temporal.connection.close();
     await db.destroy();
     log.info('worker stopped');
   }

@@ -52,16 +52,13 @@ export async function startStack(label: string): Promise<Stack> {
     timeoutMs: 5000,
   };
   const { log, lines } = memoryLogger(label);
-  const deps: ActivityDeps = { db, keys, psa, log };
   const taskQueue = uniqueTaskQueue(label);
-  let worker = await temporal.startWorker(taskQueue, deps);
-  const server = new ApiServer({
-    db,
-    routes: buildRoutes({ db, temporal: temporal.client, taskQueue, keys, config, psa, log }),
-    platformTokens: config.API_TOKENS,
-    log,
-  });
+  // The API is built first so the worker knows the URL PSA webhooks must reach.
+  const routeDeps = { db, temporal: temporal.client, taskQueue, keys, config, psa, log };
+  const server = new ApiServer({ db, routes: buildRoutes(routeDeps), platformTokens: config.API_TOKENS, log });
   const apiUrl = await server.listen(0);
+  const deps: ActivityDeps = { db, keys, psa, log, temporal: temporal.client, publicBaseUrl: apiUrl, platformCallbackUrl: null };
+  let worker = await temporal.startWorker(taskQueue, deps);
   const token = config.API_TOKENS[0] as string;
   return {
     db,

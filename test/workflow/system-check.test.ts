@@ -20,7 +20,7 @@ afterAll(async () => {
 
 test('client → Temporal → worker → PostgreSQL and back, with encrypted payloads in history', async () => {
   const taskQueue = uniqueTaskQueue('system-check');
-  const w = await t.startWorker(taskQueue, { db, keys: testKeys(), psa: { urlPolicy: STRICT_URL_POLICY }, log: memoryLogger().log });
+  const w = await t.startWorker(taskQueue, { db, keys: testKeys(), psa: { urlPolicy: STRICT_URL_POLICY }, log: memoryLogger().log, temporal: t.client, publicBaseUrl: 'http://127.0.0.1:1', platformCallbackUrl: null });
   try {
     const requestedBy = `ops-${randomUUID()}`;
     const handle = await t.client.workflow.start(systemCheckWorkflow, { taskQueue, workflowId: `system-check-${randomUUID()}`, args: [requestedBy] });
