@@ -2,12 +2,14 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../infra/logger';
+import { installSdkRuntime } from '../infra/sdk-runtime';
 import { keyRingFrom, openDatabase, psaOptionsFrom } from '../infra/runtime';
 import { createWorker } from './create-worker';
 import { createTemporalClient } from '../client/temporal';
 
 async function run(): Promise<void> {
   const config = loadConfig();
+  installSdkRuntime(config.LOG_LEVEL);
   const log = createLogger('worker', config.LOG_LEVEL);
   const db = await openDatabase(config);
   const keys = keyRingFrom(config);
