@@ -7,9 +7,17 @@ cd "$(dirname "$0")/.."
 
 VERSION=1.5.1
 TARGET="${TEMPORAL_CLI_PATH:-$PWD/.tools/bin/temporal}"
+# Builds are cached per user outside the clone, so fresh clones (CI) reuse them.
+CACHE="${PSA_SYNC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/psa-sync}/temporal-cli-$VERSION/temporal"
 
 if [ -x "$TARGET" ]; then
   echo "temporal: using $TARGET ($("$TARGET" --version 2>/dev/null | head -n1))"
+  exit 0
+fi
+if [ -z "${TEMPORAL_CLI_PATH:-}" ] && [ -x "$CACHE" ]; then
+  mkdir -p "$(dirname "$TARGET")"
+  cp "$CACHE" "$TARGET"
+  echo "temporal: using cached build $CACHE"
   exit 0
 fi
 if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then
@@ -42,4 +50,5 @@ if ! wait "$pid"; then
   exit 1
 fi
 rm -f "$log"
+mkdir -p "$(dirname "$CACHE")" && cp "$TARGET" "$CACHE"
 echo "temporal: built $TARGET in $(( $(date +%s) - started ))s: $("$TARGET" --version | head -n1)"

@@ -5,7 +5,7 @@
  */
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { KeyRing } from './crypto';
+import { type KeyRing } from './crypto';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const AAD = 'temporal-payload';

@@ -2,13 +2,13 @@
  * Builds a psa-sync worker: bundled workflows from workflows/index.ts, activities from the
  * factory with injected dependencies, and the encrypting data converter.
  */
-import path from 'node:path';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
 import { createDataConverter } from '../security/data-converter';
 
-export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
+// Resolves to index.ts under tsx/jest and to index.js in the compiled image.
+export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /** Bundling takes seconds; tests bundle once per file and share the result. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {

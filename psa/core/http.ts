@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import { PsaError, PsaRateLimitedError, PsaUnavailableError } from './errors';
+import { type PsaError, PsaRateLimitedError, PsaUnavailableError } from './errors';
 import type { RateGovernor } from './governor';
 
 export interface HttpRequest {

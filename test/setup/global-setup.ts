@@ -24,7 +24,6 @@ function selectedProjects(argv: string[]): string[] | null {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
   var __psaTest: { temporal?: TestWorkflowEnvironment; databaseUrl: string } | undefined;
 }
 
