@@ -1,0 +1,39 @@
+/**
+ * `npm run sims`: the three PSA simulators on fixed ports, for trying psa-sync by hand.
+ * ConnectWise speaks HTTPS with a test CA written to .data/sims/connectwise-ca.pem; point
+ * PSA_EXTRA_CA_FILE at it and set PSA_ALLOW_PRIVATE_NETWORKS=true PSA_ALLOW_HTTP=true
+ * AUTOTASK_ZONE_URL=http://127.0.0.1:7802 when running `npm start` against them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { startConnectWiseSim } from './connectwise';
+import { startAutotaskSim } from './autotask';
+import { startHaloPsaSim } from './halopsa';
+
+const PORTS = {
+  connectwise: Number(process.env.SIM_CONNECTWISE_PORT ?? 7801),
+  autotask: Number(process.env.SIM_AUTOTASK_PORT ?? 7802),
+  halopsa: Number(process.env.SIM_HALOPSA_PORT ?? 7803),
+};
+
+async function main(): Promise<void> {
+  const cw = await startConnectWiseSim({ port: PORTS.connectwise });
+  const at = await startAutotaskSim({ port: PORTS.autotask });
+  const halo = await startHaloPsaSim({ port: PORTS.halopsa });
+  const dir = path.resolve(__dirname, '..', '.data', 'sims');
+  fs.mkdirSync(dir, { recursive: true });
+  const caFile = path.join(dir, 'connectwise-ca.pem');
+  fs.writeFileSync(caFile, cw.ca);
+  console.log(`ConnectWise  ${cw.url}  (HTTPS; CA in ${caFile})`);
+  console.log(`Autotask     ${at.url}  (zone discovery: ${at.url}/ATServicesRest/V1.0/zoneInformation)`);
+  console.log(`HaloPSA      ${halo.url}`);
+  console.log('Fault injection: POST <sim>/__sim/faults, GET <sim>/__sim/log, POST <sim>/__sim/reset. Ctrl-C stops.');
+  const stop = () => void Promise.all([cw.close(), at.close(), halo.close()]).then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
