@@ -26,7 +26,7 @@ test('rotation: data sealed with an old key still opens; new data uses the activ
 test('a tampered envelope does not open', () => {
   const ring = new KeyRing({ k1 });
   const sealed = ring.sealJson('value', 'aad');
-  sealed[sealed.length - 1] ^= 1;
+  sealed[sealed.length - 1] = (sealed[sealed.length - 1] as number) ^ 1;
   expect(() => ring.openJson(sealed, 'aad')).toThrow(DecryptionError);
 });
 
