@@ -28,6 +28,7 @@ describe.each(harnesses)('%s adapter contract', (_name, create) => {
   beforeEach(() => {
     h.sim.clearFaults();
     h.unlockApiUser();
+    h.restoreCapabilities();
   });
 
   const draft = (marker = `psa-sync:${randomUUID()}`) => ({

@@ -30,6 +30,8 @@ export interface ContractHarness {
   unlockApiUser(): void;
   /** Removes one right from the API user's role. */
   revokeCapability(capability: Capability): void;
+  /** Gives back every right revokeCapability took. */
+  restoreCapabilities(): void;
   /** Deletes the organization's billing object in the PSA. */
   deleteBillingObject(): void;
   /** A technician works on the ticket (adds a note by a person), as in the PSA UI. */
