@@ -20,14 +20,24 @@ export interface GovernorStats {
   pauses: number;
 }
 
+interface Slot {
+  until: number;
+}
+
 interface Waiter {
   endpoint: string;
-  resolve: () => void;
+  resolve: (slot: Slot) => void;
 }
 
 export class RateGovernor {
   readonly limits: GovernorLimits;
-  private readonly sent: number[] = [];
+  /**
+   * One entry per request in the window: Infinity while in flight, then its completion time.
+   * Counting a request until it has completed (not from when it was sent) means connection setup
+   * or network jitter can never make requests arrive at the vendor closer together than the
+   * budget allows.
+   */
+  private readonly slots: Slot[] = [];
   private readonly inFlight = new Map<string, number>();
   private readonly queue: Waiter[] = [];
   private pausedUntil = 0;
@@ -44,7 +54,7 @@ export class RateGovernor {
   /** Waits for a slot on `endpoint`; resolves with a release function. */
   async acquire(endpoint: string): Promise<() => void> {
     const started = this.now();
-    await new Promise<void>((resolve) => {
+    const slot = await new Promise<Slot>((resolve) => {
       this.queue.push({ endpoint, resolve });
       this.drain();
     });
@@ -53,10 +63,12 @@ export class RateGovernor {
     return () => {
       if (released) return;
       released = true;
+      slot.until = this.now();
       this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 1) - 1);
       this.drain();
     };
   }
+
 
   /** The vendor said "not before": hold every caller of this connection until then. */
   pauseFor(ms: number): void {
@@ -70,12 +82,12 @@ export class RateGovernor {
 
   snapshot(): GovernorStats & { inWindow: number } {
     this.prune();
-    return { ...this.stats, inWindow: this.sent.length };
+    return { ...this.stats, inWindow: this.slots.length };
   }
 
   private prune(): void {
     const cutoff = this.now() - this.limits.windowMs;
-    while (this.sent.length > 0 && (this.sent[0] as number) <= cutoff) this.sent.shift();
+    for (let i = this.slots.length - 1; i >= 0; i -= 1) if ((this.slots[i] as Slot).until <= cutoff) this.slots.splice(i, 1);
   }
 
   private drain(): void {
@@ -88,7 +100,7 @@ export class RateGovernor {
     let i = 0;
     while (i < this.queue.length) {
       if (now < this.pausedUntil) break;
-      if (this.sent.length >= this.limits.maxRequests) break;
+      if (this.slots.length >= this.limits.maxRequests) break;
       const waiter = this.queue[i] as Waiter;
       const busy = this.inFlight.get(waiter.endpoint) ?? 0;
       if (busy >= this.limits.maxConcurrentPerEndpoint) {
@@ -97,15 +109,20 @@ export class RateGovernor {
       }
       this.queue.splice(i, 1);
       this.inFlight.set(waiter.endpoint, busy + 1);
-      this.sent.push(now);
+      const slot: Slot = { until: Infinity };
+      this.slots.push(slot);
       this.stats.issued += 1;
-      waiter.resolve();
+      waiter.resolve(slot);
     }
     if (this.queue.length === 0) return;
     // Wake up when the pause ends or the oldest request leaves the window; releases wake us too.
     let wakeAt = Infinity;
     if (now < this.pausedUntil) wakeAt = this.pausedUntil;
-    else if (this.sent.length >= this.limits.maxRequests) wakeAt = (this.sent[0] as number) + this.limits.windowMs + 1;
+    else if (this.slots.length >= this.limits.maxRequests) {
+      const oldest = Math.min(...this.slots.map((x) => x.until));
+      // Every slot still in flight: its release will drain again.
+      if (oldest !== Infinity) wakeAt = oldest + this.limits.windowMs + 1;
+    }
     if (wakeAt !== Infinity) {
       this.timer = setTimeout(() => this.drain(), Math.max(1, wakeAt - now));
       this.timer.unref?.();

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import { type PsaError, PsaRateLimitedError, PsaUnavailableError } from './errors';
+import { PsaError, PsaRateLimitedError, PsaUnavailableError } from './errors';
 import type { RateGovernor } from './governor';
 
 export interface HttpRequest {
@@ -114,6 +114,8 @@ export class PsaHttpClient {
         res = await this.send(url, req);
       } catch (err) {
         release();
+        // A typed failure from our own side (e.g. a refused OAuth token in authHeaders) is not an outage.
+        if (err instanceof PsaError) throw err;
         this.opts.onCall?.({ method: req.method, path: url.pathname, status: 'error', ms: Date.now() - started });
         if (req.idempotent && attempt < maxRetries) {
           attempt += 1;

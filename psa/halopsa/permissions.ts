@@ -1,0 +1,33 @@
+/**
+ * Permission probes: one cheap read per capability. The sentences name the role settings from
+ * the vendor's HaloPSA setup guide (Configuration > Teams & Agents > Roles).
+ */
+import { PsaPermissionError } from '../core/errors';
+import type { Capability, PermissionReport } from '../core/types';
+import type { HaloApi } from './client';
+
+const ROLE_PATH = "the HaloPSA API agent's role (Configuration > Teams & Agents > Roles)";
+
+export const HALO_CAPABILITY_PROBES: Record<Capability, { path: string; right: string }> = {
+  tickets: {
+    path: 'Tickets',
+    right: `Set "Tickets Access Level" to "Read and Modify", with "Can add new Tickets" and "Can Edit Tickets Which Are Not Assigned to Them" on, in ${ROLE_PATH}.`,
+  },
+  companies: { path: 'Client', right: `Set "Customers Access Level" to at least "Read Only" in ${ROLE_PATH}.` },
+  billing: { path: 'SoftwareLicence', right: `Set "Software Licensing Access Level" to "Read and Modify" in ${ROLE_PATH}.` },
+  catalog: { path: 'Supplier', right: `Set "Suppliers Access Level" to "Read and Modify" in ${ROLE_PATH}.` },
+};
+
+export async function probeHaloPermissions(api: HaloApi): Promise<PermissionReport> {
+  const report: PermissionReport = { granted: [], missing: [] };
+  for (const [capability, probe] of Object.entries(HALO_CAPABILITY_PROBES) as [Capability, { path: string; right: string }][]) {
+    try {
+      await api.get(probe.path, { pageinate: true, page_size: 1, page_no: 1 });
+      report.granted.push(capability);
+    } catch (err) {
+      if (!(err instanceof PsaPermissionError)) throw err;
+      report.missing.push({ capability, detail: probe.right });
+    }
+  }
+  return report;
+}

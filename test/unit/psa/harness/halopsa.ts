@@ -1,0 +1,102 @@
+/**
+ * ContractHarness for HaloPSA: the simulator on an ephemeral loopback port and adapters built by
+ * the real factory against it (http + private networks allowed, as only a test policy may).
+ */
+import { halopsaFactory } from '../../../../psa/halopsa';
+import type { UrlPolicy } from '../../../../psa/core/url-guard';
+import type { Capability } from '../../../../psa/core/types';
+import { SEED_CREDENTIALS, SEED_FIXTURES, startHaloPsaSim, type HaloPsaSim, type HaloPsaSimOptions, type HaloRight } from '../../../../sims/halopsa';
+import type { ContractHarness } from './types';
+
+export const LOOPBACK_POLICY: UrlPolicy = { allowHosts: [], allowPrivateNetworks: true, allowHttp: true };
+
+const CAPABILITY_RIGHTS: Record<Capability, HaloRight> = {
+  tickets: 'tickets',
+  companies: 'customers',
+  billing: 'softwarelicensing',
+  catalog: 'suppliers',
+};
+
+let harnessSeq = 0;
+
+export interface HaloPsaHarness extends ContractHarness {
+  /** The running simulator with its state (tickets, rights, webhooks). */
+  readonly halo: HaloPsaSim;
+  /** Gives every role right back (the contract suite revokes one and never restores it). */
+  restoreCapabilities(): void;
+}
+
+export function createHaloPsaHarness(simOptions: HaloPsaSimOptions = {}): HaloPsaHarness {
+  let running: HaloPsaSim | null = null;
+  // Keys are unique per harness so governors and token caches never leak between suites.
+  const prefix = `halo-harness-${process.pid}-${(harnessSeq += 1)}`;
+  const need = (): HaloPsaSim => {
+    if (!running) throw new Error('HaloPSA harness not started');
+    return running;
+  };
+  const ticket = (id: string) => {
+    const t = need().state.ticket(Number(id));
+    if (!t) throw new Error(`sim has no ticket ${id}`);
+    return t;
+  };
+
+  return {
+    psa: 'halopsa',
+    get halo() {
+      return need();
+    },
+    get sim() {
+      return need().server;
+    },
+    async start() {
+      running = await startHaloPsaSim({ port: 0, ...simOptions });
+    },
+    async stop() {
+      await running?.close();
+      running = null;
+    },
+    async adapter(options = {}) {
+      return halopsaFactory.create(
+        { siteUrl: need().url, clientId: SEED_CREDENTIALS.clientId, clientSecret: SEED_CREDENTIALS.clientSecret },
+        { connectionKey: `${prefix}:${options.key ?? 'default'}`, urlPolicy: LOOPBACK_POLICY, ...(options.limits ? { limits: options.limits } : {}) },
+      );
+    },
+    async badCredentialsAdapter() {
+      return halopsaFactory.create(
+        { siteUrl: need().url, clientId: SEED_CREDENTIALS.clientId, clientSecret: 'not-the-secret' },
+        { connectionKey: `${prefix}:bad`, urlPolicy: LOOPBACK_POLICY },
+      );
+    },
+    fixtures: {
+      ticketMapping: { ...SEED_FIXTURES.ticketMapping },
+      planMapping: {},
+      organization: { ...SEED_FIXTURES.organization },
+      initialQuantity: SEED_FIXTURES.initialQuantity,
+    },
+    lockApiUser() {
+      need().state.setApplicationActive(false);
+    },
+    unlockApiUser() {
+      need().state.setApplicationActive(true);
+    },
+    revokeCapability(capability) {
+      need().state.setRight(CAPABILITY_RIGHTS[capability], false);
+    },
+    restoreCapabilities() {
+      for (const right of Object.values(CAPABILITY_RIGHTS)) need().state.setRight(right, true);
+    },
+    deleteBillingObject() {
+      need().state.deleteLicence(Number(SEED_FIXTURES.organization.softwareLicence));
+    },
+    technicianTouches(ticketId) {
+      need().state.technicianNote(ticket(ticketId).id, 'Checked the backup agent on site.');
+    },
+    async closeInPsa(ticketId) {
+      need().state.technicianClose(ticket(ticketId).id, Number(SEED_FIXTURES.ticketMapping.closedStatus));
+      await need().state.webhooks.flush();
+    },
+    ticketsWithMarker(marker) {
+      return need().state.ticketsWithMarker(marker).length;
+    },
+  };
+}
