@@ -1,10 +1,24 @@
 /** Builds every activity from injected dependencies; the worker registers the result. */
 import type { ActivityDeps } from './deps';
 import { createSystemActivities } from './system';
+import { createTicketActivities } from './tickets';
+import { createAlertActivities } from './alerts';
+import { createPlatformCallbackActivities } from './platform-callback';
+import { createTicketWebhookActivities } from './tickets-webhooks';
+import { createTicketBenchActivities } from './tickets-bench';
+import { createSeatActivities } from './seats';
+import { createLifecycleActivities } from './lifecycle';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
+    ...createSeatActivities(deps),
+    ...createTicketActivities(deps),
+    ...createAlertActivities(deps),
+    ...createPlatformCallbackActivities(deps),
+    ...createTicketWebhookActivities(deps),
+    ...createTicketBenchActivities(),
+    ...createLifecycleActivities(deps),
   };
 }
 

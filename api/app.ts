@@ -2,7 +2,11 @@
 import type { RouteDef } from './http';
 import type { ApiDeps } from './deps';
 import { systemRoutes } from './routes/system';
+import { alertRoutes } from './routes/alerts';
+import { psaWebhookRoutes } from './routes/psa-webhooks';
+import { seatRoutes } from './routes/seats';
+import { integrationRoutes } from './routes/integrations';
 
 export function buildRoutes(deps: ApiDeps): RouteDef[] {
-  return [...systemRoutes(deps)];
+  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps)];
 }

@@ -1,2 +1,6 @@
 /** The worker's workflow bundle entry: every workflow type psa-sync runs. */
 export { systemCheckWorkflow } from './system-check';
+export { serviceTicketWorkflow } from './service-ticket';
+export { seatSyncWorkflow } from './seat-sync';
+export { integrationWorkflow } from './integration';
+export { ticketBaselineWorkflow } from './service-ticket-baseline';

@@ -1,0 +1,42 @@
+/**
+ * What happened to each alert, written onto its `alerts` row (outcome, reason, ticket) so the
+ * platform and ops can see every alert's fate without reading workflow history.
+ */
+import { sql } from 'kysely';
+import type { ActivityDeps } from './deps';
+import type { Db } from '../db/connect';
+import type { AlertOutcome } from '../workflows/ticket-messages';
+
+export interface AlertOutcomeRecord {
+  alertIds: string[];
+  outcome: AlertOutcome;
+  /** A sentence (skips) or a code; null when the outcome says it all. */
+  reason: string | null;
+  ticketRowId: string | null;
+  /** Merged into `alerts.detail` (e.g. which PSA connection the organization mapped to). */
+  detail?: Record<string, unknown>;
+}
+
+/** Writes an outcome onto alert rows; ticket activities call it in the same attempt as their PSA write. */
+export async function recordAlertOutcome(db: Db, rec: AlertOutcomeRecord): Promise<void> {
+  if (rec.alertIds.length === 0) return;
+  await db
+    .updateTable('alerts')
+    .set({
+      outcome: rec.outcome,
+      reason: rec.reason,
+      ticketId: rec.ticketRowId,
+      handledAt: new Date(),
+      ...(rec.detail ? { detail: sql`detail || ${JSON.stringify(rec.detail)}::jsonb` } : {}),
+    })
+    .where('id', 'in', rec.alertIds)
+    .execute();
+}
+
+export function createAlertActivities({ db }: ActivityDeps) {
+  return {
+    recordAlertOutcome: (rec: AlertOutcomeRecord): Promise<void> => recordAlertOutcome(db, rec),
+  };
+}
+
+export type AlertActivities = ReturnType<typeof createAlertActivities>;

@@ -1,0 +1,123 @@
+/**
+ * The steps of the revoke saga. Each is idempotent (a retry, or a second revoke after a failed
+ * one, finds its work done and moves on), so the saga needs no compensation: it only ever
+ * moves forward to "revoked", after which the partner can connect again with a new row.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { PsaKind } from '../psa/core/types';
+import { PsaNotFoundError } from '../psa/core/errors';
+import { ConnectionUnhealthyError, NotFound } from '../domain/errors';
+import { findConnection, withPending, writeAudit } from '../db/repositories/integrations';
+import type { ChangeRequest } from '../workflows/integration-messages';
+import { typed, withAdapter, type LifecycleContext } from './lifecycle-support';
+
+/** Signal the ticket and seat-sync workflows handle by stopping; see workflows/ticket-messages.ts. */
+export const INTEGRATION_REVOKED_SIGNAL = 'integrationRevoked';
+
+type OnConnection<T> = T & { connectionId: string };
+
+export interface StopSyncsRequest {
+  partnerId: string;
+  psa: PsaKind;
+  /** The lifecycle workflow itself, which is running the saga. */
+  exceptWorkflowId: string;
+}
+
+export function createRevokeActivities(ctx: LifecycleContext) {
+  const { db, temporal, log } = ctx;
+
+  async function connection(connectionId: string) {
+    const row = await findConnection(db, connectionId);
+    if (!row) throw new NotFound('PSA connection');
+    return row;
+  }
+
+  return {
+    async beginRevoke({ connectionId, actor }: OnConnection<ChangeRequest>): Promise<void> {
+      return typed(async () => {
+        const row = await connection(connectionId);
+        if (row.status === 'revoking' || row.status === 'revoked') return;
+        await db.updateTable('connections').set({ status: 'revoking' }).where('id', '=', connectionId).where('status', 'in', ['connected', 'connecting']).execute();
+        await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.revoke.begin', outcome: 'ok' });
+      });
+    },
+
+    /** Unlinks every organization and plan mapping of this connection and resets its ticket mapping. */
+    async unlinkAllMappings({ connectionId, actor }: OnConnection<ChangeRequest>): Promise<{ plans: number; organizations: number }> {
+      return typed(async () => {
+        const row = await connection(connectionId);
+        const counts = await db.transaction().execute(async (trx) => {
+          const orgs = await trx.deleteFrom('organizationMappings').where('connectionId', '=', connectionId).executeTakeFirst();
+          const plans = await trx.deleteFrom('planMappings').where('connectionId', '=', connectionId).executeTakeFirst();
+          await trx.deleteFrom('ticketMappings').where('connectionId', '=', connectionId).execute();
+          return { plans: Number(plans.numDeletedRows), organizations: Number(orgs.numDeletedRows) };
+        });
+        await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.revoke.unlink_all', outcome: 'ok', detail: counts });
+        return counts;
+      });
+    },
+
+    /** Tells every running sync of this partner × PSA (ticket, seat sync…) to stop. */
+    async stopSyncs({ partnerId, psa, exceptWorkflowId }: StopSyncsRequest): Promise<number> {
+      const query = `PsaPartnerId = "${partnerId}" AND PsaVendor = "${psa}" AND ExecutionStatus = "Running"`;
+      let signalled = 0;
+      for await (const wf of temporal.workflow.list({ query })) {
+        if (wf.workflowId === exceptWorkflowId) continue;
+        try {
+          await temporal.workflow.getHandle(wf.workflowId, wf.runId).signal(INTEGRATION_REVOKED_SIGNAL);
+          signalled += 1;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err; // finished meanwhile: nothing to stop
+        }
+      }
+      log.info('signalled running syncs to stop', { partnerId, psa, signalled });
+      return signalled;
+    },
+
+    /** Removes the PSA's ticket-event subscription, if one was stored. Unhealthy connections cannot call the PSA. */
+    async unsubscribeWebhooks({ connectionId, actor }: OnConnection<ChangeRequest>): Promise<boolean> {
+      return typed(async () => {
+        const row = await connection(connectionId);
+        const subscriptionId = row.webhookSubscriptionId;
+        if (!subscriptionId || row.status === 'revoked') return false;
+        let removed = true;
+        try {
+          await withAdapter(ctx, connectionId, actor, (adapter) => adapter.unsubscribeTicketEvents(subscriptionId));
+        } catch (err) {
+          if (err instanceof PsaNotFoundError) removed = true; // already gone (an earlier attempt got through)
+          else if (err instanceof ConnectionUnhealthyError) removed = false; // no PSA call while unhealthy; the PSA admin removes it
+          else throw err;
+        }
+        await db.updateTable('connections').set({ webhookSubscriptionId: null }).where('id', '=', connectionId).execute();
+        await writeAudit(db, {
+          partnerId: row.partnerId,
+          connectionId,
+          actor,
+          action: 'integration.revoke.unsubscribe',
+          target: subscriptionId,
+          outcome: removed ? 'ok' : 'error',
+          detail: removed ? {} : { reason: 'connection unhealthy: subscription left in the PSA' },
+        });
+        return removed;
+      });
+    },
+
+    /** Forgets the credentials and ends the connection; a new connect creates a new row. */
+    async wipeCredentials({ connectionId, actor }: OnConnection<ChangeRequest>): Promise<void> {
+      return typed(async () => {
+        const row = await connection(connectionId);
+        ctx.adapters.invalidate(connectionId);
+        if (row.status === 'revoked') return;
+        await db.transaction().execute(async (trx) => {
+          await withPending(trx).deleteFrom('pendingCredentials').where('connectionId', '=', connectionId).execute();
+          await trx
+            .updateTable('connections')
+            .set({ status: 'revoked', credentials: null, credentialsKeyId: null, webhookSubscriptionId: null, revokedAt: new Date(), updatedAt: new Date() })
+            .where('id', '=', connectionId)
+            .execute();
+        });
+        await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.revoke', outcome: 'ok' });
+      });
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * What every lifecycle activity shares: the adapter provider, the translation of our domain
+ * errors into typed Temporal failures, and the health rule — a PSA auth failure (locked or
+ * inactive API user, revoked key) marks the connection Unhealthy, after which the provider
+ * refuses every PSA call except the re-test.
+ */
+import { Context } from '@temporalio/activity';
+import type { PsaAdapter } from '../psa/core/types';
+import { PSA_LABELS } from '../psa/core/types';
+import { PsaAuthError, PsaConfigError, PsaPermissionError } from '../psa/core/errors';
+import type { Connection } from '../db/schema';
+import { ConnectionUnhealthyError, RuleViolation } from '../domain/errors';
+import { writeAudit } from '../db/repositories/integrations';
+import { domainFailure } from '../workflows/integration-messages';
+import { createAdapterProvider, type AdapterProvider } from './psa-connections';
+import type { ActivityDeps } from './deps';
+
+export interface LifecycleContext extends ActivityDeps {
+  adapters: AdapterProvider;
+}
+
+export function lifecycleContext(deps: ActivityDeps): LifecycleContext {
+  return { ...deps, adapters: createAdapterProvider(deps.db, deps.keys, deps.psa) };
+}
+
+/** How often PSA-calling activities heartbeat; the workflow's heartbeatTimeout is a few times this. */
+export const HEARTBEAT_EVERY_MS = 1000;
+
+/**
+ * Runs an activity body so our domain errors leave it as non-retryable failures with their code.
+ * It heartbeats while it runs, so a worker killed mid-call is noticed within the heartbeat
+ * timeout (seconds) rather than the start-to-close timeout (minutes), and the retry starts soon.
+ */
+export async function typed<T>(body: () => Promise<T>): Promise<T> {
+  const context = inActivity();
+  const beat = context ? setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS) : null;
+  try {
+    return await body();
+  } catch (err) {
+    throw domainFailure(err) ?? err;
+  } finally {
+    if (beat) clearInterval(beat);
+  }
+}
+
+function inActivity(): Context | null {
+  try {
+    return Context.current();
+  } catch {
+    return null; // called outside an activity (unit use)
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `actor` as a users.id foreign key (null for 'platform'). */
+export const actorUserId = (actor: string) => (UUID.test(actor) ? actor : null);
+
+export function healthReasonOf(connection: Pick<Connection, 'psa'>, err: PsaAuthError): string {
+  const vendor = PSA_LABELS[connection.psa];
+  return err.accountDisabled
+    ? `The ${vendor} API user is locked or inactive (${err.message})`
+    : `${vendor} rejected the stored credentials (${err.message})`;
+}
+
+export async function markUnhealthy(ctx: LifecycleContext, connection: Connection, actor: string, reason: string): Promise<void> {
+  await ctx.db
+    .updateTable('connections')
+    .set({ health: 'unhealthy', healthReason: reason, healthCheckedAt: new Date() })
+    .where('id', '=', connection.id)
+    .execute();
+  await writeAudit(ctx.db, { partnerId: connection.partnerId, connectionId: connection.id, actor, action: 'integration.health', outcome: 'error', detail: { health: 'unhealthy', reason } });
+  ctx.log.warn('PSA connection became unhealthy', { connectionId: connection.id, psa: connection.psa });
+}
+
+/**
+ * Runs `body` with the connection's adapter. The provider refuses an Unhealthy connection before
+ * any PSA call; an auth failure during the call makes it Unhealthy; a missing PSA right becomes a
+ * rule violation the partner can act on.
+ */
+export async function withAdapter<T>(
+  ctx: LifecycleContext,
+  connectionId: string,
+  actor: string,
+  body: (adapter: PsaAdapter, connection: Connection) => Promise<T>,
+): Promise<T> {
+  const { adapter, connection } = await ctx.adapters.forConnection(connectionId);
+  try {
+    return await body(adapter, connection);
+  } catch (err) {
+    if (err instanceof PsaAuthError) {
+      const reason = healthReasonOf(connection, err);
+      await markUnhealthy(ctx, connection, actor, reason);
+      ctx.adapters.invalidate(connectionId);
+      throw new ConnectionUnhealthyError(reason);
+    }
+    if (err instanceof PsaPermissionError) {
+      throw new RuleViolation('psa_permission_missing', `${PSA_LABELS[connection.psa]} refused the call: ${err.message}. Add the right to the API user's security role.`);
+    }
+    if (err instanceof PsaConfigError) throw new RuleViolation('psa_configuration', err.message);
+    throw err;
+  }
+}

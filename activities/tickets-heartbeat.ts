@@ -1,0 +1,25 @@
+/**
+ * PSA calls heartbeat while they run, so when a worker dies mid-call Temporal retries the
+ * activity after the (short) heartbeat timeout instead of the whole start-to-close timeout.
+ */
+import { Context } from '@temporalio/activity';
+
+const EVERY_MS = 1_000;
+
+export async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
+  let ctx: Context | null = null;
+  try {
+    ctx = Context.current();
+  } catch {
+    ctx = null; // called outside an activity (scripts): nothing to beat
+  }
+  if (!ctx) return fn();
+  const c = ctx;
+  c.heartbeat();
+  const timer = setInterval(() => c.heartbeat(), EVERY_MS);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}

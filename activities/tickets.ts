@@ -1,0 +1,350 @@
+/**
+ * Side effects of the service-ticket workflow: where an organization's tickets go (its mapping),
+ * and every PSA ticket write — each followed by the `tickets` row and an audit-log row with the
+ * vendor's answer. Creation is idempotent across retries and worker crashes: the marker is
+ * looked up (our row first, then the PSA) before anything is created.
+ */
+import type { ActivityDeps } from './deps';
+import type { Db } from '../db/connect';
+import type { PsaKind, PsaTicket } from '../psa/core/types';
+import { PsaNotFoundError } from '../psa/core/errors';
+import { RuleViolation } from '../domain/errors';
+import { createAdapterProvider } from './psa-connections';
+import { toActivityFailure } from './tickets-psa-errors';
+import { recordAlertOutcome } from './alerts';
+import { ensureTicketWebhook } from './tickets-webhooks';
+import { heartbeating } from './tickets-heartbeat';
+import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason } from '../workflows/ticket-messages';
+
+export const TICKET_ACTOR = 'psa-sync:tickets';
+
+export type TicketTarget =
+  | { kind: 'ready'; connectionId: string; psa: PsaKind }
+  | { kind: 'skip'; reason: SkipReason; sentence: string; psa: PsaKind | null };
+
+export interface OpenTicketRequest {
+  organizationId: string;
+  problem: Problem;
+  /** First line of the ticket body: when the platform saw the failure. */
+  occurredAt: string;
+  /** Alerts this ticket answers; their outcome is written in the same attempt. */
+  alertIds: string[];
+}
+
+export type OpenTicketResult =
+  | {
+      kind: 'opened';
+      ticketRowId: string;
+      connectionId: string;
+      psa: PsaKind;
+      psaTicketId: string;
+      psaTicketNumber: string | null;
+      marker: string;
+      episode: number;
+      /** True when an earlier attempt had already created it (in the PSA or in our table). */
+      adopted: boolean;
+    }
+  | { kind: 'skipped'; reason: SkipReason; sentence: string; psa: PsaKind | null };
+
+export interface TicketRef {
+  ticketRowId: string;
+  connectionId: string;
+  psaTicketId: string;
+}
+
+export type CloseOutcome = 'closed' | 'noted_only' | 'closed_in_psa' | 'already_closed';
+
+export interface ReadTicketResult {
+  closed: boolean;
+  /** The ticket no longer exists in the PSA (deleted there). */
+  deleted: boolean;
+  touchedByOthers: boolean;
+}
+
+/** Loads an organization's mapping and its connection's ticket mapping, or says why there is none. */
+async function loadMapping(db: Db, organizationId: string) {
+  return db
+    .selectFrom('organizationMappings as om')
+    .innerJoin('connections as c', 'c.id', 'om.connectionId')
+    .leftJoin('ticketMappings as tm', 'tm.connectionId', 'om.connectionId')
+    .select([
+      'om.connectionId',
+      'om.psa',
+      'om.values',
+      'om.status as mappingStatus',
+      'c.status as connectionStatus',
+      'c.partnerId',
+      'tm.settings',
+    ])
+    .where('om.organizationId', '=', organizationId)
+    .executeTakeFirst();
+}
+
+type MappingRow = Awaited<ReturnType<typeof loadMapping>>;
+
+/** Where the organization's tickets go, or why none may be opened. */
+function targetOf(m: MappingRow): TicketTarget {
+  if (!m) return { kind: 'skip', reason: 'organization_unmapped', sentence: 'The organization is not mapped to a PSA', psa: null };
+  if (m.connectionStatus !== 'connected') {
+    return { kind: 'skip', reason: 'integration_revoked', sentence: `The ${m.psa} integration is not connected (${m.connectionStatus})`, psa: m.psa };
+  }
+  if (m.mappingStatus === 'broken') {
+    return { kind: 'skip', reason: 'organization_unmapped', sentence: 'The organization mapping is broken (its PSA company was deleted)', psa: m.psa };
+  }
+  if (!m.settings) return { kind: 'skip', reason: 'ticket_mapping_missing', sentence: `Ticket mapping is not set for ${m.psa}`, psa: m.psa };
+  return { kind: 'ready', connectionId: m.connectionId, psa: m.psa };
+}
+
+export function createTicketActivities(deps: ActivityDeps) {
+  const { db, log } = deps;
+  const adapters = createAdapterProvider(db, deps.keys, deps.psa);
+
+  const audit = (partnerId: string | null, connectionId: string, action: string, target: string, outcome: 'ok' | 'error', detail: Record<string, unknown>) =>
+    db.insertInto('auditLog').values({ partnerId, connectionId, actor: TICKET_ACTOR, action, target, outcome, detail: JSON.stringify(detail) }).execute();
+
+  /** Runs a PSA call; failures are audited (writes only) and turned into typed Temporal failures. */
+  async function psaCall<T>(connectionId: string, write: { partnerId: string | null; action: string; target: string } | null, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (write) {
+        await audit(write.partnerId, connectionId, write.action, write.target, 'error', { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }).catch(() => undefined);
+      }
+      throw await toActivityFailure(err, db, connectionId);
+    }
+  }
+
+  async function ticketRow(ticketRowId: string) {
+    const row = await db
+      .selectFrom('tickets as t')
+      .innerJoin('connections as c', 'c.id', 't.connectionId')
+      .select(['t.id', 't.marker', 't.state', 't.psaTicketId', 't.connectionId', 'c.partnerId'])
+      .where('t.id', '=', ticketRowId)
+      .executeTakeFirst();
+    if (!row) throw new RuleViolation('ticket_row_missing', 'The ticket record no longer exists');
+    return row;
+  }
+
+  async function ticketSettings(connectionId: string) {
+    const tm = await db.selectFrom('ticketMappings').select('settings').where('connectionId', '=', connectionId).executeTakeFirst();
+    if (!tm) throw new RuleViolation('ticket_mapping_missing', 'Ticket mapping is not set for this PSA');
+    return tm.settings;
+  }
+
+  async function closeTicket(ref: TicketRef, note: string): Promise<CloseOutcome> {
+    const row = await ticketRow(ref.ticketRowId);
+    if (row.state === 'closed') return 'already_closed';
+
+    const settings = await ticketSettings(ref.connectionId);
+    const { adapter } = await adapters.forConnection(ref.connectionId);
+    const target = `ticket:${row.marker}`;
+    const current = await psaCall(ref.connectionId, null, () => adapter.getTicket(ref.psaTicketId));
+    if (current.closed) {
+      await markClosed(db, ref.ticketRowId, 'psa');
+      return 'closed_in_psa';
+    }
+    if (current.touchedByOthers) {
+      await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(ref.psaTicketId, note));
+      await db.updateTable('tickets').set((eb) => ({ noteCount: eb('noteCount', '+', 1), updatedAt: new Date() })).where('id', '=', ref.ticketRowId).execute();
+      await audit(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId, reason: 'worked on by a technician; left open' });
+      return 'noted_only';
+    }
+    const closedStatus = settings.closedStatus;
+    if (!closedStatus) throw new RuleViolation('ticket_mapping_missing', 'The ticket mapping has no closed status');
+    const closed = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.close', target }, () =>
+      adapter.closeTicket(ref.psaTicketId, closedStatus, note),
+    );
+    await markClosed(db, ref.ticketRowId, 'engine');
+    await audit(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: closed.id, statusId: closed.statusId, closed: closed.closed });
+    return 'closed';
+  }
+
+  async function reopenTicket(ref: TicketRef, note: string): Promise<void> {
+    const row = await ticketRow(ref.ticketRowId);
+    const settings = await ticketSettings(ref.connectionId);
+    const openStatus = settings.status;
+    if (!openStatus) throw new RuleViolation('ticket_mapping_missing', 'The ticket mapping has no status');
+    const { adapter } = await adapters.forConnection(ref.connectionId);
+    const target = `ticket:${row.marker}`;
+    const reopened = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.reopen', target }, () =>
+      adapter.reopenTicket(ref.psaTicketId, openStatus, note),
+    );
+    await db
+      .updateTable('tickets')
+      .set({ state: 'open', closedBy: null, closedAt: null, updatedAt: new Date() })
+      .where('id', '=', ref.ticketRowId)
+      .execute();
+    await audit(row.partnerId, ref.connectionId, 'ticket.reopen', target, 'ok', { psaTicketId: reopened.id, statusId: reopened.statusId, closed: reopened.closed });
+  }
+
+  const activities = {
+    async resolveTicketTarget(organizationId: string): Promise<TicketTarget> {
+      return targetOf(await loadMapping(db, organizationId));
+    },
+
+    /**
+     * Everything a raise needs in one attempt: where the organization's tickets go (or why they
+     * cannot), the connection's webhook, the episode's marker, find-before-create, our row, the
+     * audit entry and the alert's outcome. A retry adopts what an earlier attempt left behind.
+     */
+    async openServiceTicket(req: OpenTicketRequest): Promise<OpenTicketResult> {
+      const m = await loadMapping(db, req.organizationId);
+      const target = targetOf(m);
+      if (target.kind === 'skip' || !m) {
+        const skipped = target.kind === 'skip' ? target : ({ kind: 'skip', reason: 'organization_unmapped', sentence: 'The organization is not mapped', psa: null } as const);
+        await recordAlertOutcome(db, { alertIds: req.alertIds, outcome: 'skipped', reason: `${skipped.reason}: ${skipped.sentence}`, ticketRowId: null });
+        return { kind: 'skipped', reason: skipped.reason, sentence: skipped.sentence, psa: skipped.psa };
+      }
+      const connectionId = m.connectionId;
+      const opened = (row: { id: string; psaTicketId: string; psaTicketNumber: string | null; marker: string }, adopted: boolean): OpenTicketResult => ({
+        kind: 'opened',
+        ticketRowId: row.id,
+        connectionId,
+        psa: m.psa,
+        psaTicketId: row.psaTicketId,
+        psaTicketNumber: row.psaTicketNumber,
+        marker: row.marker,
+        episode: episodeOfMarker(row.marker) ?? 0,
+        adopted,
+      });
+      // An open row here was written by an earlier attempt of this raise (one open per problem).
+      const earlier = await db
+        .selectFrom('tickets')
+        .select(['id', 'psaTicketId', 'psaTicketNumber', 'marker'])
+        .where('connectionId', '=', connectionId)
+        .where('organizationId', '=', req.organizationId)
+        .where('problem', '=', req.problem)
+        .where('state', '=', 'open')
+        .executeTakeFirst();
+      if (earlier) {
+        await recordAlertOutcome(db, { alertIds: req.alertIds, outcome: 'ticket_adopted', reason: null, ticketRowId: earlier.id, detail: { psa: m.psa, connectionId, marker: earlier.marker } });
+        return opened(earlier, true);
+      }
+      const { adapter } = await adapters.forConnection(connectionId);
+      // Best effort: polling covers a connection whose subscription failed.
+      await ensureTicketWebhook(deps, adapters, connectionId).catch((err: unknown) => log.warn('ticket webhook subscription failed', { connectionId, error: err instanceof Error ? err.message : String(err) }));
+      const rows = await db.selectFrom('tickets').select('marker').where('organizationId', '=', req.organizationId).where('problem', '=', req.problem).execute();
+      const episode = rows.reduce((max, r) => Math.max(max, episodeOfMarker(r.marker) ?? 0), 0) + 1;
+      const marker = ticketMarker(req.organizationId, req.problem, episode);
+      const target_ = `ticket:${marker}`;
+
+      // Find before create: a create that committed in the PSA but never answered is adopted here.
+      const found = await psaCall(connectionId, null, () => adapter.findTicketByMarker(marker));
+      let ticket: PsaTicket;
+      if (found) {
+        ticket = found;
+      } else {
+        const org = await db.selectFrom('organizations').select('name').where('id', '=', req.organizationId).executeTakeFirstOrThrow();
+        ticket = await psaCall(connectionId, { partnerId: m.partnerId, action: 'ticket.create', target: target_ }, () =>
+          adapter.createTicket({
+            marker,
+            title: `${PROBLEM_TITLES[req.problem]}: ${org.name}`,
+            description: `SaaS Backup reported "${PROBLEM_TITLES[req.problem]}" for ${org.name} at ${req.occurredAt}.\nThis ticket is managed by the backup platform (reference ${marker}).`,
+            organization: m.values,
+            ticketMapping: m.settings as Record<string, string>,
+          }),
+        );
+      }
+      const row = await db
+        .insertInto('tickets')
+        .values({
+          connectionId,
+          organizationId: req.organizationId,
+          problem: req.problem,
+          marker,
+          psaTicketId: ticket.id,
+          psaTicketNumber: ticket.number,
+          state: 'open',
+        })
+        .onConflict((oc) => oc.column('marker').doUpdateSet({ psaTicketId: ticket.id, updatedAt: new Date() }))
+        .returning(['id', 'psaTicketId', 'psaTicketNumber', 'marker'])
+        .executeTakeFirstOrThrow();
+      await audit(m.partnerId, connectionId, found ? 'ticket.adopt' : 'ticket.create', target_, 'ok', {
+        psaTicketId: ticket.id,
+        psaTicketNumber: ticket.number,
+        statusId: ticket.statusId,
+        closed: ticket.closed,
+      });
+      await recordAlertOutcome(db, { alertIds: req.alertIds, outcome: found ? 'ticket_adopted' : 'ticket_created', reason: null, ticketRowId: row.id, detail: { psa: m.psa, connectionId, marker } });
+      log.info('service ticket opened', { marker, psaTicketId: ticket.id, adopted: !!found });
+      return opened(row, !!found);
+    },
+
+    async addServiceTicketNote(ref: TicketRef, text: string, alertIds: string[]): Promise<void> {
+      const row = await ticketRow(ref.ticketRowId);
+      const { adapter } = await adapters.forConnection(ref.connectionId);
+      const target = `ticket:${row.marker}`;
+      await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(ref.psaTicketId, text));
+      await db.updateTable('tickets').set((eb) => ({ noteCount: eb('noteCount', '+', 1), updatedAt: new Date() })).where('id', '=', ref.ticketRowId).execute();
+      await audit(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId });
+      await recordAlertOutcome(db, { alertIds, outcome: 'noted', reason: null, ticketRowId: ref.ticketRowId });
+    },
+
+    /**
+     * Recovery: close with the mapped closed status, unless a person has worked on the ticket —
+     * then only a note, and the technician decides. A ticket already closed in the PSA is recorded.
+     */
+    async closeServiceTicket(ref: TicketRef, note: string, alerts: { recovery: string; folded: string[] }): Promise<CloseOutcome> {
+      const outcome = await closeTicket(ref, note);
+      const ticketRowId = ref.ticketRowId;
+      if (alerts.folded.length) await recordAlertOutcome(db, { alertIds: alerts.folded, outcome: 'noted', reason: 'folded into the recovery note', ticketRowId });
+      const [o, reason] =
+        outcome === 'closed' || outcome === 'already_closed'
+          ? (['closed', null] as const)
+          : outcome === 'noted_only'
+            ? (['recovery_noted', 'A technician has worked on the ticket; it is left open for them to close'] as const)
+            : (['no_open_ticket', 'The ticket was already closed in the PSA'] as const);
+      await recordAlertOutcome(db, { alertIds: [alerts.recovery], outcome: o, reason, ticketRowId });
+      return outcome;
+    },
+
+    /** Flapping: the same ticket comes back with the mapped open status. */
+    async reopenServiceTicket(ref: TicketRef, note: string, alertIds: string[]): Promise<void> {
+      await reopenTicket(ref, note);
+      await recordAlertOutcome(db, { alertIds, outcome: 'ticket_reopened', reason: null, ticketRowId: ref.ticketRowId });
+    },
+
+    /** Polling backstop and webhooks without a status: what the PSA says about the ticket now. */
+    async readServiceTicket(ref: TicketRef): Promise<ReadTicketResult> {
+      const { adapter } = await adapters.forConnection(ref.connectionId);
+      try {
+        const t = await adapter.getTicket(ref.psaTicketId);
+        return { closed: t.closed, deleted: false, touchedByOthers: t.touchedByOthers };
+      } catch (err) {
+        if (err instanceof PsaNotFoundError) return { closed: true, deleted: true, touchedByOthers: false };
+        throw await toActivityFailure(err, db, ref.connectionId);
+      }
+    },
+
+    async markTicketClosedByPsa(ticketRowId: string, deleted: boolean): Promise<void> {
+      const row = await ticketRow(ticketRowId);
+      await markClosed(db, ticketRowId, 'psa');
+      await audit(row.partnerId, row.connectionId, 'ticket.closed_in_psa', `ticket:${row.marker}`, 'ok', { psaTicketId: row.psaTicketId, deleted });
+    },
+
+    /** The integration was revoked under an open ticket: recorded, nothing sent to the PSA. */
+    async abandonServiceTicket(ticketRowId: string, reason: string): Promise<void> {
+      const row = await ticketRow(ticketRowId);
+      await audit(row.partnerId, row.connectionId, 'ticket.abandon', `ticket:${row.marker}`, 'ok', { psaTicketId: row.psaTicketId, reason });
+    },
+  };
+  return {
+    ...activities,
+    openServiceTicket: (req: OpenTicketRequest) => heartbeating(() => activities.openServiceTicket(req)),
+    addServiceTicketNote: (ref: TicketRef, text: string, alertIds: string[]) => heartbeating(() => activities.addServiceTicketNote(ref, text, alertIds)),
+    closeServiceTicket: (ref: TicketRef, note: string, alerts: { recovery: string; folded: string[] }) => heartbeating(() => activities.closeServiceTicket(ref, note, alerts)),
+    reopenServiceTicket: (ref: TicketRef, note: string, alertIds: string[]) => heartbeating(() => activities.reopenServiceTicket(ref, note, alertIds)),
+    readServiceTicket: (ref: TicketRef) => heartbeating(() => activities.readServiceTicket(ref)),
+  };
+}
+
+async function markClosed(db: Db, ticketRowId: string, by: 'engine' | 'psa'): Promise<void> {
+  await db
+    .updateTable('tickets')
+    .set({ state: 'closed', closedBy: by, closedAt: new Date(), updatedAt: new Date() })
+    .where('id', '=', ticketRowId)
+    .where('state', '=', 'open')
+    .execute();
+}
+
+export type TicketActivities = ReturnType<typeof createTicketActivities>;

@@ -1,0 +1,3 @@
+/** The platform's typed clients. */
+export * from './alerts';
+export * from './integrations';

@@ -1,0 +1,139 @@
+/**
+ * Exactly once, proven: a burst of alerts for 30 organizations across the three simulators,
+ * with 5xx, 429 + Retry-After, timeouts and lost create answers injected, while the worker
+ * process is SIGKILLed and restarted repeatedly. Afterwards every problem has exactly one PSA
+ * ticket, every alert has an outcome, and after the recoveries no ticket is left open.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { PsaKind } from '../../psa/core/types';
+import { seedTenants } from '../helpers/seed';
+import { startStack, type Stack } from '../helpers/stack';
+import { testKeys } from '../helpers/env';
+import { addOrganizations, connectIntegration, simControls } from '../helpers/integration-fixture';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { uniqueTaskQueue } from '../helpers/env';
+import { createAlertsClient } from '../../client/alerts';
+import { ticketMarker, type Problem } from '../../workflows/ticket-messages';
+import { alertEvent, FAST_POLICY, startPlatformEndpoint, waitFor } from './tickets-helpers';
+
+jest.setTimeout(600_000);
+
+const ORGS_PER_PSA = 10;
+const PSAS: PsaKind[] = ['connectwise', 'autotask', 'halopsa'];
+const PROBLEM: Problem = 'backup_failed';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack('tickets-chaos');
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+function injectFaults() {
+  for (const psa of PSAS) {
+    const server = stack.sims[psa].server;
+    server.addFault({ kind: 'commit_then_drop', method: 'POST', path: 'tickets$', times: 3 });
+    server.addFault({ kind: 'status', status: 503, times: 4 });
+    server.addFault({ kind: 'rate_limit', retryAfterSec: 1, times: 3 });
+    server.addFault({ kind: 'timeout', ms: 1_500, times: 2 });
+  }
+}
+
+test('30 organizations × 3 PSAs, faults and repeated SIGKILLs: one ticket per problem, no alert lost, all closed after recovery', async () => {
+  const tenants = await seedTenants(stack.db, { organizationsPerPartner: 0 });
+  const partners = { connectwise: tenants.master, autotask: tenants.direct, halopsa: tenants.sub };
+  const orgsByPsa = {} as Record<PsaKind, string[]>;
+  for (const psa of PSAS) {
+    const p = partners[psa];
+    orgsByPsa[psa] = await addOrganizations(stack.db, p.id, p.planId, ORGS_PER_PSA, `Chaos ${psa}`);
+    await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: p.id, psa, organizationIds: orgsByPsa[psa] });
+  }
+  const platform = await startPlatformEndpoint();
+  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cw-ca-')), 'ca.pem');
+  fs.writeFileSync(caFile, stack.sims.connectwise.ca);
+  const taskQueue = uniqueTaskQueue('tickets-chaos');
+  const env = {
+    PSA_ALLOW_PRIVATE_NETWORKS: 'true',
+    PSA_ALLOW_HTTP: 'true',
+    PSA_ALLOW_HOSTS: '127.0.0.1,localhost',
+    PSA_EXTRA_CA_FILE: caFile,
+    AUTOTASK_ZONE_URL: stack.sims.autotask.url,
+    PUBLIC_BASE_URL: stack.apiUrl,
+    PLATFORM_CALLBACK_URL: platform.url,
+  };
+  const alerts = createAlertsClient({ db: stack.db, temporal: stack.client, taskQueue, policy: { ...FAST_POLICY, debounceMs: 500, flapWindowMs: 1_000 } });
+  let worker: WorkerProcess = await startWorkerProcess({ taskQueue, env });
+  let kills = 0;
+  const chaos = async (cycles: number) => {
+    for (let i = 0; i < cycles; i += 1) {
+      await new Promise((r) => setTimeout(r, 700 + (i % 3) * 400));
+      await worker.kill();
+      kills += 1;
+      worker = await startWorkerProcess({ taskQueue, env });
+    }
+  };
+  const allOrgs = PSAS.flatMap((psa) => orgsByPsa[psa].map((org) => ({ psa, org })));
+  const eventIds: string[] = [];
+  const report = async (org: string, event: 'raised' | 'recovered') => {
+    const e = alertEvent(org, PROBLEM, event);
+    eventIds.push(e.eventId);
+    await alerts.reportAlert(e);
+  };
+  const unhandled = async () =>
+    (await stack.db.selectFrom('alerts').select('id').where('eventId', 'in', eventIds).where('outcome', 'is', null).execute()).length;
+
+  try {
+    injectFaults();
+    // The burst: a raise and a repeat per organization, while the worker keeps dying.
+    const burst = (async () => {
+      for (const { org } of allOrgs) await report(org, 'raised');
+      for (const { org } of allOrgs) await report(org, 'raised');
+    })();
+    await Promise.all([burst, chaos(4)]);
+    await waitFor('every raise handled', async () => (await unhandled()) === 0, 240_000, 500);
+
+    injectFaults();
+    const recoveries = (async () => {
+      for (const { org } of allOrgs) await report(org, 'recovered');
+    })();
+    await Promise.all([recoveries, chaos(3)]);
+    await waitFor('every recovery handled', async () => (await unhandled()) === 0, 240_000, 500);
+
+    // Exactly one PSA ticket per organization × problem, and none left open.
+    const counts: Record<string, number> = {};
+    let openInPsa = 0;
+    for (const { psa, org } of allOrgs) {
+      const marker = ticketMarker(org, PROBLEM, 1);
+      const sim = simControls(psa, stack.sims);
+      counts[`${psa}:${sim.ticketsWithMarker(marker)}`] = (counts[`${psa}:${sim.ticketsWithMarker(marker)}`] ?? 0) + 1;
+      expect({ marker, tickets: sim.ticketsWithMarker(marker) }).toEqual({ marker, tickets: 1 });
+      const row = await stack.db.selectFrom('tickets').selectAll().where('marker', '=', marker).executeTakeFirstOrThrow();
+      expect(row.state).toBe('closed');
+      if (!sim.isClosed(row.psaTicketId)) openInPsa += 1;
+    }
+    expect(openInPsa).toBe(0);
+    const outcomes = await stack.db
+      .selectFrom('alerts')
+      .select(['outcome'])
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('eventId', 'in', eventIds)
+      .groupBy('outcome')
+      .execute();
+    const byOutcome = Object.fromEntries(outcomes.map((o) => [o.outcome, Number(o.n)]));
+    expect(byOutcome.skipped).toBeUndefined();
+    expect((byOutcome.ticket_created ?? 0) + (byOutcome.ticket_adopted ?? 0)).toBe(allOrgs.length);
+    expect(byOutcome.closed).toBe(allOrgs.length);
+    const faultsHit = PSAS.map((psa) => stack.sims[psa].server.log.filter((l: { fault: string | null }) => l.fault !== null).length);
+    console.log(
+      `[tickets-chaos] ${allOrgs.length} organizations, ${eventIds.length} alerts, ${kills} SIGKILLs, faults hit per PSA ${JSON.stringify(Object.fromEntries(PSAS.map((p, i) => [p, faultsHit[i]])))}; ` +
+        `tickets per marker ${JSON.stringify(counts)}; outcomes ${JSON.stringify(byOutcome)}; open in PSA after recovery: ${openInPsa}`,
+    );
+  } finally {
+    await worker.kill().catch(() => undefined);
+    await platform.close();
+    for (const psa of PSAS) stack.sims[psa].server.clearFaults();
+  }
+});

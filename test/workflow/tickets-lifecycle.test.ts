@@ -1,0 +1,178 @@
+/**
+ * Service tickets end to end, for each PSA: platform alert → Temporal → worker → simulator over
+ * HTTP → PostgreSQL. One ticket per episode, debounced repeat notes, close on recovery, reopen
+ * on flapping, note-only when a technician worked on it, the PSA closing first, and the trace.
+ */
+import type { PsaKind } from '../../psa/core/types';
+import { seedTenants } from '../helpers/seed';
+import { startStack, type Stack } from '../helpers/stack';
+import { testKeys } from '../helpers/env';
+import { connectIntegration, simControls } from '../helpers/integration-fixture';
+import { ticketMarker, serviceTicketWorkflowId, serviceTicketStatusQuery } from '../../workflows/ticket-messages';
+import { alertEvent, startTicketRig, waitFor, type TicketRig } from './tickets-helpers';
+
+let stack: Stack;
+let rig: TicketRig;
+
+beforeAll(async () => {
+  stack = await startStack('tickets-lifecycle');
+  rig = await startTicketRig(stack);
+});
+afterAll(async () => {
+  await rig?.stop();
+  await stack?.close();
+});
+
+const alertRow = (eventId: string) => stack.db.selectFrom('alerts').selectAll().where('eventId', '=', eventId).executeTakeFirstOrThrow();
+const handled = (eventId: string) => waitFor(`alert ${eventId} handled`, async () => ((await alertRow(eventId)).outcome ? alertRow(eventId) : null));
+const ticketOf = (marker: string) => stack.db.selectFrom('tickets').selectAll().where('marker', '=', marker).executeTakeFirst();
+const auditActions = async (marker: string) =>
+  (await stack.db.selectFrom('auditLog').select('action').where('target', '=', `ticket:${marker}`).orderBy('id').execute()).map((r) => r.action);
+
+async function mappedOrganization(psa: PsaKind) {
+  const tenants = await seedTenants(stack.db, { organizationsPerPartner: 3 });
+  const partner = tenants.direct;
+  const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: partner.id, psa, organizationIds: partner.organizationIds });
+  return { partner, fx, orgs: partner.organizationIds as [string, string, string] };
+}
+
+describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
+  test('raise → one ticket; repeats → one debounced note; recovery → closed with the mapped status; trace shows it all', async () => {
+    const { orgs, fx } = await mappedOrganization(psa);
+    const sim = simControls(psa, stack.sims);
+    const org = orgs[0];
+    const first = alertEvent(org, 'backup_failed', 'raised');
+    const { receipt } = await rig.alerts.reportAlert(first);
+    expect(receipt.workflowId).toBe(serviceTicketWorkflowId(org, 'backup_failed'));
+    const row = await handled(first.eventId);
+    expect(row.outcome).toBe('ticket_created');
+    const marker = ticketMarker(org, 'backup_failed', 1);
+    const ticket = await ticketOf(marker);
+    expect(ticket?.state).toBe('open');
+    expect(sim.ticketsWithMarker(marker)).toBe(1);
+
+    // Three repeats inside the debounce window: one note, still one ticket.
+    const repeats = [alertEvent(org, 'backup_failed', 'raised'), alertEvent(org, 'backup_failed', 'raised'), alertEvent(org, 'backup_failed', 'raised')];
+    for (const r of repeats) await rig.alerts.reportAlert(r);
+    for (const r of repeats) expect((await handled(r.eventId)).outcome).toBe('noted');
+    expect((await ticketOf(marker))?.noteCount).toBe(1);
+    expect(sim.ticketsWithMarker(marker)).toBe(1);
+
+    const recovered = alertEvent(org, 'backup_failed', 'recovered');
+    await rig.alerts.reportAlert(recovered);
+    expect((await handled(recovered.eventId)).outcome).toBe('closed');
+    const closed = await ticketOf(marker);
+    expect(closed).toMatchObject({ state: 'closed', closedBy: 'engine' });
+    expect(sim.isClosed(closed!.psaTicketId)).toBe(true);
+    expect(await auditActions(marker)).toEqual(['ticket.create', 'ticket.note', 'ticket.close']);
+
+    // The trace through the HTTP API (platform token), from DB rows + audit log.
+    const trace = await stack.api('GET', `/v1/alerts/${encodeURIComponent(first.eventId)}/trace`, null);
+    expect(trace.status).toBe(200);
+    expect(trace.body.ticket).toMatchObject({ marker, psa, state: 'closed', noteCount: 1 });
+    expect(trace.body.steps.map((s: { step: string }) => s.step)).toEqual(
+      expect.arrayContaining(['received', 'mapped', 'ticket_created', 'note_added', 'ticket_closed', 'outcome:ticket_created']),
+    );
+    const created = trace.body.steps.find((s: { step: string }) => s.step === 'ticket_created');
+    expect(created.detail.psaTicketId).toBe(closed!.psaTicketId);
+    expect(fx.ticketMapping.closedStatus).toBeTruthy();
+  });
+
+  test('flapping: a failure soon after our close reopens the same ticket instead of opening another', async () => {
+    const { orgs } = await mappedOrganization(psa);
+    const sim = simControls(psa, stack.sims);
+    const org = orgs[1];
+    const raise1 = alertEvent(org, 'backup_overdue', 'raised');
+    await rig.alerts.reportAlert(raise1);
+    await handled(raise1.eventId);
+    const recover1 = alertEvent(org, 'backup_overdue', 'recovered');
+    await rig.alerts.reportAlert(recover1);
+    expect((await handled(recover1.eventId)).outcome).toBe('closed');
+    const raise2 = alertEvent(org, 'backup_overdue', 'raised');
+    await rig.alerts.reportAlert(raise2);
+    expect((await handled(raise2.eventId)).outcome).toBe('ticket_reopened');
+    const marker = ticketMarker(org, 'backup_overdue', 1);
+    const t = await ticketOf(marker);
+    expect(t?.state).toBe('open');
+    expect(sim.isClosed(t!.psaTicketId)).toBe(false);
+    expect(sim.ticketsWithMarker(marker)).toBe(1);
+    expect(await stack.db.selectFrom('tickets').select('id').where('organizationId', '=', org).where('problem', '=', 'backup_overdue').execute()).toHaveLength(1);
+    const recover2 = alertEvent(org, 'backup_overdue', 'recovered');
+    await rig.alerts.reportAlert(recover2);
+    expect((await handled(recover2.eventId)).outcome).toBe('closed');
+    expect(await auditActions(marker)).toEqual(['ticket.create', 'ticket.close', 'ticket.reopen', 'ticket.close']);
+  });
+
+  test('recovery on a ticket a technician worked on adds a note and leaves it open; the PSA closing it later ends the run', async () => {
+    const { orgs } = await mappedOrganization(psa);
+    const sim = simControls(psa, stack.sims);
+    const org = orgs[2];
+    const raise = alertEvent(org, 'mailbox_unreachable', 'raised');
+    await rig.alerts.reportAlert(raise);
+    await handled(raise.eventId);
+    const marker = ticketMarker(org, 'mailbox_unreachable', 1);
+    const t = (await ticketOf(marker))!;
+    sim.technicianTouches(t.psaTicketId);
+    const recover = alertEvent(org, 'mailbox_unreachable', 'recovered');
+    await rig.alerts.reportAlert(recover);
+    const r = await handled(recover.eventId);
+    expect(r.outcome).toBe('recovery_noted');
+    expect(sim.isClosed(t.psaTicketId)).toBe(false);
+    expect((await ticketOf(marker))?.state).toBe('open');
+
+    // The technician closes it; the run learns it (webhook or poll) and ends without resetting
+    // the platform's alert, which had already recovered.
+    await sim.closeInPsa(t.psaTicketId);
+    const handle = stack.client.workflow.getHandle(serviceTicketWorkflowId(org, 'mailbox_unreachable'));
+    await handle.signal('psaTicketChanged', { psaTicketId: t.psaTicketId });
+    const result = await handle.result();
+    expect(result.stopReason).toBe('closed_in_psa');
+    expect((await ticketOf(marker))).toMatchObject({ state: 'closed', closedBy: 'psa' });
+    expect(rig.platform.calls.filter((c) => c.organizationId === org)).toHaveLength(0);
+  });
+});
+
+test('the PSA closing an active alert first resets the alert on the platform (polling backstop) and ends the run', async () => {
+  const local = await startTicketRig(stack, { pollIntervalMs: 1_000 });
+  try {
+    const { orgs } = await mappedOrganization('halopsa');
+    const sim = simControls('halopsa', stack.sims);
+    const org = orgs[0];
+    const raise = alertEvent(org, 'site_unreachable', 'raised');
+    await local.alerts.reportAlert(raise);
+    await handled(raise.eventId);
+    const marker = ticketMarker(org, 'site_unreachable', 1);
+    const t = (await ticketOf(marker))!;
+    await sim.closeInPsa(t.psaTicketId);
+    const result = await stack.client.workflow.getHandle(serviceTicketWorkflowId(org, 'site_unreachable')).result();
+    expect(result.stopReason).toBe('closed_in_psa');
+    expect(await ticketOf(marker)).toMatchObject({ state: 'closed', closedBy: 'psa' });
+    expect(local.platform.calls).toEqual([
+      expect.objectContaining({ type: 'alert.reset', organizationId: org, problem: 'site_unreachable', psaTicketId: t.psaTicketId, idempotencyKey: `alert-reset:${t.id}` }),
+    ]);
+    expect(await auditActions(marker)).toEqual(['ticket.create', 'ticket.closed_in_psa']);
+    // A new failure afterwards is a new episode with a new ticket.
+    const again = alertEvent(org, 'site_unreachable', 'raised');
+    await local.alerts.reportAlert(again);
+    expect((await handled(again.eventId)).outcome).toBe('ticket_created');
+    expect(sim.ticketsWithMarker(ticketMarker(org, 'site_unreachable', 2))).toBe(1);
+  } finally {
+    await local.stop();
+  }
+});
+
+test('the status query reports the open ticket and buffered repeats', async () => {
+  const { orgs } = await mappedOrganization('connectwise');
+  const org = orgs[0];
+  const raise = alertEvent(org, 'seats_above_plan', 'raised');
+  await rig.alerts.reportAlert(raise);
+  await handled(raise.eventId);
+  await rig.alerts.reportAlert(alertEvent(org, 'seats_above_plan', 'raised'));
+  const handle = stack.client.workflow.getHandle(serviceTicketWorkflowId(org, 'seats_above_plan'));
+  const status = await waitFor('buffered repeat', async () => {
+    const s = await handle.query(serviceTicketStatusQuery);
+    return s.bufferedRepeats === 1 ? s : null;
+  });
+  expect(status).toMatchObject({ phase: 'open', episode: 1 });
+  expect(status.psaTicketId).toBe((await ticketOf(ticketMarker(org, 'seats_above_plan', 1)))?.psaTicketId);
+});

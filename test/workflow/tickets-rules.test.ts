@@ -1,0 +1,156 @@
+/**
+ * When no ticket may be opened, the alert is recorded with the reason and the PSA is not called:
+ * organization unmapped, ticket mapping missing, integration revoked. Outages make alerts wait
+ * and catch up; alerts older than the catch-up window are skipped. PSA webhooks reach the run.
+ */
+import { seedTenants } from '../helpers/seed';
+import { startStack, type Stack } from '../helpers/stack';
+import { testKeys } from '../helpers/env';
+import { connectIntegration, simControls } from '../helpers/integration-fixture';
+import { integrationRevokedSignal, serviceTicketWorkflowId, ticketMarker } from '../../workflows/ticket-messages';
+import { alertEvent, startTicketRig, waitFor, type TicketRig } from './tickets-helpers';
+
+let stack: Stack;
+let rig: TicketRig;
+
+beforeAll(async () => {
+  stack = await startStack('tickets-rules');
+  rig = await startTicketRig(stack);
+});
+afterAll(async () => {
+  await rig?.stop();
+  await stack?.close();
+});
+
+const alertRow = (eventId: string) => stack.db.selectFrom('alerts').selectAll().where('eventId', '=', eventId).executeTakeFirstOrThrow();
+const handled = (eventId: string, timeoutMs?: number) =>
+  waitFor(`alert ${eventId} handled`, async () => ((await alertRow(eventId)).outcome ? alertRow(eventId) : null), timeoutMs);
+const simRequests = () => stack.sims.connectwise.server.log.length + stack.sims.halopsa.server.log.length + stack.sims.autotask.server.log.length;
+
+test('an unmapped organization: recorded as skipped with the reason, no PSA call', async () => {
+  const t = await seedTenants(stack.db);
+  const before = simRequests();
+  const a = alertEvent(t.master.organizationIds[0]!, 'backup_failed', 'raised');
+  await rig.alerts.reportAlert(a);
+  const row = await handled(a.eventId);
+  expect(row.outcome).toBe('skipped');
+  expect(row.reason).toMatch(/^organization_unmapped: /);
+  expect(simRequests()).toBe(before);
+});
+
+test('ticket mapping missing (it is optional): recorded as skipped, no PSA call', async () => {
+  const t = await seedTenants(stack.db);
+  await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.master.id, psa: 'connectwise', organizationIds: t.master.organizationIds, withTicketMapping: false });
+  const before = simRequests();
+  const a = alertEvent(t.master.organizationIds[0]!, 'backup_failed', 'raised');
+  await rig.alerts.reportAlert(a);
+  const row = await handled(a.eventId);
+  expect(row).toMatchObject({ outcome: 'skipped', ticketId: null });
+  expect(row.reason).toMatch(/^ticket_mapping_missing: /);
+  expect(simRequests()).toBe(before);
+});
+
+test('integrationRevoked stops the run: buffered repeats recorded as skipped, no PSA call after it', async () => {
+  const t = await seedTenants(stack.db);
+  await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.sub.id, psa: 'halopsa', organizationIds: t.sub.organizationIds });
+  const org = t.sub.organizationIds[0]!;
+  const raise = alertEvent(org, 'backup_failed', 'raised');
+  await rig.alerts.reportAlert(raise);
+  await handled(raise.eventId);
+  // A repeat sits in the debounce window when the lifecycle revokes (found by partner + vendor).
+  const repeat = alertEvent(org, 'backup_failed', 'raised');
+  await rig.alerts.reportAlert(repeat);
+  const running = await waitFor('run visible by partner and vendor', async () => {
+    const ids: string[] = [];
+    for await (const w of stack.client.workflow.list({ query: `PsaPartnerId = "${t.sub.id}" AND PsaVendor = "halopsa" AND ExecutionStatus = "Running"` })) ids.push(w.workflowId);
+    return ids.length > 0 ? ids : null;
+  });
+  expect(running).toEqual([serviceTicketWorkflowId(org, 'backup_failed')]);
+  const before = stack.sims.halopsa.server.log.length;
+  const handle = stack.client.workflow.getHandle(running[0]!);
+  await handle.signal(integrationRevokedSignal);
+  expect((await handle.result()).stopReason).toBe('integration_revoked');
+  const row = await alertRow(repeat.eventId);
+  expect(row.outcome).toBe('skipped');
+  expect(row.reason).toMatch(/^integration_revoked: /);
+  expect(stack.sims.halopsa.server.log.length).toBe(before);
+  const abandoned = await stack.db.selectFrom('auditLog').select('action').where('target', '=', `ticket:${ticketMarker(org, 'backup_failed', 1)}`).where('action', '=', 'ticket.abandon').execute();
+  expect(abandoned).toHaveLength(1);
+});
+
+test('an Unhealthy connection makes alerts wait without PSA calls, then catch up when it is healthy again', async () => {
+  const t = await seedTenants(stack.db);
+  const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.direct.id, psa: 'connectwise', organizationIds: t.direct.organizationIds, health: 'unhealthy' });
+  const org = t.direct.organizationIds[0]!;
+  const before = stack.sims.connectwise.server.log.length;
+  const a = alertEvent(org, 'site_unreachable', 'raised');
+  await rig.alerts.reportAlert(a);
+  await new Promise((r) => setTimeout(r, 2_000));
+  expect((await alertRow(a.eventId)).outcome).toBeNull();
+  expect(stack.sims.connectwise.server.log.length).toBe(before);
+  await stack.db.updateTable('connections').set({ health: 'healthy', healthReason: null, updatedAt: new Date() }).where('id', '=', fx.connectionId).execute();
+  expect((await handled(a.eventId)).outcome).toBe('ticket_created');
+  expect(simControls('connectwise', stack.sims).ticketsWithMarker(ticketMarker(org, 'site_unreachable', 1))).toBe(1);
+});
+
+test('a PSA outage longer than the catch-up window: the alert is recorded as skipped with the reason', async () => {
+  const short = await startTicketRig(stack, { catchUpWindowMs: 1_500, outageRetryMs: 300 });
+  try {
+    const t = await seedTenants(stack.db);
+    await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.master.id, psa: 'halopsa', organizationIds: t.master.organizationIds });
+    stack.sims.halopsa.server.addFault({ kind: 'status', status: 503, path: '/api/tickets' });
+    const a = alertEvent(t.master.organizationIds[0]!, 'backup_overdue', 'raised');
+    await short.alerts.reportAlert(a);
+    const row = await handled(a.eventId, 60_000);
+    expect(row.outcome).toBe('skipped');
+    expect(row.reason).toMatch(/^psa_unavailable: /);
+  } finally {
+    stack.sims.halopsa.server.clearFaults();
+    await short.stop();
+  }
+});
+
+test('a create whose answer is lost (commit_then_drop) is adopted by marker, not created twice', async () => {
+  const t = await seedTenants(stack.db);
+  await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.direct.id, psa: 'halopsa', organizationIds: t.direct.organizationIds });
+  const org = t.direct.organizationIds[1]!;
+  stack.sims.halopsa.server.addFault({ kind: 'commit_then_drop', method: 'POST', path: '^/api/tickets$', times: 1 });
+  const a = alertEvent(org, 'backup_failed', 'raised');
+  await rig.alerts.reportAlert(a);
+  expect((await handled(a.eventId)).outcome).toBe('ticket_adopted');
+  expect(simControls('halopsa', stack.sims).ticketsWithMarker(ticketMarker(org, 'backup_failed', 1))).toBe(1);
+  stack.sims.halopsa.server.clearFaults();
+});
+
+test.each(['connectwise', 'halopsa'] as const)('%s: the PSA webhook (verified) tells the run the technician closed the ticket', async (psa) => {
+  const local = await startTicketRig(stack, { pollIntervalMs: 10 * 60_000 });
+  try {
+    const t = await seedTenants(stack.db);
+    const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.direct.id, psa, organizationIds: t.direct.organizationIds });
+    const org = t.direct.organizationIds[2]!;
+    const a = alertEvent(org, 'seats_above_plan', 'raised');
+    await local.alerts.reportAlert(a);
+    await handled(a.eventId);
+    const sub = await stack.db.selectFrom('connections').select('webhookSubscriptionId').where('id', '=', fx.connectionId).executeTakeFirstOrThrow();
+    expect(sub.webhookSubscriptionId).toBeTruthy();
+    expect(sub.webhookSubscriptionId).not.toMatch(/^pending:/);
+    const ticket = (await stack.db.selectFrom('tickets').selectAll().where('marker', '=', ticketMarker(org, 'seats_above_plan', 1)).executeTakeFirst())!;
+    await simControls(psa, stack.sims).closeInPsa(ticket.psaTicketId);
+    const result = await stack.client.workflow.getHandle(serviceTicketWorkflowId(org, 'seats_above_plan')).result();
+    expect(result.stopReason).toBe('closed_in_psa');
+    expect(local.platform.calls).toEqual([expect.objectContaining({ organizationId: org, problem: 'seats_above_plan', psaTicketId: ticket.psaTicketId })]);
+  } finally {
+    await local.stop();
+  }
+});
+
+test('a forged PSA webhook is refused with 401', async () => {
+  const t = await seedTenants(stack.db);
+  const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.master.id, psa: 'halopsa', organizationIds: [] });
+  const res = await fetch(`${stack.apiUrl}/v1/psa-webhooks/${fx.connectionId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('psa-sync:guess').toString('base64')}` },
+    body: JSON.stringify({ object_id: 1, event: 'Ticket Closed' }),
+  });
+  expect(res.status).toBe(401);
+});

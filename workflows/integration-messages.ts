@@ -1,0 +1,153 @@
+/**
+ * The integration lifecycle's messages, defined once and shared by the workflow, the activities
+ * and the platform client: the workflow id, the Updates (each answers or fails with a typed
+ * error), the state query, and how our domain errors travel through Temporal and back.
+ * Pure (no Node builtins): it is bundled into the workflow sandbox.
+ */
+import { ApplicationFailure, ApplicationFailureCategory, ActivityFailure } from '@temporalio/common';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { MappingValues, PsaKind } from '../psa/core/types';
+import { AccessDenied, ConnectionUnhealthyError, InvalidInput, NotFound, RuleViolation, type FieldIssue } from '../domain/errors';
+
+export const integrationWorkflowId = (partnerId: string, psa: PsaKind) => `integration/${partnerId}/${psa}`;
+
+/** What the portal and search attributes show; `revoked` is "connect again" state after a revoke. */
+export type LifecycleState = 'not_connected' | 'connected' | 'unhealthy' | 'revoking' | 'revoked';
+
+export interface IntegrationState {
+  partnerId: string;
+  psa: PsaKind;
+  lifecycle: LifecycleState;
+  /** The live connection row; null before connect and after revoke. */
+  connectionId: string | null;
+  healthReason: string | null;
+  ticketMapped: boolean;
+  /** Updates handled over the workflow's whole life (all runs). */
+  changes: number;
+}
+
+export interface IntegrationWorkflowInput {
+  state: IntegrationState;
+}
+
+/** Who asked: a portal user id, or 'platform' for server-to-server calls. */
+export interface ChangeRequest {
+  actor: string;
+}
+
+export interface ConnectRequest extends ChangeRequest {
+  /** A `connecting` row whose sealed credentials the client wrote; the workflow never sees them. */
+  connectionId: string;
+}
+
+export interface ConnectResult {
+  connectionId: string;
+  accountName: string;
+}
+
+export interface RetestRequest extends ChangeRequest {
+  /** Test the credentials the partner just re-entered (sealed in pending_credentials) instead of the stored ones. */
+  pendingCredentials: boolean;
+}
+
+export interface HealthResult {
+  health: 'healthy' | 'unhealthy';
+  reason: string | null;
+}
+
+export interface TicketMappingRequest extends ChangeRequest {
+  values: MappingValues;
+}
+
+export interface PlanMappingRequest extends ChangeRequest {
+  planId: string;
+  values: MappingValues;
+}
+
+export interface PlanUnlinkRequest extends ChangeRequest {
+  planId: string;
+}
+
+export interface OrganizationMappingRequest extends ChangeRequest {
+  organizationId: string;
+  values: MappingValues;
+}
+
+export interface OrganizationUnlinkRequest extends ChangeRequest {
+  organizationId: string;
+}
+
+export interface RevokeResult {
+  connectionId: string;
+  unlinkedPlans: number;
+  unlinkedOrganizations: number;
+  stoppedWorkflows: number;
+  webhookUnsubscribed: boolean;
+}
+
+export const connectUpdate = defineUpdate<ConnectResult, [ConnectRequest]>('connect');
+export const retestUpdate = defineUpdate<HealthResult, [RetestRequest]>('retest');
+export const setTicketMappingUpdate = defineUpdate<void, [TicketMappingRequest]>('setTicketMapping');
+export const resetTicketMappingUpdate = defineUpdate<void, [ChangeRequest]>('resetTicketMapping');
+export const mapPlanUpdate = defineUpdate<void, [PlanMappingRequest]>('mapPlan');
+export const unlinkPlanUpdate = defineUpdate<void, [PlanUnlinkRequest]>('unlinkPlan');
+export const mapOrganizationUpdate = defineUpdate<void, [OrganizationMappingRequest]>('mapOrganization');
+export const unlinkOrganizationUpdate = defineUpdate<void, [OrganizationUnlinkRequest]>('unlinkOrganization');
+export const revokeUpdate = defineUpdate<RevokeResult, [ChangeRequest]>('revoke');
+export const integrationStateQuery = defineQuery<IntegrationState>('state');
+
+/** Failure `details[0]` of our domain errors: what the client needs to rebuild them. */
+export interface DomainFailureDetail {
+  code: string;
+  issues?: FieldIssue[];
+  reason?: string | null;
+}
+
+export const DOMAIN_FAILURE_TYPES = ['RuleViolation', 'NotFound', 'AccessDenied', 'InvalidInput', 'ConnectionUnhealthyError'] as const;
+
+/**
+ * A domain error as a non-retryable ApplicationFailure (type = class name, code in details).
+ * BENIGN: a refused change is an expected answer, not an incident, so workers log it quietly.
+ */
+export function domainFailure(err: unknown): ApplicationFailure | null {
+  const make = (type: string, message: string, detail: DomainFailureDetail) =>
+    ApplicationFailure.create({ type, message, details: [detail], nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
+  if (err instanceof RuleViolation) return make('RuleViolation', err.message, { code: err.code });
+  if (err instanceof NotFound) return make('NotFound', err.message, { code: err.code });
+  if (err instanceof AccessDenied) return make('AccessDenied', err.message, { code: err.code });
+  if (err instanceof InvalidInput) return make('InvalidInput', err.message, { code: err.code, issues: err.issues });
+  if (err instanceof ConnectionUnhealthyError) return make('ConnectionUnhealthyError', err.message, { code: err.code, reason: err.reason });
+  return null;
+}
+
+/** The ApplicationFailure inside an activity failure (or the failure itself). */
+export function applicationFailureOf(err: unknown): ApplicationFailure | null {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  return null;
+}
+
+/** Rebuilds our typed error from a failure that crossed Temporal; null when it is not one of ours. */
+export function domainErrorOf(err: unknown): Error | null {
+  let cur: unknown = err;
+  for (let depth = 0; cur && depth < 5; depth += 1) {
+    if (cur instanceof ApplicationFailure && cur.type && (DOMAIN_FAILURE_TYPES as readonly string[]).includes(cur.type)) {
+      const detail = (cur.details?.[0] ?? {}) as Partial<DomainFailureDetail>;
+      const message = cur.message;
+      switch (cur.type) {
+        case 'RuleViolation':
+          return new RuleViolation(detail.code ?? 'rule_violation', message);
+        case 'NotFound':
+          return Object.assign(new NotFound('Resource'), { message });
+        case 'AccessDenied':
+          return new AccessDenied(message);
+        case 'InvalidInput':
+          return new InvalidInput(detail.issues ?? []);
+        case 'ConnectionUnhealthyError':
+          return new ConnectionUnhealthyError(detail.reason ?? null);
+      }
+    }
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return null;
+}

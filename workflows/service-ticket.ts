@@ -1,0 +1,351 @@
+/**
+ * One workflow per organization × problem (id `ticket/<organizationId>/<problem>`), started by
+ * signal-with-start, so every raise, repeat and recovery of that problem lands on the same run
+ * and a second ticket is never opened for one episode:
+ *
+ *   raised    → resolve the organization's PSA mapping → open a ticket (find-by-marker first)
+ *   repeats   → collected for `debounceMs`, then one note on the same ticket
+ *   recovered → close with the mapped closed status (note only if a technician worked on it)
+ *   raised again within `flapWindowMs` of our close → the same ticket is reopened
+ *   PSA closes it first (webhook signal, or polling backstop) → the platform is told, run ends
+ *   integrationRevoked → pending alerts recorded as skipped, no PSA call, run ends
+ *
+ * PSA or connection outages make the alert wait (timers, not activity retries) until it is older
+ * than `catchUpWindowMs`, when it is recorded as skipped. Every alert ends with an outcome row.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { TicketActivities, TicketRef } from '../activities/tickets';
+import type { AlertActivities } from '../activities/alerts';
+import type { PlatformCallbackActivities } from '../activities/platform-callback';
+import type { TicketWebhookActivities } from '../activities/tickets-webhooks';
+import type { AlertOutcome } from './ticket-messages';
+import {
+  PROBLEM_TITLES,
+  alertSignal,
+  integrationRevokedSignal,
+  psaTicketChangedSignal,
+  serviceTicketStatusQuery,
+  type AlertSignal,
+  type CarriedTicketState,
+  type OpenTicketRef,
+  type PsaTicketChanged,
+  type ServiceTicketInput,
+  type SkipReason,
+  type TicketPhase,
+} from './ticket-messages';
+import { GONE_FAILURES, OUTAGE_FAILURES, ticketDbActivity, ticketPsaActivity } from './service-ticket-options';
+import { OrganizationIdKey, PartnerIdKey, ProblemKey, TicketStateKey, VendorKey } from './search-attributes';
+
+type AllActivities = TicketActivities & AlertActivities & PlatformCallbackActivities & TicketWebhookActivities;
+const store = proxyActivities<AllActivities>(ticketDbActivity);
+const psa = proxyActivities<AllActivities>(ticketPsaActivity);
+
+/** Past this many events the run continues as new while idle (well under Temporal's limits). */
+const HISTORY_BUDGET = 4_000;
+/** Alert ids remembered for de-duplication of re-delivered signals. */
+const SEEN_MEMORY = 500;
+
+export interface ServiceTicketSummary {
+  stopReason: string;
+  episode: number;
+  psaTicketId: string | null;
+}
+
+type Attempt<T> = { ok: true; value: T } | { ok: false; reason: SkipReason; sentence: string };
+
+function failureType(err: unknown): string {
+  if (err instanceof ActivityFailure) {
+    if (err.cause instanceof ApplicationFailure) return err.cause.type ?? 'Error';
+    return err.cause?.name ?? 'ActivityFailure';
+  }
+  return err instanceof Error ? err.name : 'Error';
+}
+
+function failureMessage(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<ServiceTicketSummary> {
+  const { organizationId, problem, partnerId, policy } = input;
+  const carried: CarriedTicketState | undefined = input.carried;
+  let ticket: OpenTicketRef | null = carried?.ticket ?? null;
+  let phase: TicketPhase = carried?.phase ?? 'idle';
+  let closedAtMs: number | null = carried?.closedAtMs ?? null;
+  let alertActive = carried?.alertActive ?? false;
+  const pending: AlertSignal[] = [...(carried?.pending ?? [])];
+  const seen: string[] = [...(carried?.seenAlertIds ?? [])];
+  /** Repeats waiting for the next note. */
+  let repeats: AlertSignal[] = [];
+  let flushAtMs: number | null = null;
+  let nextPollAtMs: number | null = ticket && phase === 'open' ? Date.now() + policy.pollIntervalMs : null;
+  let revoked = false;
+  let psaChange: PsaTicketChanged | null = null;
+  let stopReason: string | null = null;
+  /** The ticket of the last episode, for the run's result after the PSA closed it. */
+  let lastTicket: OpenTicketRef | null = null;
+
+  setHandler(alertSignal, (a) => {
+    if (seen.includes(a.alertId)) return;
+    seen.push(a.alertId);
+    if (seen.length > SEEN_MEMORY) seen.splice(0, seen.length - SEEN_MEMORY);
+    pending.push(a);
+  });
+  setHandler(psaTicketChangedSignal, (e) => {
+    if (ticket && e.psaTicketId === ticket.psaTicketId) psaChange = e;
+  });
+  setHandler(integrationRevokedSignal, () => {
+    revoked = true;
+  });
+  setHandler(serviceTicketStatusQuery, () => ({
+    phase,
+    episode: ticket?.episode ?? 0,
+    psaTicketId: ticket?.psaTicketId ?? null,
+    pendingAlerts: pending.length,
+    bufferedRepeats: repeats.length,
+    stopReason,
+  }));
+
+  upsertSearchAttributes([
+    { key: PartnerIdKey, value: partnerId },
+    { key: OrganizationIdKey, value: organizationId },
+    { key: ProblemKey, value: problem },
+    { key: TicketStateKey, value: phase === 'open' ? 'open' : 'none' },
+  ]);
+  const setTicketState = (state: string) => upsertSearchAttributes([{ key: TicketStateKey, value: state }]);
+
+  const ref = (): TicketRef => {
+    if (!ticket) throw ApplicationFailure.nonRetryable('no ticket', 'InvariantBroken');
+    return { ticketRowId: ticket.ticketRowId, connectionId: ticket.connectionId, psaTicketId: ticket.psaTicketId };
+  };
+
+  const record = (alerts: AlertSignal[], outcome: AlertOutcome, reason: string | null, detail?: Record<string, unknown>) =>
+    store.recordAlertOutcome({ alertIds: alerts.map((a) => a.alertId), outcome, reason, ticketRowId: ticket?.ticketRowId ?? null, ...(detail ? { detail } : {}) });
+
+  /**
+   * Runs a PSA step; during an outage waits (interruptible by revocation) and tries again while
+   * the oldest alert it serves is inside the catch-up window.
+   */
+  async function withCatchUp<T>(oldestAt: string, step: () => Promise<T>): Promise<Attempt<T>> {
+    for (;;) {
+      if (revoked) return { ok: false, reason: 'integration_revoked', sentence: 'The integration was revoked' };
+      try {
+        return { ok: true, value: await step() };
+      } catch (err) {
+        const type = failureType(err);
+        if (GONE_FAILURES.has(type)) return { ok: false, reason: 'integration_revoked', sentence: 'The PSA connection no longer exists' };
+        if (type === 'RuleViolation') {
+          const m = failureMessage(err);
+          return { ok: false, reason: /ticket mapping/i.test(m) ? 'ticket_mapping_missing' : 'organization_unmapped', sentence: m };
+        }
+        const outage = OUTAGE_FAILURES.has(type) || !(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable);
+        if (!outage) return { ok: false, reason: 'psa_rejected', sentence: `The PSA refused the request: ${failureMessage(err)}` };
+        const unhealthy = type === 'ConnectionUnhealthyError' || type === 'PsaAuthError';
+        if (Date.now() - Date.parse(oldestAt) > policy.catchUpWindowMs) {
+          return {
+            ok: false,
+            reason: unhealthy ? 'connection_unhealthy' : 'psa_unavailable',
+            sentence: unhealthy ? 'The PSA connection stayed unhealthy past the catch-up window' : 'The PSA stayed unavailable past the catch-up window',
+          };
+        }
+        setTicketState(unhealthy ? 'waiting_unhealthy' : 'waiting_psa');
+        await condition(() => revoked, policy.outageRetryMs);
+      }
+    }
+  }
+
+  async function openOrReopen(alert: AlertSignal): Promise<void> {
+    alertActive = true;
+    // Flapping: our own close is recent, so the same ticket comes back.
+    if (phase === 'closed' && ticket && closedAtMs !== null && Date.now() - closedAtMs <= policy.flapWindowMs) {
+      const r = await withCatchUp(alert.occurredAt, () =>
+        psa.reopenServiceTicket(ref(), `${PROBLEM_TITLES[input.problem]} is failing again (${alert.occurredAt}); reopened by the backup platform.`, [alert.alertId]),
+      );
+      if (!r.ok) return skip([alert], r);
+      phase = 'open';
+      closedAtMs = null;
+      nextPollAtMs = Date.now() + policy.pollIntervalMs;
+      setTicketState('open');
+      return;
+    }
+    // One activity resolves the mapping, opens (or adopts) the ticket and records the outcome.
+    const r = await withCatchUp(alert.occurredAt, () => psa.openServiceTicket({ organizationId, problem, occurredAt: alert.occurredAt, alertIds: [alert.alertId] }));
+    if (!r.ok) return skip([alert], r);
+    const opened = r.value;
+    upsertSearchAttributes([{ key: VendorKey, value: opened.psa ?? 'none' }]);
+    if (opened.kind === 'skipped') {
+      if (phase !== 'open') setTicketState('none');
+      return;
+    }
+    ticket = { ticketRowId: opened.ticketRowId, connectionId: opened.connectionId, psaTicketId: opened.psaTicketId, marker: opened.marker, episode: opened.episode };
+    phase = 'open';
+    closedAtMs = null;
+    stopReason = null;
+    nextPollAtMs = Date.now() + policy.pollIntervalMs;
+    setTicketState('open');
+  }
+
+  async function skip(alerts: AlertSignal[], r: { reason: SkipReason; sentence: string }): Promise<void> {
+    await store.recordAlertOutcome({ alertIds: alerts.map((a) => a.alertId), outcome: 'skipped', reason: `${r.reason}: ${r.sentence}`, ticketRowId: null });
+    if (phase !== 'open') setTicketState('none');
+  }
+
+  /** One note for every repeat collected in the debounce window. */
+  async function flushRepeats(): Promise<void> {
+    const batch = repeats;
+    repeats = [];
+    flushAtMs = null;
+    if (batch.length === 0 || !ticket) return;
+    const first = batch[0] as AlertSignal;
+    const last = batch[batch.length - 1] as AlertSignal;
+    const text =
+      batch.length === 1
+        ? `${PROBLEM_TITLES[input.problem]} reported again at ${first.occurredAt}.`
+        : `${PROBLEM_TITLES[input.problem]} reported again ${batch.length} times between ${first.occurredAt} and ${last.occurredAt}.`;
+    const r = await withCatchUp(first.occurredAt, () => psa.addServiceTicketNote(ref(), text, batch.map((a) => a.alertId)));
+    if (!r.ok) return skip(batch, r);
+  }
+
+  async function recover(alert: AlertSignal): Promise<void> {
+    alertActive = false;
+    if (phase !== 'open' || !ticket) {
+      await record([alert], 'no_open_ticket', null);
+      return;
+    }
+    // Repeats still in the debounce window go into the closing note instead of a note of their own.
+    const folded = repeats;
+    repeats = [];
+    flushAtMs = null;
+    const extra = folded.length > 0 ? ` It was reported ${folded.length} more time(s) before recovering.` : '';
+    const note = `${PROBLEM_TITLES[input.problem]} recovered at ${alert.occurredAt}.${extra}`;
+    const r = await withCatchUp(alert.occurredAt, () => psa.closeServiceTicket(ref(), note, { recovery: alert.alertId, folded: folded.map((a) => a.alertId) }));
+    if (!r.ok) return skip([alert, ...folded], r);
+    if (r.value === 'closed' || r.value === 'already_closed') {
+      phase = 'closed';
+      closedAtMs = Date.now();
+      nextPollAtMs = null;
+      setTicketState('closed');
+    } else if (r.value === 'closed_in_psa') {
+      await closedInPsa(false);
+    }
+  }
+
+  /** The PSA closed (or deleted) the ticket before we did: tell the platform, forget the ticket. */
+  async function closedInPsa(deleted: boolean): Promise<void> {
+    if (!ticket) return;
+    await store.markTicketClosedByPsa(ticket.ticketRowId, deleted);
+    if (repeats.length > 0) {
+      await skip(repeats, { reason: 'ticket_closed_in_psa', sentence: 'The ticket was closed in the PSA before the repeats were noted' });
+      repeats = [];
+      flushAtMs = null;
+    }
+    if (alertActive) {
+      await store.notifyPlatformAlertReset({
+        ticketRowId: ticket.ticketRowId,
+        organizationId,
+        problem,
+        partnerId,
+        connectionId: ticket.connectionId,
+        psaTicketId: ticket.psaTicketId,
+        how: deleted ? 'deleted_in_psa' : 'closed_in_psa',
+      });
+      alertActive = false;
+    }
+    lastTicket = ticket;
+    ticket = null;
+    phase = 'idle';
+    nextPollAtMs = null;
+    stopReason = 'closed_in_psa';
+    setTicketState('closed_in_psa');
+  }
+
+  async function onPsaChange(change: PsaTicketChanged): Promise<void> {
+    if (!ticket || phase !== 'open') return;
+    let closed = change.closed;
+    let deleted = false;
+    if (closed === undefined) {
+      const r = await withCatchUp(new Date().toISOString(), () => psa.readServiceTicket(ref()));
+      if (!r.ok) return;
+      closed = r.value.closed;
+      deleted = r.value.deleted;
+    }
+    if (closed) await closedInPsa(deleted);
+  }
+
+  async function stopForRevocation(): Promise<void> {
+    const unhandled = [...pending.splice(0), ...repeats];
+    repeats = [];
+    if (unhandled.length > 0) await skip(unhandled, { reason: 'integration_revoked', sentence: 'The integration was revoked' });
+    if (ticket && phase === 'open') await store.abandonServiceTicket(ticket.ticketRowId, 'integration_revoked');
+    stopReason = 'integration_revoked';
+    phase = 'stopped';
+    setTicketState('revoked');
+  }
+
+  for (;;) {
+    if (revoked) {
+      await stopForRevocation();
+      break;
+    }
+    if (psaChange) {
+      const change: PsaTicketChanged = psaChange;
+      psaChange = null;
+      await onPsaChange(change);
+      continue;
+    }
+    const next = pending.shift();
+    if (next) {
+      if (next.event === 'recovered') await recover(next);
+      else if (phase === 'open') {
+        alertActive = true;
+        repeats.push(next);
+        flushAtMs ??= Date.now() + policy.debounceMs;
+      } else await openOrReopen(next);
+      continue;
+    }
+    const now = Date.now();
+    if (flushAtMs !== null && now >= flushAtMs) {
+      await flushRepeats();
+      continue;
+    }
+    if (phase === 'open' && nextPollAtMs !== null && now >= nextPollAtMs) {
+      nextPollAtMs = now + policy.pollIntervalMs;
+      psaChange = { psaTicketId: ticket?.psaTicketId ?? '' };
+      continue;
+    }
+    if (phase === 'closed' && closedAtMs !== null && now - closedAtMs >= policy.flapWindowMs) phase = 'idle';
+    if (phase === 'idle' && repeats.length === 0) {
+      stopReason ??= ticket ? 'closed' : 'nothing_open';
+      break;
+    }
+    if (workflowInfo().historyLength > HISTORY_BUDGET || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (pending.length === 0 && repeats.length === 0 && !revoked && !psaChange) {
+        await continueAsNew<typeof serviceTicketWorkflow>({
+          ...input,
+          carried: { ticket, phase, closedAtMs, pending, seenAlertIds: seen, alertActive },
+        });
+      }
+      continue;
+    }
+    const deadlines = [flushAtMs, phase === 'open' ? nextPollAtMs : null, phase === 'closed' && closedAtMs !== null ? closedAtMs + policy.flapWindowMs : null].filter(
+      (d): d is number => d !== null,
+    );
+    const waitMs = deadlines.length > 0 ? Math.max(1, Math.min(...deadlines) - now) : undefined;
+    if (waitMs === undefined) await condition(() => pending.length > 0 || revoked || psaChange !== null);
+    else await condition(() => pending.length > 0 || revoked || psaChange !== null, waitMs);
+  }
+  await condition(allHandlersFinished);
+  const last = ticket ?? lastTicket;
+  return { stopReason: stopReason ?? 'done', episode: last?.episode ?? 0, psaTicketId: last?.psaTicketId ?? null };
+}
