@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026_11_23T0001_initial';
+import * as pendingCredentials from './2026_11_23T0400_pending_credentials';
 
 /**
  * Every migration, in order. A static record instead of FileMigrationProvider because the
@@ -7,4 +8,5 @@ import * as initial from './2026_11_23T0001_initial';
  */
 export const migrations: Record<string, Migration> = {
   '2026_11_23T0001_initial': initial,
+  '2026_11_23T0400_pending_credentials': pendingCredentials,
 };
