@@ -10,7 +10,7 @@ import { PSA_LABELS, type ConnectionInfo, type PsaKind } from '../psa/core/types
 import { PsaAuthError, PsaConfigError, PsaPermissionError } from '../psa/core/errors';
 import { NotFound, RuleViolation } from '../domain/errors';
 import { credentialsRejected } from '../domain/rules';
-import { findConnection, withPending, writeAudit } from '../db/repositories/integrations';
+import { findConnection, writeAudit } from '../db/repositories/integrations';
 import type { ConnectRequest, ConnectResult, HealthResult, RetestRequest } from '../workflows/integration-messages';
 import { adapterForCredentials, sealCredentials } from './psa-connections';
 import { healthReasonOf, markUnhealthy, typed, type LifecycleContext } from './lifecycle-support';
@@ -99,13 +99,14 @@ export function createConnectActivities(ctx: LifecycleContext) {
   };
 
   async function testPending(connectionId: string, psa: PsaKind, partnerId: string, actor: string): Promise<HealthResult> {
-    const pdb = withPending(db);
+    const pdb = db;
     const pending = await pdb.selectFrom('pendingCredentials').selectAll().where('connectionId', '=', connectionId).executeTakeFirst();
     if (!pending) throw new RuleViolation('no_pending_credentials', 'There are no re-entered credentials to test; enter them again.');
     const credentials = ctx.keys.openJson(pending.credentials, pendingCredentialsAad(connectionId));
     let info: ConnectionInfo;
+    let adapter: Awaited<ReturnType<typeof adapterForCredentials>>;
     try {
-      const adapter = await adapterForCredentials(psa, credentials, `${connectionId}:pending`, ctx.psa);
+      adapter = await adapterForCredentials(psa, credentials, `${connectionId}:pending`, ctx.psa);
       info = await adapter.testConnection();
     } catch (err) {
       const reason = refusalReason(err);
@@ -114,13 +115,19 @@ export function createConnectActivities(ctx: LifecycleContext) {
       await writeAudit(db, { partnerId, connectionId, actor, action: 'integration.credentials', outcome: 'error', detail: { reason } });
       throw credentialsRejected(psa, reason);
     }
+    // The ticket-event subscription authenticates with a secret derived from the old credentials:
+    // drop it (best effort) so the ticket engine subscribes again with the new ones.
+    const subscription = (await pdb.selectFrom('connections').select('webhookSubscriptionId').where('id', '=', connectionId).executeTakeFirst())?.webhookSubscriptionId;
+    if (subscription && !subscription.startsWith('pending:')) {
+      await adapter.unsubscribeTicketEvents(subscription).catch((err: unknown) => ctx.log.warn('old ticket subscription not removed', { connectionId, error: String(err) }));
+    }
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('connections')
-        .set({ ...sealCredentials(ctx.keys, connectionId, credentials), health: 'healthy', healthReason: null, healthCheckedAt: new Date(), site: siteFacts(info), updatedAt: sql<Date>`clock_timestamp()` })
+        .set({ ...sealCredentials(ctx.keys, connectionId, credentials), webhookSubscriptionId: null, health: 'healthy', healthReason: null, healthCheckedAt: new Date(), site: siteFacts(info), updatedAt: sql<Date>`clock_timestamp()` })
         .where('id', '=', connectionId)
         .execute();
-      await withPending(trx).deleteFrom('pendingCredentials').where('connectionId', '=', connectionId).execute();
+      await trx.deleteFrom('pendingCredentials').where('connectionId', '=', connectionId).execute();
     });
     ctx.adapters.invalidate(connectionId);
     await writeAudit(db, { partnerId, connectionId, actor, action: 'integration.credentials', outcome: 'ok', detail: { health: 'healthy' } });

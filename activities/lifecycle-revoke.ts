@@ -7,7 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { PsaKind } from '../psa/core/types';
 import { PsaNotFoundError } from '../psa/core/errors';
 import { ConnectionUnhealthyError, NotFound } from '../domain/errors';
-import { findConnection, withPending, writeAudit } from '../db/repositories/integrations';
+import { findConnection, writeAudit } from '../db/repositories/integrations';
 import type { ChangeRequest } from '../workflows/integration-messages';
 import { typed, withAdapter, type LifecycleContext } from './lifecycle-support';
 
@@ -79,7 +79,8 @@ export function createRevokeActivities(ctx: LifecycleContext) {
       return typed(async () => {
         const row = await connection(connectionId);
         const subscriptionId = row.webhookSubscriptionId;
-        if (!subscriptionId || row.status === 'revoked') return false;
+        // `pending:…` is the ticket engine's claim while it subscribes: no vendor id exists yet.
+        if (!subscriptionId || subscriptionId.startsWith('pending:') || row.status === 'revoked') return false;
         let removed = true;
         try {
           await withAdapter(ctx, connectionId, actor, (adapter) => adapter.unsubscribeTicketEvents(subscriptionId));
@@ -109,7 +110,7 @@ export function createRevokeActivities(ctx: LifecycleContext) {
         ctx.adapters.invalidate(connectionId);
         if (row.status === 'revoked') return;
         await db.transaction().execute(async (trx) => {
-          await withPending(trx).deleteFrom('pendingCredentials').where('connectionId', '=', connectionId).execute();
+          await trx.deleteFrom('pendingCredentials').where('connectionId', '=', connectionId).execute();
           await trx
             .updateTable('connections')
             .set({ status: 'revoked', credentials: null, credentialsKeyId: null, webhookSubscriptionId: null, revokedAt: new Date(), updatedAt: new Date() })

@@ -31,7 +31,7 @@ import {
 } from '../psa/core/errors';
 import { InvalidInput, NotFound, type FieldIssue } from '../domain/errors';
 import { alreadyConnected, assertPlansMappedIn, connectInProgress, notConnected } from '../domain/rules';
-import { liveConnection, ticketMappingOf, withPending } from '../db/repositories/integrations';
+import { liveConnection, ticketMappingOf } from '../db/repositories/integrations';
 import { createAdapterProvider, sealCredentials, type AdapterProvider } from '../activities/psa-connections';
 import { pendingCredentialsAad } from '../activities/lifecycle-connect';
 import type { PsaRuntimeOptions } from '../activities/deps';
@@ -235,7 +235,7 @@ export class IntegrationsClient {
     const live = await liveConnection(this.deps.db, partnerId, psa);
     if (!live || live.status !== 'connected') throw notConnected(psa);
     const sealed = this.deps.keys.sealJson(credentials, pendingCredentialsAad(live.id));
-    await withPending(this.deps.db)
+    await this.deps.db
       .insertInto('pendingCredentials')
       .values({ connectionId: live.id, credentials: sealed, credentialsKeyId: this.deps.keys.activeKeyId, createdAt: undefined })
       .onConflict((oc) => oc.column('connectionId').doUpdateSet({ credentials: sealed, credentialsKeyId: this.deps.keys.activeKeyId }))

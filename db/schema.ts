@@ -50,6 +50,14 @@ export interface ConnectionsTable {
   updatedAt: Generated<Date>;
 }
 
+/** Re-entered credentials waiting for their test; they replace the stored ones only if the PSA accepts them. */
+export interface PendingCredentialsTable {
+  connectionId: string;
+  credentials: Buffer;
+  credentialsKeyId: string;
+  createdAt: Generated<Date>;
+}
+
 export interface TicketMappingsTable {
   connectionId: string;
   settings: Json<MappingValues>;
@@ -167,6 +175,7 @@ export interface Database {
   partners: PartnersTable;
   users: UsersTable;
   connections: ConnectionsTable;
+  pendingCredentials: PendingCredentialsTable;
   ticketMappings: TicketMappingsTable;
   plans: PlansTable;
   planAssignments: PlanAssignmentsTable;

@@ -10,15 +10,6 @@ import { PSA_KINDS, type MappingValues, type PsaKind } from '../../psa/core/type
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-/** Sealed re-entered credentials (see migration 2026_11_23T0400_pending_credentials). */
-export interface PendingCredentialsTable {
-  connectionId: string;
-  credentials: Buffer;
-  credentialsKeyId: string;
-  createdAt: Date | undefined;
-}
-
-export const withPending = (db: Executor) => (db as Kysely<Database>).withTables<{ pendingCredentials: PendingCredentialsTable }>();
 
 export interface AuditEntry {
   partnerId: string | null;
