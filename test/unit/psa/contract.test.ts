@@ -157,8 +157,8 @@ describe.each(harnesses)('%s adapter contract', (_name, create) => {
   test('a short 429 is waited out; a long one surfaces PsaRateLimitedError with its delay', async () => {
     h.sim.addFault({ kind: 'rate_limit', retryAfterSec: 1, times: 1 });
     await expect(adapter.getQuantity(h.fixtures.organization)).resolves.toEqual(expect.any(Number));
-    h.sim.addFault({ kind: 'rate_limit', retryAfterSec: 3600, times: 1 });
     const fresh = await h.adapter({ key: `rl-${randomUUID()}` });
+    h.sim.addFault({ kind: 'rate_limit', retryAfterSec: 3600, times: 1 });
     const err = await fresh.getQuantity(h.fixtures.organization).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PsaRateLimitedError);
     expect((err as PsaRateLimitedError).retryAfterMs).toBe(3_600_000);

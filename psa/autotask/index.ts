@@ -1,0 +1,68 @@
+/**
+ * Autotask PSA: credentials (API user, secret, integration code), zone discovery, the adapter.
+ */
+import { PsaAuthError, PsaUnavailableError } from '../core/errors';
+import { governorFor, resolveLimits, type AdapterFactory } from '../core/factory';
+import type { GovernorLimits } from '../core/governor';
+import { PsaHttpClient } from '../core/http';
+import { validateSiteUrl } from '../core/url-guard';
+import { AutotaskAdapter } from './adapter';
+import { AUTOTASK_HOST_PATTERNS, autotaskCredentialsSchema, type AutotaskCredentials } from './credentials';
+import { mapAutotaskError, messagesOf } from './errors';
+
+export { AutotaskAdapter } from './adapter';
+export { AUTOTASK_FIELDS } from './fields';
+export { autotaskCredentialsSchema, type AutotaskCredentials, AUTOTASK_HOST_PATTERNS } from './credentials';
+export { mapAutotaskError } from './errors';
+export { verifyAutotaskWebhook, type AutotaskWebhookEvent } from './webhook';
+
+/** 10,000 requests per rolling hour per database, 3 in flight per endpoint (post-2023.1 integrations). */
+export const AUTOTASK_DEFAULT_LIMITS: GovernorLimits = { maxRequests: 10_000, windowMs: 3_600_000, maxConcurrentPerEndpoint: 3 };
+
+export const AUTOTASK_ZONE_LOOKUP = 'https://webservices.autotask.net';
+
+/** Asks Autotask which zone (base URL) serves this API user; the URL must be an Autotask host. */
+async function discoverZone(lookup: PsaHttpClient, apiUser: string): Promise<string> {
+  let res;
+  try {
+    res = await lookup.request({ method: 'GET', url: 'ATServicesRest/V1.0/zoneInformation', query: { user: apiUser }, anonymous: true, idempotent: true });
+  } catch (err) {
+    if (err instanceof PsaAuthError) throw new PsaAuthError('Autotask does not know this API user (zone lookup failed)', { status: err.status });
+    throw err;
+  }
+  const url = (res.body as { url?: unknown }).url;
+  if (typeof url !== 'string' || !url) throw new PsaUnavailableError('Autotask zone lookup returned no URL');
+  return url;
+}
+
+export const autotaskFactory: AdapterFactory<AutotaskCredentials> = {
+  psa: 'autotask',
+  credentialsSchema: autotaskCredentialsSchema,
+  defaultLimits: AUTOTASK_DEFAULT_LIMITS,
+  secretFields: ['secret'],
+  async create(credentials, ctx) {
+    const limits = resolveLimits(AUTOTASK_DEFAULT_LIMITS, ctx.limits);
+    const governor = governorFor(`${ctx.connectionKey}:autotask`, limits);
+    const lookupBase = await validateSiteUrl(ctx.autotaskZoneLookupUrl ?? AUTOTASK_ZONE_LOOKUP, AUTOTASK_HOST_PATTERNS, ctx.urlPolicy, 'Autotask zone lookup URL');
+    const common = { governor, ...(ctx.timeoutMs ? { timeoutMs: ctx.timeoutMs } : {}), ...(ctx.onCall ? { onCall: ctx.onCall } : {}) };
+    const lookup = new PsaHttpClient({
+      baseUrl: lookupBase.origin,
+      mapError: (res, req) => {
+        const text = messagesOf(res.body).join(' ');
+        return res.status === 500 && /zone/i.test(text) ? new PsaAuthError('Autotask does not know this API user', { status: 500 }) : mapAutotaskError(res, req);
+      },
+      ...common,
+    });
+    const zone = await discoverZone(lookup, credentials.apiUser);
+    lookup.close();
+    const zoneUrl = await validateSiteUrl(zone, AUTOTASK_HOST_PATTERNS, ctx.urlPolicy, 'Autotask zone URL');
+    const base = `${zoneUrl.origin}${zoneUrl.pathname.replace(/\/+$/, '')}/V1.0`;
+    const http = new PsaHttpClient({
+      baseUrl: base,
+      mapError: mapAutotaskError,
+      authHeaders: () => ({ ApiIntegrationCode: credentials.integrationCode, UserName: credentials.apiUser, Secret: credentials.secret }),
+      ...common,
+    });
+    return new AutotaskAdapter(http, credentials.apiUser, zoneUrl.origin);
+  },
+};
