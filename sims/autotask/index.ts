@@ -116,10 +116,12 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
 
   /** Body of a query from POST JSON or GET `?search=`. */
   const queryBody = (req: SimRequest): { MaxRecords?: number; Filter?: unknown; IncludeFields?: string[] } => {
-    if (req.method === 'POST' && req.json && typeof req.json === 'object') return req.json as never;
-    const search = req.query.get('search');
-    if (search) return JSON.parse(search);
-    return {};
+    let raw: Record<string, unknown> = {};
+    if (req.method === 'POST' && req.json && typeof req.json === 'object') raw = req.json as Record<string, unknown>;
+    else if (req.query.get('search')) raw = JSON.parse(req.query.get('search') as string);
+    // JSON property names are case-insensitive to Autotask (clients send `filter` and `Filter`).
+    const get = (name: string) => raw[Object.keys(raw).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name];
+    return { MaxRecords: get('MaxRecords') as number | undefined, Filter: get('Filter'), IncludeFields: get('IncludeFields') as string[] | undefined };
   };
 
   const runQuery = (req: SimRequest, afterId: number | null) => {
