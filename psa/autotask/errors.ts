@@ -4,7 +4,7 @@
  * with messages is a validation error while a bare 5xx is an outage.
  */
 import type { HttpRequest, HttpResponse } from '../core/http';
-import { PsaAuthError, PsaError, PsaNotFoundError, PsaPermissionError, PsaRateLimitedError, PsaUnavailableError, PsaValidationError } from '../core/errors';
+import { PsaAuthError, type PsaError, PsaNotFoundError, PsaPermissionError, PsaRateLimitedError, PsaUnavailableError, PsaValidationError } from '../core/errors';
 import { parseRetryAfter } from '../core/http';
 
 export function messagesOf(body: unknown): string[] {
