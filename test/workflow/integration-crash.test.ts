@@ -36,6 +36,8 @@ beforeAll(async () => {
 afterEach(async () => {
   await worker?.stop();
   worker = null;
+  // The next test starts with the in-process worker again (processWorker() stops it).
+  await stack.restartWorker();
 });
 afterAll(async () => {
   await stack?.close();
