@@ -32,7 +32,7 @@ const valuesBody = z.object({ values: mappingValuesSchema }).strict();
 const optionsQuery = z
   .object({
     search: z.string().max(100).optional(),
-    cursor: z.string().max(500).optional(),
+    cursor: z.string().max(4000).optional(),
     pageSize: z.coerce.number().int().min(1).max(200).optional(),
     /** JSON object of the parent fields' chosen values, e.g. `{"sla":"3"}`. */
     parents: z.string().max(2000).optional(),

@@ -6,7 +6,7 @@
  * current period's units.
  */
 import type { PsaHttpClient } from '../core/http';
-import { PsaNotFoundError, PsaPermissionError } from '../core/errors';
+import { PsaNotFoundError, PsaPermissionError, PsaValidationError } from '../core/errors';
 import type {
   Capability,
   ConnectionInfo,
@@ -94,6 +94,11 @@ export class AutotaskAdapter implements PsaAdapter {
   ) {}
 
   private async query<T>(entity: string, filter: unknown[], maxRecords = 500, cursor: string | null = null): Promise<QueryPage<T>> {
+    // The cursor is Autotask's nextPageUrl, handed back to us by the portal: follow it only into
+    // this connection's own zone, or a crafted cursor could send our credentials elsewhere.
+    if (cursor !== null && !cursor.toLowerCase().startsWith(`${this.http.baseUrl.toLowerCase()}/`)) {
+      throw new PsaValidationError('The page cursor does not belong to this Autotask connection', { details: ['invalid cursor'] });
+    }
     const body = { MaxRecords: maxRecords, Filter: filter.length ? filter : [{ op: 'gte', field: 'id', value: 0 }] };
     // A POST query's next page is POSTed with the same body.
     const res = await this.http.request({ method: 'POST', url: cursor ?? `${entity}/query`, json: body, endpoint: entity, idempotent: true });

@@ -77,6 +77,13 @@ test('company options follow nextPageUrl to the last page; sub-issue types follo
   expect(contracts.items.map((c) => c.id)).toEqual([SEED_FIXTURES.organization.contract]);
 });
 
+test('a page cursor pointing outside the zone is refused before any request', async () => {
+  const adapter = await create();
+  sim.server.log.length = 0;
+  await expect(adapter.options('organization', 'company', { cursor: 'http://169.254.169.254/latest/meta-data/' })).rejects.toBeInstanceOf(PsaValidationError);
+  expect(sim.server.log).toHaveLength(0);
+});
+
 test('quantity is set with a signed adjustment computed from the current units', async () => {
   const adapter = await create();
   const before = await adapter.getQuantity(SEED_FIXTURES.organization);
