@@ -22,38 +22,27 @@ import type {
   TicketDraft,
 } from '../core/types';
 import { AUTOTASK_FIELDS, TICKET_PICKLIST } from './fields';
+import {
+  contractServiceSchema,
+  fieldsSchema,
+  itemIdSchema,
+  itemSchema,
+  parseVendor,
+  queryPageSchema,
+  ticketSchema,
+  unitsSchema,
+  type PicklistValue,
+  type RawTicket,
+  type Row,
+} from './schemas';
 
-interface PicklistValue {
-  value: string;
-  label: string;
-  isActive?: boolean;
-  parentValue?: string;
-}
+type Filter = Record<string, unknown>;
 
-interface FieldInfo {
-  name: string;
-  picklistValues?: PicklistValue[] | null;
-}
-
-interface QueryPage<T> {
-  items: T[];
-  pageDetails?: { nextPageUrl?: string | null };
-}
-
-type Row = Record<string, unknown> & { id: number };
-
-interface RawTicket {
-  id: number;
-  ticketNumber?: string | null;
-  status: number;
-  externalID?: string | null;
-  rmmAlertID?: string | null;
-  assignedResourceID?: number | null;
-  lastActivityResourceID?: number | null;
-}
-
-/** Autotask's built-in "Complete" status; any other mapped closed status is also honoured. */
+/** Autotask's built-in "Complete" status (the only status that completes a ticket). */
 const COMPLETE = 5;
+
+/** Id of the Tickets "Status" field in TicketWebhookFields (from /TicketWebhookFields/entityInformation/fields). */
+const TICKET_STATUS_FIELD_ID = 4;
 
 /** Which Autotask security-level right each capability needs (from the vendor's role guide). */
 const RIGHTS: Record<Capability, { entity: string; detail: string }> = {
@@ -64,7 +53,15 @@ const RIGHTS: Record<Capability, { entity: string; detail: string }> = {
 };
 
 /** Option listing per mapping field: entity, label and the filter its parents imply. */
-const ENTITY_FIELDS: Record<string, { entity: string; label: (r: Row) => string; searchField: string; parentFilter?: (p: MappingValues) => unknown[] | null; activeFilter?: unknown[] }> = {
+interface EntityField {
+  entity: string;
+  label: (r: Row) => string;
+  searchField: string;
+  parentFilter?: (p: MappingValues) => Filter[] | null;
+  activeFilter?: Filter[];
+}
+
+const ENTITY_FIELDS: Record<string, EntityField> = {
   service: { entity: 'Services', label: (r) => String(r.name), searchField: 'name', activeFilter: [{ op: 'eq', field: 'isActive', value: true }] },
   company: { entity: 'Companies', label: (r) => String(r.companyName), searchField: 'companyName', activeFilter: [{ op: 'eq', field: 'isActive', value: true }] },
   contract: {
@@ -93,42 +90,51 @@ export class AutotaskAdapter implements PsaAdapter {
     private readonly zoneUrl: string,
   ) {}
 
-  private async query<T>(entity: string, filter: unknown[], maxRecords = 500, cursor: string | null = null): Promise<QueryPage<T>> {
+  private async query(entity: string, filter: Filter[], maxRecords = 500, cursor: string | null = null): Promise<{ items: Row[]; next: string | null }> {
     // The cursor is Autotask's nextPageUrl, handed back to us by the portal: follow it only into
     // this connection's own zone, or a crafted cursor could send our credentials elsewhere.
     if (cursor !== null && !cursor.toLowerCase().startsWith(`${this.http.baseUrl.toLowerCase()}/`)) {
       throw new PsaValidationError('The page cursor does not belong to this Autotask connection', { details: ['invalid cursor'] });
     }
-    const body = { MaxRecords: maxRecords, Filter: filter.length ? filter : [{ op: 'gte', field: 'id', value: 0 }] };
+    // Autotask wants at least one condition; "id >= 0" is its idiom for "everything".
+    const body = { MaxRecords: Math.min(500, Math.max(1, maxRecords)), Filter: filter.length ? filter : [{ op: 'gte', field: 'id', value: 0 }] };
     // A POST query's next page is POSTed with the same body.
     const res = await this.http.request({ method: 'POST', url: cursor ?? `${entity}/query`, json: body, endpoint: entity, idempotent: true });
-    return res.body as QueryPage<T>;
+    const page = parseVendor(queryPageSchema, res.body, `${entity}/query`);
+    return { items: page.items, next: page.pageDetails?.nextPageUrl ?? null };
   }
 
-  private async item<T>(entity: string, id: string | number): Promise<T> {
+  private async item(entity: string, id: string | number): Promise<Row> {
     const res = await this.http.request({ method: 'GET', url: `${entity}/${encodeURIComponent(String(id))}`, endpoint: entity, idempotent: true });
-    return (res.body as { item: T }).item;
+    return parseVendor(itemSchema, res.body, `${entity}/{id}`).item;
+  }
+
+  private async create(url: string, endpoint: string, json: unknown, idempotent = false): Promise<number> {
+    const res = await this.http.request({ method: 'POST', url, json, endpoint, idempotent });
+    return parseVendor(itemIdSchema, res.body, url).itemId;
   }
 
   private ticketPicklists(): Promise<Map<string, PicklistValue[]>> {
-    this.picklists ??= this.http
-      .request({ method: 'GET', url: 'Tickets/entityInformation/fields', endpoint: 'Tickets', idempotent: true })
-      .then((res) => new Map(((res.body as { fields: FieldInfo[] }).fields ?? []).filter((f) => f.picklistValues).map((f) => [f.name.toLowerCase(), f.picklistValues as PicklistValue[]])));
+    this.picklists ??= this.http.request({ method: 'GET', url: 'Tickets/entityInformation/fields', endpoint: 'Tickets', idempotent: true }).then((res) => {
+      const { fields } = parseVendor(fieldsSchema, res.body, 'Tickets/entityInformation/fields');
+      return new Map(fields.filter((f) => f.picklistValues).map((f) => [f.name.toLowerCase(), f.picklistValues ?? []]));
+    });
     this.picklists.catch(() => (this.picklists = null));
     return this.picklists;
   }
 
   /** The API user's own resource id: work by anyone else on a ticket counts as "touched". */
   private ownResourceId(): Promise<number | null> {
-    this.resourceId ??= this.query<Row>('Resources', [{ op: 'eq', field: 'userName', value: this.apiUser }], 1).then((p) => (p.items[0]?.id ?? null) as number | null);
+    this.resourceId ??= this.query('Resources', [{ op: 'eq', field: 'userName', value: this.apiUser }], 1).then((p) => p.items[0]?.id ?? null);
     this.resourceId.catch(() => (this.resourceId = null));
     return this.resourceId;
   }
 
   async testConnection(): Promise<ConnectionInfo> {
     // Company 0 is always the Autotask owner (the MSP itself).
-    const owner = await this.item<{ companyName?: string }>('Companies', 0);
-    return { accountName: owner.companyName ?? 'Autotask', version: 'REST v1.0', site: { zoneUrl: this.zoneUrl } };
+    const owner = await this.item('Companies', 0);
+    const name = typeof owner.companyName === 'string' && owner.companyName ? owner.companyName : 'Autotask';
+    return { accountName: name, version: 'REST v1.0', site: { zoneUrl: this.zoneUrl } };
   }
 
   async probePermissions(): Promise<PermissionReport> {
@@ -149,37 +155,38 @@ export class AutotaskAdapter implements PsaAdapter {
     this.spec(kind, field);
     const parents = query.parents ?? {};
     if (kind === 'ticket') {
+      // Ticket picklists come in one metadata call; page and search them locally.
       const values = await this.ticketValues(field, parents);
       const term = query.search?.toLowerCase();
       const items = values.filter((v) => !term || v.name.toLowerCase().includes(term));
-      const size = query.pageSize ?? items.length;
-      const start = Number(query.cursor ?? 0);
+      const size = Math.max(1, query.pageSize ?? items.length);
+      const start = Number(query.cursor ?? 0) || 0;
       return { items: items.slice(start, start + size), nextCursor: start + size < items.length ? String(start + size) : null };
     }
-    const def = ENTITY_FIELDS[field] as (typeof ENTITY_FIELDS)[string];
-    const filter: unknown[] = [...(def.activeFilter ?? [])];
+    const def = ENTITY_FIELDS[field] as EntityField;
+    const filter: Filter[] = [...(def.activeFilter ?? [])];
     if (def.parentFilter) {
       const pf = def.parentFilter(parents);
       if (!pf) return { items: [], nextCursor: null };
       filter.push(...pf);
     }
     if (query.search) filter.push({ op: 'contains', field: def.searchField, value: query.search });
-    const page = await this.query<Row>(def.entity, filter, Math.min(500, query.pageSize ?? 100), query.cursor ?? null);
-    return { items: page.items.map((r) => ({ id: String(r.id), name: def.label(r) })), nextCursor: page.pageDetails?.nextPageUrl ?? null };
+    const page = await this.query(def.entity, filter, query.pageSize ?? 100, query.cursor ?? null);
+    return { items: page.items.map((r) => ({ id: String(r.id), name: def.label(r) })), nextCursor: page.next };
   }
 
   async option(kind: MappingKind, field: string, id: string, parents: MappingValues = {}): Promise<PicklistOption | null> {
     this.spec(kind, field);
     if (kind === 'ticket') return (await this.ticketValues(field, parents)).find((o) => o.id === id) ?? null;
     if (!/^\d+$/.test(id)) return null;
-    const def = ENTITY_FIELDS[field] as (typeof ENTITY_FIELDS)[string];
-    const filter: unknown[] = [{ op: 'eq', field: 'id', value: Number(id) }, ...(def.activeFilter ?? [])];
+    const def = ENTITY_FIELDS[field] as EntityField;
+    const filter: Filter[] = [{ op: 'eq', field: 'id', value: Number(id) }, ...(def.activeFilter ?? [])];
     if (def.parentFilter) {
       const pf = def.parentFilter(parents);
       if (!pf) return null;
       filter.push(...pf);
     }
-    const row = (await this.query<Row>(def.entity, filter, 1)).items[0];
+    const row = (await this.query(def.entity, filter, 1)).items[0];
     return row ? { id: String(row.id), name: def.label(row) } : null;
   }
 
@@ -196,28 +203,31 @@ export class AutotaskAdapter implements PsaAdapter {
     return scoped.map((v) => ({ id: v.value, name: v.label, ...(field === 'closedStatus' || field === 'status' ? { meta: { complete: v.value === String(COMPLETE) } } : {}) }));
   }
 
-  private async toTicket(raw: RawTicket, closedStatuses: Set<number> = new Set([COMPLETE])): Promise<PsaTicket> {
-    const own = await this.ownResourceId();
-    const touched =
-      (raw.assignedResourceID != null && raw.assignedResourceID !== own) || (raw.lastActivityResourceID != null && own !== null && raw.lastActivityResourceID !== own);
+  private toTicket(raw: RawTicket, own: number | null, notesByOthers: boolean): PsaTicket {
+    const byOther = (resource: number | null | undefined) => resource != null && own !== null && resource !== own;
     return {
       id: String(raw.id),
       number: raw.ticketNumber ?? null,
       marker: raw.externalID ?? raw.rmmAlertID ?? null,
       statusId: String(raw.status),
-      closed: closedStatuses.has(Number(raw.status)),
-      touchedByOthers: touched,
+      closed: raw.status === COMPLETE,
+      touchedByOthers: notesByOthers || byOther(raw.assignedResourceID) || byOther(raw.lastActivityResourceID),
     };
   }
 
   async findTicketByMarker(marker: string): Promise<PsaTicket | null> {
-    const page = await this.query<RawTicket>('Tickets', [{ op: 'eq', field: 'externalID', value: marker }], 1);
+    // One query: our marker lives in externalID; rmmAlertID is accepted for tickets made by older versions.
+    const page = await this.query('Tickets', [{ op: 'or', items: [{ op: 'eq', field: 'externalID', value: marker }, { op: 'eq', field: 'rmmAlertID', value: marker }] }], 1);
     const raw = page.items[0];
-    return raw ? this.toTicket(raw) : null;
+    return raw ? this.toTicket(parseVendor(ticketSchema, raw, 'Tickets/query'), await this.ownResourceId(), false) : null;
   }
 
   async createTicket(d: TicketDraft): Promise<PsaTicket> {
     const m = d.ticketMapping;
+    const required = ['queue', 'status', 'priority', 'issueType', 'subIssueType', 'sla'];
+    const missing = required.filter((k) => !/^\d+$/.test(m[k] ?? ''));
+    if (!/^\d+$/.test(d.organization.company ?? '')) missing.push('company');
+    if (missing.length) throw new PsaValidationError(`The Autotask mapping is incomplete: ${missing.join(', ')}`, { details: missing.map((k) => `${k} is required`) });
     const body = {
       companyID: Number(d.organization.company),
       ...(d.organization.contract ? { contractID: Number(d.organization.contract) } : {}),
@@ -231,22 +241,22 @@ export class AutotaskAdapter implements PsaAdapter {
       serviceLevelAgreementID: Number(m.sla),
       externalID: d.marker,
     };
-    const res = await this.http.request({ method: 'POST', url: 'Tickets', json: body, endpoint: 'Tickets' });
-    const id = (res.body as { itemId: number }).itemId;
-    return { id: String(id), number: null, marker: d.marker, statusId: String(body.status), closed: false, touchedByOthers: false };
+    const id = await this.create('Tickets', 'Tickets', body);
+    return { id: String(id), number: null, marker: d.marker, statusId: String(body.status), closed: body.status === COMPLETE, touchedByOthers: false };
   }
 
   async getTicket(ticketId: string): Promise<PsaTicket> {
-    return this.toTicket(await this.item<RawTicket>('Tickets', ticketId));
+    const own = await this.ownResourceId();
+    // The ticket's last activity forgets earlier work once we write again, so notes by anyone
+    // else are asked for separately (in parallel): "touched" must stay true.
+    const othersNotes: Filter[] = [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }, ...(own === null ? [] : [{ op: 'noteq', field: 'creatorResourceID', value: own }])];
+    const [raw, notes] = await Promise.all([this.item('Tickets', ticketId), this.query('TicketNotes', othersNotes, 1)]);
+    return this.toTicket(parseVendor(ticketSchema, raw, 'Tickets/{id}'), own, notes.items.length > 0);
   }
 
   async addTicketNote(ticketId: string, text: string): Promise<void> {
-    await this.http.request({
-      method: 'POST',
-      url: `Tickets/${encodeURIComponent(ticketId)}/Notes`,
-      json: { title: 'psa-sync', description: text.slice(0, 32000), noteType: 1, publish: 1 },
-      endpoint: 'Tickets',
-    });
+    // noteType 1 = Task Detail, publish 1 = All Autotask users.
+    await this.create(`Tickets/${encodeURIComponent(ticketId)}/Notes`, 'Tickets', { title: 'psa-sync', description: text.slice(0, 32000), noteType: 1, publish: 1 });
   }
 
   async closeTicket(ticketId: string, closedStatusId: string, note: string): Promise<PsaTicket> {
@@ -258,54 +268,59 @@ export class AutotaskAdapter implements PsaAdapter {
   async reopenTicket(ticketId: string, openStatusId: string, note: string): Promise<PsaTicket> {
     await this.addTicketNote(ticketId, note);
     await this.http.request({ method: 'PATCH', url: 'Tickets', json: { id: Number(ticketId), status: Number(openStatusId) }, endpoint: 'Tickets', idempotent: true });
-    return { id: ticketId, number: null, marker: null, statusId: openStatusId, closed: false, touchedByOthers: false };
+    return { id: ticketId, number: null, marker: null, statusId: openStatusId, closed: Number(openStatusId) === COMPLETE, touchedByOthers: false };
   }
 
   async subscribeTicketEvents(url: string, secret: string): Promise<string> {
-    const created = await this.http.request({
-      method: 'POST',
-      url: 'TicketWebhooks',
-      json: {
-        IsActive: true,
-        Name: 'psa-sync ticket events',
-        WebhookUrl: url,
-        DeactivationUrl: url,
-        SecretKey: secret.slice(0, 64),
-        IsSubscribedToCreateEvents: false,
-        IsSubscribedToUpdateEvents: true,
-        IsSubscribedToDeleteEvents: true,
-        SendThresholdExceededNotification: false,
-      },
-      endpoint: 'TicketWebhooks',
+    const id = await this.create('TicketWebhooks', 'TicketWebhooks', {
+      IsActive: true,
+      Name: 'psa-sync ticket events',
+      WebhookUrl: url,
+      DeactivationUrl: url,
+      SecretKey: secret.slice(0, 64),
+      IsSubscribedToCreateEvents: false,
+      IsSubscribedToUpdateEvents: true,
+      IsSubscribedToDeleteEvents: true,
+      SendThresholdExceededNotification: false,
     });
-    const id = String((created.body as { itemId: number }).itemId);
     // Status is the field we care about; our own changes are excluded so they do not echo back.
-    await this.http.request({ method: 'POST', url: `TicketWebhooks/${id}/Fields`, json: { FieldID: 4, IsSubscribedField: true, IsDisplayAlwaysField: true, WebhookID: Number(id) }, endpoint: 'TicketWebhooks' });
+    await this.create(`TicketWebhooks/${id}/Fields`, 'TicketWebhooks', { FieldID: TICKET_STATUS_FIELD_ID, IsSubscribedField: true, IsDisplayAlwaysField: true, WebhookID: id });
     const own = await this.ownResourceId();
-    if (own !== null) await this.http.request({ method: 'POST', url: `TicketWebhooks/${id}/ExcludedResources`, json: { ResourceID: own, WebhookID: Number(id) }, endpoint: 'TicketWebhooks' });
-    return id;
+    if (own !== null) await this.create(`TicketWebhooks/${id}/ExcludedResources`, 'TicketWebhooks', { ResourceID: own, WebhookID: id });
+    return String(id);
   }
 
   async unsubscribeTicketEvents(subscriptionId: string): Promise<void> {
-    await this.http.request({ method: 'DELETE', url: `TicketWebhooks/${encodeURIComponent(subscriptionId)}`, endpoint: 'TicketWebhooks', idempotent: true });
+    try {
+      await this.http.request({ method: 'DELETE', url: `TicketWebhooks/${encodeURIComponent(subscriptionId)}`, endpoint: 'TicketWebhooks', idempotent: true });
+    } catch (err) {
+      // Already gone (deleted in Autotask, or our earlier attempt went through): nothing left to undo.
+      if (!(err instanceof PsaNotFoundError)) throw err;
+    }
   }
 
   /** Units of the contract service's billing period that contains today. */
   private async currentUnits(organization: MappingValues): Promise<{ units: number; serviceID: number; contractID: number }> {
     const csId = Number(organization.contractService);
+    if (!Number.isInteger(csId)) throw new PsaValidationError('The organization mapping has no Autotask contract service', { details: ['contractService is required'] });
     const now = new Date().toISOString();
-    const page = await this.query<Row>('ContractServiceUnits', [
-      { op: 'eq', field: 'contractServiceID', value: csId },
-      { op: 'lte', field: 'startDate', value: now },
-      { op: 'gte', field: 'endDate', value: now },
-    ], 1);
+    const page = await this.query(
+      'ContractServiceUnits',
+      [
+        { op: 'eq', field: 'contractServiceID', value: csId },
+        { op: 'lte', field: 'startDate', value: now },
+        { op: 'gte', field: 'endDate', value: now },
+      ],
+      1,
+    );
     const row = page.items[0];
     if (!row) {
-      // No period at all means the contract service itself is gone (or has never been billed).
-      const cs = await this.item<Row>('ContractServices', csId);
-      return { units: 0, serviceID: Number(cs.serviceID), contractID: Number(cs.contractID) };
+      // No current period: the contract service is gone (404 below) or has never been billed.
+      const cs = parseVendor(contractServiceSchema, await this.item('ContractServices', csId), 'ContractServices/{id}');
+      return { units: 0, serviceID: cs.serviceID, contractID: cs.contractID };
     }
-    return { units: Number(row.units), serviceID: Number(row.serviceID), contractID: Number(row.contractID) };
+    const units = parseVendor(unitsSchema, row, 'ContractServiceUnits/query');
+    return { units: units.units, serviceID: units.serviceID, contractID: units.contractID };
   }
 
   async getQuantity(organization: MappingValues): Promise<number> {
@@ -313,20 +328,17 @@ export class AutotaskAdapter implements PsaAdapter {
   }
 
   async setQuantity(organization: MappingValues, quantity: number): Promise<QuantityChange> {
+    if (!Number.isInteger(quantity) || quantity < 0) throw new PsaValidationError(`Autotask units must be a whole number of at least 0, not ${quantity}`, { details: ['unitChange'] });
     const current = await this.currentUnits(organization);
+    // Adjustments are create-only and relative: send the signed difference, and nothing when there is none.
     const delta = quantity - current.units;
     if (delta !== 0) {
-      await this.http.request({
-        method: 'POST',
-        url: 'ContractServiceAdjustments',
-        json: {
-          contractID: current.contractID,
-          contractServiceID: Number(organization.contractService),
-          serviceID: current.serviceID,
-          effectiveDate: new Date().toISOString().slice(0, 10),
-          unitChange: delta,
-        },
-        endpoint: 'ContractServiceAdjustments',
+      await this.create('ContractServiceAdjustments', 'ContractServiceAdjustments', {
+        contractID: current.contractID,
+        contractServiceID: Number(organization.contractService),
+        serviceID: current.serviceID,
+        effectiveDate: new Date().toISOString().slice(0, 10),
+        unitChange: delta,
       });
     }
     return { previous: current.units, current: quantity };

@@ -28,7 +28,7 @@ export function mapAutotaskError(res: HttpResponse, req: HttpRequest): PsaError 
   if (res.status === 404) return new PsaNotFoundError(`Autotask has no such record (${what})`, { status: 404 });
   if (res.status === 429) return new PsaRateLimitedError('Autotask request threshold or thread limit reached', { status: 429, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
   if (res.status === 500 && AUTH_500.test(text)) return new PsaAuthError(`Autotask refused the credentials: ${text}`, { status: 500 });
-  if ((res.status === 400 || res.status === 500) && messages.length > 0) {
+  if (res.status === 400 || (res.status === 500 && messages.length > 0)) {
     return new PsaValidationError(`Autotask refused ${what}: ${messages[0]}`, { status: res.status, details: messages });
   }
   if (res.status === 405) return new PsaValidationError(`Autotask does not allow ${what}`, { status: 405, details: messages });

@@ -9,12 +9,13 @@ import { validateSiteUrl } from '../core/url-guard';
 import { AutotaskAdapter } from './adapter';
 import { AUTOTASK_HOST_PATTERNS, autotaskCredentialsSchema, type AutotaskCredentials } from './credentials';
 import { mapAutotaskError, messagesOf } from './errors';
+import { zoneInfoSchema } from './schemas';
 
 export { AutotaskAdapter } from './adapter';
 export { AUTOTASK_FIELDS } from './fields';
 export { autotaskCredentialsSchema, type AutotaskCredentials, AUTOTASK_HOST_PATTERNS } from './credentials';
 export { mapAutotaskError } from './errors';
-export { verifyAutotaskWebhook, type AutotaskWebhookEvent } from './webhook';
+export { verifyAutotaskWebhook, autotaskEscapedForm, type AutotaskWebhookEvent } from './webhook';
 
 /** 10,000 requests per rolling hour per database, 3 in flight per endpoint (post-2023.1 integrations). */
 export const AUTOTASK_DEFAULT_LIMITS: GovernorLimits = { maxRequests: 10_000, windowMs: 3_600_000, maxConcurrentPerEndpoint: 3 };
@@ -30,9 +31,19 @@ async function discoverZone(lookup: PsaHttpClient, apiUser: string): Promise<str
     if (err instanceof PsaAuthError) throw new PsaAuthError('Autotask does not know this API user (zone lookup failed)', { status: err.status });
     throw err;
   }
-  const url = (res.body as { url?: unknown }).url;
-  if (typeof url !== 'string' || !url) throw new PsaUnavailableError('Autotask zone lookup returned no URL');
-  return url;
+  const zone = zoneInfoSchema.safeParse(res.body);
+  if (!zone.success) throw new PsaUnavailableError('Autotask zone lookup returned no URL');
+  return zone.data.url;
+}
+
+/**
+ * The v1.0 API root under a zone URL. Zones answer `https://webservicesN.autotask.net/ATServicesRest/`;
+ * a bare host or a URL that already ends in the version is accepted too. Query and fragment are dropped.
+ */
+export function zoneApiBase(zone: URL): string {
+  let path = zone.pathname.replace(/\/+$/, '').replace(/\/v1\.0$/i, '');
+  if (path === '') path = '/ATServicesRest';
+  return `${zone.origin}${path}/V1.0`;
 }
 
 export const autotaskFactory: AdapterFactory<AutotaskCredentials> = {
@@ -56,7 +67,7 @@ export const autotaskFactory: AdapterFactory<AutotaskCredentials> = {
     const zone = await discoverZone(lookup, credentials.apiUser);
     lookup.close();
     const zoneUrl = await validateSiteUrl(zone, AUTOTASK_HOST_PATTERNS, ctx.urlPolicy, 'Autotask zone URL');
-    const base = `${zoneUrl.origin}${zoneUrl.pathname.replace(/\/+$/, '')}/V1.0`;
+    const base = zoneApiBase(zoneUrl);
     const http = new PsaHttpClient({
       baseUrl: base,
       mapError: mapAutotaskError,

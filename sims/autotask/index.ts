@@ -37,30 +37,31 @@ const BASE = '/atservicesrest/v1.0';
 const PAGE_MAX = 500;
 const errors = (status: number, ...messages: string[]): SimResponse => ({ status, body: { errors: messages } });
 
-/** Entity name → what it holds and which security-level right reads it. */
+/** Entity name → its rows, its queryable fields and which security-level right reads it. */
 interface EntityDef {
   right: AutotaskRight;
+  fields: readonly string[];
   rows(state: AutotaskSimState): Record<string, unknown>[];
 }
 
+const rowsOf = <T extends object>(rows: T[]) => rows as unknown as Record<string, unknown>[];
+
+const TICKET_FIELDS = ['id', 'ticketNumber', 'title', 'description', 'companyID', 'contractID', 'queueID', 'status', 'priority', 'issueType', 'subIssueType', 'serviceLevelAgreementID', 'externalID', 'rmmAlertID', 'resolution', 'assignedResourceID', 'createDate', 'completedDate', 'lastActivityDate', 'lastActivityResourceID', 'creatorResourceID'];
+
 const ENTITIES: Record<string, EntityDef> = {
-  companies: { right: 'companies', rows: (s) => s.seed.companies as never },
-  services: { right: 'services', rows: (s) => s.seed.services as never },
-  contracts: { right: 'contracts', rows: (s) => s.seed.contracts as never },
-  contractservices: { right: 'contracts', rows: (s) => s.seed.contractServices as never },
-  contractserviceunits: { right: 'contracts', rows: (s) => s.seed.units as never },
-  tickets: { right: 'tickets', rows: (s) => [...s.tickets.values()] as never },
-  ticketnotes: { right: 'tickets', rows: (s) => s.notes as never },
-  resources: { right: 'tickets', rows: (s) => [{ id: s.seed.apiUser.resourceId, userName: s.seed.apiUser.userName, firstName: 'API', lastName: 'User', isActive: true }, s.seed.technician as never] },
+  companies: { right: 'companies', fields: ['id', 'companyName', 'companyType', 'isActive', 'phone'], rows: (s) => rowsOf(s.seed.companies) },
+  services: { right: 'services', fields: ['id', 'name', 'description', 'isActive', 'unitPrice'], rows: (s) => rowsOf(s.seed.services) },
+  contracts: { right: 'contracts', fields: ['id', 'companyID', 'contractName', 'contractType', 'status'], rows: (s) => rowsOf(s.seed.contracts) },
+  contractservices: { right: 'contracts', fields: ['id', 'contractID', 'serviceID', 'invoiceDescription', 'unitPrice'], rows: (s) => rowsOf(s.seed.contractServices) },
+  contractserviceunits: { right: 'contracts', fields: ['id', 'contractID', 'contractServiceID', 'serviceID', 'startDate', 'endDate', 'units'], rows: (s) => rowsOf(s.seed.units) },
+  tickets: { right: 'tickets', fields: TICKET_FIELDS, rows: (s) => rowsOf([...s.tickets.values()]) },
+  ticketnotes: { right: 'tickets', fields: ['id', 'ticketID', 'title', 'description', 'noteType', 'publish', 'creatorResourceID', 'createDateTime'], rows: (s) => rowsOf(s.notes) },
+  resources: {
+    right: 'tickets',
+    fields: ['id', 'userName', 'firstName', 'lastName', 'isActive'],
+    rows: (s) => rowsOf([{ id: s.seed.apiUser.resourceId, userName: s.seed.apiUser.userName, firstName: 'API', lastName: 'User', isActive: true }, s.seed.technician]),
+  },
 };
-
-const TICKET_FIELDS = ['id', 'ticketNumber', 'title', 'description', 'companyID', 'queueID', 'status', 'priority', 'issueType', 'subIssueType', 'serviceLevelAgreementID', 'externalID', 'rmmAlertID', 'resolution', 'assignedResourceID', 'createDate', 'completedDate', 'lastActivityDate', 'lastActivityResourceID', 'creatorResourceID'];
-
-function knownFields(entity: string, state: AutotaskSimState): string[] {
-  if (entity === 'tickets') return TICKET_FIELDS;
-  const first = ENTITIES[entity]?.rows(state)[0];
-  return first ? Object.keys(first) : ['id'];
-}
 
 export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promise<AutotaskSim> {
   const state = new AutotaskSimState(options.seed ?? createSeed());
