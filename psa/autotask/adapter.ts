@@ -93,7 +93,7 @@ export class AutotaskAdapter implements PsaAdapter {
   private async query(entity: string, filter: Filter[], maxRecords = 500, cursor: string | null = null): Promise<{ items: Row[]; next: string | null }> {
     // The cursor is Autotask's nextPageUrl, handed back to us by the portal: follow it only into
     // this connection's own zone, or a crafted cursor could send our credentials elsewhere.
-    if (cursor !== null && !cursor.toLowerCase().startsWith(`${this.http.baseUrl.toLowerCase()}/`)) {
+    if (cursor !== null && !this.isOwnCursor(cursor)) {
       throw new PsaValidationError('The page cursor does not belong to this Autotask connection', { details: ['invalid cursor'] });
     }
     // Autotask wants at least one condition; "id >= 0" is its idiom for "everything".
@@ -102,6 +102,18 @@ export class AutotaskAdapter implements PsaAdapter {
     const res = await this.http.request({ method: 'POST', url: cursor ?? `${entity}/query`, json: body, endpoint: entity, idempotent: true });
     const page = parseVendor(queryPageSchema, res.body, `${entity}/query`);
     return { items: page.items, next: page.pageDetails?.nextPageUrl ?? null };
+  }
+
+  /** A next-page URL of this zone's API (compared after URL normalisation, so `..` cannot climb out). */
+  private isOwnCursor(cursor: string): boolean {
+    let url: URL;
+    try {
+      url = new URL(cursor);
+    } catch {
+      return false;
+    }
+    const base = new URL(this.http.baseUrl);
+    return url.origin === base.origin && !url.username && !url.password && url.pathname.toLowerCase().startsWith(`${base.pathname.toLowerCase()}/`) && /\/query\/next$/i.test(url.pathname);
   }
 
   private async item(entity: string, id: string | number): Promise<Row> {

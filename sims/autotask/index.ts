@@ -9,9 +9,10 @@
 import { SimServer, type SimRequest, type SimResponse } from '../common/server';
 import { createSeed, SEED_CREDENTIALS, SEED_FIXTURES, type AutotaskSeed, type Ticket } from './seed';
 import { matches, validateFilter, FilterError, type FilterNode } from './filter';
-import { AutotaskSimState, signWebhookBody, type AutotaskRight } from './state';
+import { AutotaskSimState, type AutotaskRight } from './state';
+import { escapeForSignature, signWebhookBody, signWebhookDelivery } from './signing';
 
-export { SEED_CREDENTIALS, SEED_FIXTURES, createSeed, signWebhookBody, AutotaskSimState };
+export { SEED_CREDENTIALS, SEED_FIXTURES, createSeed, signWebhookBody, signWebhookDelivery, escapeForSignature, AutotaskSimState };
 export type { AutotaskRight, AutotaskSeed };
 
 export interface AutotaskSimOptions {
@@ -23,6 +24,8 @@ export interface AutotaskSimOptions {
   threadLimit?: number;
   /** Added to every answer, so concurrency is observable. */
   latencyMs?: number;
+  /** What zoneInformation answers as `url` (default: this simulator's own /ATServicesRest/). */
+  zoneUrl?: string;
 }
 
 export interface AutotaskSim {
@@ -30,11 +33,15 @@ export interface AutotaskSim {
   state: AutotaskSimState;
   /** Origin of the simulator, e.g. http://127.0.0.1:7802 (zone discovery lives under it). */
   url: string;
+  /** Most requests seen in flight at once per `integrationCode:endpoint` (thread-limit checks). */
+  peakInFlight: Map<string, number>;
   close(): Promise<void>;
 }
 
 const BASE = '/atservicesrest/v1.0';
 const PAGE_MAX = 500;
+/** Entities the API can only create (ContractServiceAdjustmentsEntity.htm: "it CANNOT be queried or updated"). */
+const CREATE_ONLY = new Set(['contractserviceadjustments', 'contractservicebundleadjustments']);
 const errors = (status: number, ...messages: string[]): SimResponse => ({ status, body: { errors: messages } });
 
 /** Entity name → its rows, its queryable fields and which security-level right reads it. */
@@ -65,11 +72,17 @@ const ENTITIES: Record<string, EntityDef> = {
 
 export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promise<AutotaskSim> {
   const state = new AutotaskSimState(options.seed ?? createSeed());
-  const server = new SimServer({ name: 'autotask', caseInsensitive: true, onReset: () => state.reset() });
+  const server = new SimServer({ name: 'autotask', caseInsensitive: true, onReset: () => resetAll() });
   const budget = options.rateLimit ?? { maxRequests: 10_000, windowMs: 3_600_000 };
   const threadLimit = options.threadLimit ?? 3;
   const arrivals: number[] = [];
   const inFlight = new Map<string, number>();
+  const peakInFlight = new Map<string, number>();
+  const resetAll = () => {
+    state.reset();
+    arrivals.length = 0;
+    peakInFlight.clear();
+  };
   let origin = '';
 
   const header = (req: SimRequest, name: string) => {
@@ -101,6 +114,7 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
       const busy = inFlight.get(endpoint) ?? 0;
       if (busy >= threadLimit) return { status: 429, headers: { 'retry-after': '1' }, body: { errors: [`Thread limit of ${threadLimit} concurrent requests per endpoint exceeded.`] } };
       inFlight.set(endpoint, busy + 1);
+      peakInFlight.set(endpoint, Math.max(peakInFlight.get(endpoint) ?? 0, busy + 1));
       try {
         if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
         return await handler(req);
@@ -115,50 +129,88 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     return def ? { name, def } : null;
   };
 
+  interface QueryBody {
+    MaxRecords?: unknown;
+    Filter?: unknown;
+    IncludeFields?: unknown;
+  }
+
   /** Body of a query from POST JSON or GET `?search=`. */
-  const queryBody = (req: SimRequest): { MaxRecords?: number; Filter?: unknown; IncludeFields?: string[] } => {
+  const queryBody = (req: SimRequest): QueryBody => {
     let raw: Record<string, unknown> = {};
     if (req.method === 'POST' && req.json && typeof req.json === 'object') raw = req.json as Record<string, unknown>;
-    else if (req.query.get('search')) raw = JSON.parse(req.query.get('search') as string);
+    else if (req.query.get('search')) raw = JSON.parse(req.query.get('search') as string) as Record<string, unknown>;
     // JSON property names are case-insensitive to Autotask (clients send `filter` and `Filter`).
     const get = (name: string) => raw[Object.keys(raw).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name];
-    return { MaxRecords: get('MaxRecords') as number | undefined, Filter: get('Filter'), IncludeFields: get('IncludeFields') as string[] | undefined };
+    return { MaxRecords: get('MaxRecords'), Filter: get('Filter'), IncludeFields: get('IncludeFields') };
   };
 
-  const runQuery = (req: SimRequest, afterId: number | null) => {
+  type Selection = { ok: true; entity: string; body: QueryBody; pageSize: number; rows: Record<string, unknown>[] } | { ok: false; res: SimResponse };
+
+  /** Every row the query selects, in id order (the order Autotask pages in). */
+  const select = (req: SimRequest): Selection => {
     const entity = entityOf(req);
-    if (!entity) return errors(404, `Entity ${req.params.entity} not found.`);
-    let body: ReturnType<typeof queryBody>;
+    if (!entity) return { ok: false, res: errors(404, `Entity ${req.params.entity} not found.`) };
+    let body: QueryBody;
     let filter: FilterNode[];
     try {
       body = queryBody(req);
-      filter = validateFilter(body.Filter ?? [], knownFields(entity.name, state));
+      filter = validateFilter(body.Filter ?? [], entity.def.fields);
     } catch (err) {
-      return errors(500, err instanceof FilterError ? err.message.replace("'entity'", entity.name) : 'The search parameter is not valid JSON.');
+      return { ok: false, res: errors(500, err instanceof FilterError ? err.message.replace("'entity'", entity.name) : 'The search parameter is not valid JSON.') };
     }
-    const pageSize = Math.min(PAGE_MAX, Math.max(1, Number(body.MaxRecords ?? PAGE_MAX)));
-    const all = entity.def
+    const max = body.MaxRecords === undefined || body.MaxRecords === null ? PAGE_MAX : Number(body.MaxRecords);
+    if (!Number.isInteger(max) || max < 1 || max > PAGE_MAX) return { ok: false, res: errors(500, `MaxRecords must be between 1 and ${PAGE_MAX}.`) };
+    const rows = entity.def
       .rows(state)
       .filter((row) => filter.every((f) => matches(row, f)))
-      .sort((a, b) => Number(a.id) - Number(b.id));
-    const rest = afterId === null ? all : all.filter((r) => Number(r.id) > afterId);
-    const items = rest.slice(0, pageSize);
-    const more = rest.length > pageSize;
-    const last = items.length ? Number(items[items.length - 1]?.id) : null;
+      .sort((x, y) => Number(x.id) - Number(y.id));
+    return { ok: true, entity: String(req.params.entity), body, pageSize: max, rows };
+  };
+
+  /** One page starting at the row whose id is `fromId` (null: the first page), with cursor URLs. */
+  const runQuery = (req: SimRequest, fromId: number | null): SimResponse => {
+    const sel = select(req);
+    if (!sel.ok) return sel.res;
+    const { rows, pageSize, body } = sel;
+    const start = fromId === null ? 0 : Math.max(0, rows.findIndex((r) => Number(r.id) >= fromId));
+    const items = fromId !== null && rows.every((r) => Number(r.id) < fromId) ? [] : rows.slice(start, start + pageSize);
+    // The cursor is Autotask's: `paging={"pageSize","previousIds","nextIds"}` plus the original search.
     const search = encodeURIComponent(JSON.stringify({ ...body, MaxRecords: pageSize }));
-    const nextPageUrl = more && last !== null ? `${origin}/ATServicesRest/V1.0/${req.params.entity}/query/next?paging=${encodeURIComponent(JSON.stringify({ pageSize, lastId: last }))}&search=${search}` : null;
-    const include = body.IncludeFields?.map((f) => f.toLowerCase());
-    const shaped = include?.length
-      ? items.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => k === 'id' || include.includes(k.toLowerCase()))))
-      : items;
-    return { status: 200, body: { items: shaped, pageDetails: { count: items.length, requestCount: pageSize, prevPageUrl: null, nextPageUrl } } };
+    const cursor = (firstId: number, prevFirstId: number) =>
+      `${origin}/ATServicesRest/V1.0/${sel.entity}/query/next?paging=${encodeURIComponent(JSON.stringify({ pageSize, previousIds: [prevFirstId], nextIds: [firstId] }))}&search=${search}`;
+    const next = rows[start + pageSize];
+    const thisFirst = items.length ? Number(items[0]?.id) : -1;
+    const prevStart = start - pageSize;
+    const nextPageUrl = next && items.length ? cursor(Number(next.id), thisFirst) : null;
+    const prevPageUrl = start > 0 ? cursor(Number(rows[Math.max(0, prevStart)]?.id), prevStart > 0 ? Number(rows[Math.max(0, prevStart - pageSize)]?.id) : -1) : null;
+    const include = Array.isArray(body.IncludeFields) ? body.IncludeFields.map((f) => String(f).toLowerCase()) : [];
+    const shaped = include.length ? items.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => k === 'id' || include.includes(k.toLowerCase())))) : items;
+    return { status: 200, body: { items: shaped, pageDetails: { count: items.length, requestCount: pageSize, prevPageUrl, nextPageUrl } } };
+  };
+
+  const fieldInfo = (name: string, dataType: string, extra: Record<string, unknown> = {}) => ({
+    name, dataType, length: 0, isRequired: false, isReadOnly: name === 'id', isQueryable: true, isReference: false,
+    isPickList: false, picklistValues: null, picklistParentValueField: '', isSupportedWebhookField: false, ...extra,
+  });
+
+  /** Tickets metadata with the picklists (string values) the ticket mapping form is built from. */
+  const ticketFieldInfo = () => {
+    const pl = state.seed.picklists;
+    const picklist = (name: keyof typeof pl, parent = '') =>
+      fieldInfo(name, 'integer', { isRequired: name === 'status' || name === 'priority', isPickList: true, picklistValues: pl[name], picklistParentValueField: parent, isSupportedWebhookField: true });
+    return [
+      fieldInfo('id', 'long'), fieldInfo('title', 'string', { isRequired: true, length: 255 }), fieldInfo('companyID', 'integer', { isRequired: true, isReference: true, referenceEntityType: 'Company' }),
+      fieldInfo('externalID', 'string', { length: 50 }), fieldInfo('rmmAlertID', 'string', { length: 50 }),
+      picklist('queueID'), picklist('status'), picklist('priority'), picklist('issueType'), picklist('subIssueType', 'issueType'), picklist('serviceLevelAgreementID'),
+    ];
   };
 
   // Zone discovery needs no credentials and is not thread-limited.
   server.route('GET', `${BASE}/zoneInformation`, (req) => {
     const user = req.query.get('user') ?? '';
     if (user.toLowerCase() !== state.seed.apiUser.userName.toLowerCase()) return errors(500, 'Zone information could not be determined');
-    return { status: 200, body: { zoneName: 'Simulator Zone', url: `${origin}/ATServicesRest/`, webUrl: `${origin}/`, ci: 0 } };
+    return { status: 200, body: { zoneName: 'Simulator Zone', url: options.zoneUrl ?? `${origin}/ATServicesRest/`, webUrl: `${origin}/`, ci: 0 } };
   });
   server.route('GET', '/atservicesrest/versioninformation', () => ({ status: 200, body: { apiVersions: ['1.0'] } }));
 
@@ -167,49 +219,65 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     body: { externalRequestThreshold: budget.maxRequests, requestThresholdTimeframe: budget.windowMs / 60000, currentTimeframeRequestCount: arrivals.length },
   })));
 
-  server.route('GET', `${BASE}/Tickets/entityInformation/fields`, guarded('tickets', () => {
-    const pl = state.seed.picklists;
-    const picklist = (name: string, values: unknown[], parent = '') => ({
-      name, dataType: 'integer', length: 0, isRequired: ['status', 'priority'].includes(name), isReadOnly: false, isQueryable: true, isReference: false,
-      isPickList: true, picklistValues: values, picklistParentValueField: parent, isSupportedWebhookField: true,
-    });
-    const plain = (name: string, dataType: string, isRequired = false) => ({ name, dataType, length: 0, isRequired, isReadOnly: false, isQueryable: true, isReference: false, isPickList: false, picklistValues: null, picklistParentValueField: '', isSupportedWebhookField: false });
-    return {
-      status: 200,
-      body: {
-        fields: [
-          plain('id', 'long'), plain('title', 'string', true), plain('companyID', 'integer', true), plain('externalID', 'string'), plain('rmmAlertID', 'string'),
-          picklist('queueID', pl.queueID), picklist('status', pl.status), picklist('priority', pl.priority), picklist('issueType', pl.issueType),
-          picklist('subIssueType', pl.subIssueType, 'issueType'), picklist('serviceLevelAgreementID', pl.serviceLevelAgreementID),
-        ],
-      },
-    };
-  }));
-
+  // Query, next page and count answer GET (`?search=`) and POST alike; a POST query's next page
+  // is reported to need POST with the same body, GET works too here (UNCONFIRMED either way).
   for (const method of ['GET', 'POST'] as const) {
-    server.route(method, `${BASE}/:entity/query`, (req) => guarded(entityOf(req)?.def.right ?? null, () => runQuery(req, null))(req));
+    server.route(method, `${BASE}/:entity/query`, (req) =>
+      guarded(entityOf(req)?.def.right ?? null, () =>
+        // Create-only entities exist but refuse every read.
+        CREATE_ONLY.has(String(req.params.entity).toLowerCase()) ? errors(405, `${req.params.entity} can only be created.`) : runQuery(req, null),
+      )(req),
+    );
     server.route(method, `${BASE}/:entity/query/next`, (req) =>
       guarded(entityOf(req)?.def.right ?? null, () => {
-        let lastId: number;
+        let fromId: number;
         try {
-          lastId = Number(JSON.parse(req.query.get('paging') ?? '{}').lastId);
+          const paging = JSON.parse(req.query.get('paging') ?? '') as { nextIds?: unknown };
+          fromId = Number(Array.isArray(paging.nextIds) ? paging.nextIds[0] : NaN);
         } catch {
           return errors(500, 'The paging parameter is not valid.');
         }
-        // The cursor carries the original search; a POSTed body, when sent, must be the same query.
+        if (!Number.isFinite(fromId)) return errors(500, 'The paging parameter is not valid.');
+        // The cursor carries the original search, which is what counts.
         const search = req.query.get('search');
         const replay: SimRequest = { ...req, method: 'GET', query: new URLSearchParams(search ? { search } : {}) };
-        return runQuery(replay, Number.isFinite(lastId) ? lastId : null);
+        return runQuery(replay, fromId);
       })(req),
     );
     server.route(method, `${BASE}/:entity/query/count`, (req) =>
       guarded(entityOf(req)?.def.right ?? null, () => {
-        const res = runQuery({ ...req }, null);
-        const items = (res.body as { items?: unknown[] }).items;
-        return items ? { status: 200, body: { queryCount: entityOf(req)!.def.rows(state).filter((r) => (validateFilter(queryBody(req).Filter ?? [], knownFields(entityOf(req)!.name, state))).every((f: FilterNode) => matches(r, f))).length } } : res;
+        const sel = select(req);
+        return sel.ok ? { status: 200, body: { queryCount: sel.rows.length } } : sel.res;
       })(req),
     );
   }
+
+  // Metadata for every entity: `entityInformation` and `entityInformation/fields` (registered
+  // before `/:entity/:id`, which would otherwise take "entityInformation" for an id).
+  server.route('GET', `${BASE}/:entity/entityInformation`, (req) =>
+    guarded(entityOf(req)?.def.right ?? null, () => {
+      const entity = entityOf(req);
+      if (!entity) return errors(404, `Entity ${req.params.entity} not found.`);
+      const writable = ['tickets', 'companies', 'contractservices'].includes(entity.name);
+      return {
+        status: 200,
+        body: {
+          info: {
+            name: req.params.entity, canCreate: writable || entity.name === 'contractserviceadjustments', canDelete: false, canQuery: true, canUpdate: writable,
+            hasUserDefinedFields: false, supportsWebhookCallouts: entity.name === 'tickets' || entity.name === 'companies',
+            userAccessForCreate: 'All', userAccessForDelete: 'None', userAccessForQuery: 'All', userAccessForUpdate: writable ? 'All' : 'None',
+          },
+        },
+      };
+    })(req),
+  );
+  server.route('GET', `${BASE}/:entity/entityInformation/fields`, (req) =>
+    guarded(entityOf(req)?.def.right ?? null, () => {
+      const entity = entityOf(req);
+      if (!entity) return errors(404, `Entity ${req.params.entity} not found.`);
+      return { status: 200, body: { fields: entity.name === 'tickets' ? ticketFieldInfo() : entity.def.fields.map((name) => fieldInfo(name, name === 'id' ? 'long' : 'string')) } };
+    })(req),
+  );
 
   server.route('GET', `${BASE}/:entity/:id`, (req) =>
     guarded(entityOf(req)?.def.right ?? null, () => {
@@ -309,10 +377,31 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     unit.units += unitChange;
     return { status: 200, body: { itemId: state.id() } };
   };
+  // Contract services are children of a contract: created and updated through the parent.
+  const contractServiceInput = (req: SimRequest, existing: boolean): SimResponse => {
+    const contract = state.seed.contracts.find((c) => c.id === Number(req.params.id));
+    if (!contract) return errors(404, `No Contracts with id ${req.params.id}.`);
+    const b = (req.json ?? {}) as Record<string, unknown>;
+    if (existing) {
+      const cs = state.seed.contractServices.find((x) => x.id === Number(b.id) && x.contractID === contract.id);
+      if (!cs) return errors(404, `No ContractServices with id ${String(b.id)} on contract ${contract.id}.`);
+      if (b.unitPrice !== undefined) cs.unitPrice = Number(b.unitPrice);
+      if (b.invoiceDescription !== undefined) cs.invoiceDescription = String(b.invoiceDescription);
+      return { status: 200, body: { itemId: cs.id } };
+    }
+    const service = state.seed.services.find((x) => x.id === Number(b.serviceID));
+    if (!service) return errors(500, 'Reference value on field: serviceID of type: Service does not exist or is invisible.');
+    if (state.seed.contractServices.some((x) => x.contractID === contract.id && x.serviceID === service.id)) return errors(500, 'This service is already on the contract.');
+    const cs = { id: state.id(), contractID: contract.id, serviceID: service.id, invoiceDescription: String(b.invoiceDescription ?? service.name), unitPrice: Number(b.unitPrice ?? service.unitPrice) };
+    state.seed.contractServices.push(cs);
+    state.addPeriod(cs);
+    return { status: 200, body: { itemId: cs.id } };
+  };
+  server.route('POST', `${BASE}/Contracts/:id/Services`, guarded('contracts', (req) => contractServiceInput(req, false)));
+  server.route('PATCH', `${BASE}/Contracts/:id/Services`, guarded('contracts', (req) => contractServiceInput(req, true)));
+
   server.route('POST', `${BASE}/ContractServiceAdjustments`, guarded('contracts', (req) => adjust(req, null)));
   server.route('POST', `${BASE}/Contracts/:id/ServiceAdjustments`, guarded('contracts', (req) => adjust(req, Number(req.params.id))));
-  // Create-only: the real API refuses to query or update adjustments.
-  server.route('POST', `${BASE}/ContractServiceAdjustments/query`, guarded('contracts', () => errors(405, 'ContractServiceAdjustments can only be created.')));
 
   server.route('POST', `${BASE}/TicketWebhooks`, guarded('tickets', (req) => {
     const b = (req.json ?? {}) as Record<string, unknown>;
@@ -353,6 +442,7 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     server,
     state,
     url,
+    peakInFlight,
     close: async () => {
       await state.flush();
       await server.close();

@@ -76,7 +76,7 @@ export const SEED_CREDENTIALS = {
 } as const;
 
 /** The current billing period every seeded contract service is in. */
-function currentPeriod(): { startDate: string; endDate: string } {
+export function currentPeriod(): { startDate: string; endDate: string } {
   const now = new Date();
   const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0, 23, 59, 59));

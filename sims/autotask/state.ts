@@ -4,8 +4,9 @@
  * deleted contract service. Ticket changes by anyone but an excluded resource go out as signed
  * webhooks to active TicketWebhooks.
  */
-import { createHmac, randomUUID } from 'node:crypto';
-import { createSeed, type AutotaskSeed, type Ticket, type TicketNote } from './seed';
+import { randomUUID } from 'node:crypto';
+import { signWebhookDelivery } from './signing';
+import { createSeed, currentPeriod, type AutotaskSeed, type Ticket, type TicketNote } from './seed';
 
 export type AutotaskRight = 'tickets' | 'companies' | 'contracts' | 'services';
 
@@ -25,11 +26,6 @@ export interface Delivery {
   url: string;
   status: number | 'error';
   body: string;
-}
-
-/** `sha1=<base64 HMAC-SHA1(secret, body)>`, as Autotask signs webhook deliveries. */
-export function signWebhookBody(secret: string, body: string): string {
-  return `sha1=${createHmac('sha1', secret).update(body, 'utf8').digest('base64')}`;
 }
 
 export class AutotaskSimState {
@@ -66,6 +62,16 @@ export class AutotaskSimState {
 
   lockApiUser(): void {
     this.locked = true;
+  }
+
+  /** An administrator clears the API user's Active checkbox. */
+  deactivateApiUser(): void {
+    this.inactive = true;
+  }
+
+  /** Opens the current billing period (0 units) for a new contract service. */
+  addPeriod(cs: { id: number; contractID: number; serviceID: number }): void {
+    this.seed.units.push({ id: this.id(), contractID: cs.contractID, contractServiceID: cs.id, serviceID: cs.serviceID, ...currentPeriod(), units: 0 });
   }
 
   unlockApiUser(): void {
@@ -163,14 +169,14 @@ export class AutotaskSimState {
         Guid: hook.guid,
         EntityType: 'Ticket',
         Id: ticket.id,
-        Fields: { TicketNumber: ticket.ticketNumber, Status: String(ticket.status), ExternalID: ticket.externalID },
+        Fields: { TicketNumber: ticket.ticketNumber, Title: ticket.title, Status: String(ticket.status) },
         EventTime: new Date().toISOString(),
         SequenceNumber: (this.sequence += 1),
         PersonID: by,
       });
       const delivery = fetch(hook.webhookUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hook-signature': signWebhookBody(hook.secretKey, body) },
+        headers: { 'content-type': 'application/json', 'x-hook-signature': signWebhookDelivery(hook.secretKey, body) },
         body,
         signal: AbortSignal.timeout(5000),
       })

@@ -63,3 +63,35 @@ test('the count endpoint and a bad integration code answer as Autotask does', as
   const err = await bad.Companies.get(0).catch((e: { status?: number; details?: unknown }) => e);
   expect(err).toMatchObject({ status: 500, details: { errors: ['IntegrationCode is invalid.'] } });
 });
+
+test('metadata: ticket picklists carry string values, entity information says what is allowed', async () => {
+  const { fields } = await api.Tickets.fieldInfo();
+  const status = fields.find((f: { name: string }) => f.name === 'status');
+  expect(status.isPickList).toBe(true);
+  expect(status.picklistValues.find((v: { value: unknown }) => v.value === '5')).toMatchObject({ label: 'Complete' });
+  const sub = fields.find((f: { name: string }) => f.name === 'subIssueType');
+  expect(sub.picklistParentValueField).toBe('issueType');
+  const { info } = await api.Companies.info();
+  expect(info).toMatchObject({ canQuery: true });
+});
+
+test('a query with MaxRecords answers one page and a next-page cursor', async () => {
+  const page = await api.Companies.query({ MaxRecords: 10, filter: [{ op: 'gte', field: 'id', value: 0 }] });
+  expect(page.items).toHaveLength(10);
+  expect(page.pageDetails).toMatchObject({ count: 10, requestCount: 10, prevPageUrl: null });
+  expect(page.pageDetails.nextPageUrl).toContain('/Companies/query/next?paging=');
+});
+
+test('a contract service is created through its contract (child path) and read back at the root', async () => {
+  const created = await api.ContractServices.create(Number(SEED_FIXTURES.organization.contract), { serviceID: 503, unitPrice: 1.5 });
+  expect(created.itemId).toEqual(expect.any(Number));
+  const read = await api.ContractServices.get(created.itemId);
+  expect(read.item).toMatchObject({ contractID: Number(SEED_FIXTURES.organization.contract), serviceID: 503 });
+  const units = await api.ContractServiceUnits.query({ filter: [{ op: 'eq', field: 'contractServiceID', value: created.itemId }] });
+  expect(units.items[0].units).toBe(0);
+});
+
+test('a wrong secret is the client\'s 401 authorization error', async () => {
+  const bad = new AutotaskRestApi(SEED_CREDENTIALS.apiUser, 'wrong-secret', SEED_CREDENTIALS.integrationCode, { base_url: `${sim.url}/ATServicesRest/` });
+  await expect(bad.Companies.get(0)).rejects.toMatchObject({ status: 401, message: 'Authorization error.' });
+});
