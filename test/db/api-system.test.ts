@@ -50,7 +50,7 @@ test('the codec decodes what the worker encrypted, only with the codec token', a
     await fetch(`${url}/codec/t/${config.CODEC_AUTH_TOKEN}/decode`, { method: 'POST', body }),
   ]) {
     expect(res.status).toBe(200);
-    const [payload] = (await res.json()).payloads;
+    const [payload] = ((await res.json()) as { payloads: { data: string }[] }).payloads;
     expect(JSON.parse(Buffer.from(payload.data, 'base64').toString())).toEqual({ customer: 'Contoso Dental' });
   }
   const cors = await fetch(`${url}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:8233' } });
@@ -58,7 +58,7 @@ test('the codec decodes what the worker encrypted, only with the codec token', a
 });
 
 test('OpenAPI lists the routes; unknown routes and methods answer 404 / 405', async () => {
-  const doc = await (await fetch(`${url}/openapi.json`)).json();
+  const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/codec/decode']));
   expect((await fetch(`${url}/nope`)).status).toBe(404);
   expect((await fetch(`${url}/healthz`, { method: 'DELETE' })).status).toBe(405);
