@@ -51,7 +51,7 @@ test('the codec decodes what the worker encrypted, only with the codec token', a
   ]) {
     expect(res.status).toBe(200);
     const [payload] = ((await res.json()) as { payloads: { data: string }[] }).payloads;
-    expect(JSON.parse(Buffer.from(payload.data, 'base64').toString())).toEqual({ customer: 'Contoso Dental' });
+    expect(JSON.parse(Buffer.from(payload!.data, 'base64').toString())).toEqual({ customer: 'Contoso Dental' });
   }
   const cors = await fetch(`${url}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:8233' } });
   expect(cors.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
