@@ -141,6 +141,7 @@ async function main(): Promise<void> {
     PSA_EXTRA_CA_FILE: caFile,
     AUTOTASK_ZONE_URL: sims.autotask.url,
     PUBLIC_BASE_URL: apiUrl,
+    LOG_LEVEL: 'warn',
   });
 
   const alerts = createAlertsClient({ db, temporal, taskQueue, policy: { debounceMs: 1_000, flapWindowMs: 0, pollIntervalMs: 3_600_000, catchUpWindowMs: 3_600_000, outageRetryMs: 1_000 } });

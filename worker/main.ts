@@ -6,8 +6,14 @@ import { installSdkRuntime } from '../infra/sdk-runtime';
 import { keyRingFrom, openDatabase, psaOptionsFrom } from '../infra/runtime';
 import { createWorker } from './create-worker';
 import { createTemporalClient } from '../client/temporal';
+import type { PsaRuntimeOptions } from '../activities/deps';
 
-async function run(): Promise<void> {
+export interface RunWorkerOptions {
+  /** Replaces parts of the PSA options the environment gives (benchmarks lift vendor quotas). */
+  psaOverrides?: Partial<PsaRuntimeOptions>;
+}
+
+export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   const config = loadConfig();
   installSdkRuntime(config.LOG_LEVEL);
   const log = createLogger('worker', config.LOG_LEVEL);
@@ -22,7 +28,7 @@ async function run(): Promise<void> {
     deps: {
       db,
       keys,
-      psa: psaOptionsFrom(config),
+      psa: { ...psaOptionsFrom(config), ...options.psaOverrides },
       log,
       temporal,
       publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -42,7 +48,9 @@ async function run(): Promise<void> {
   }
 }
 
-run().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (require.main === module) {
+  runWorker().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
