@@ -106,12 +106,15 @@ async function main(): Promise<void> {
 
   // Tenants: one partner per PSA, organizations split evenly, all mapped with ticket mapping.
   const orgs: { psa: PsaKind; id: string }[] = [];
+  /** One extra organization per PSA, used once before measuring (see the warm-up below). */
+  const warmUp: { psa: PsaKind; id: string }[] = [];
   for (const kind of PSAS) {
     const tag = randomUUID().slice(0, 8);
     const partner = await db.insertInto('partners').values({ name: `Bench ${kind} ${tag}`, kind: 'direct_reseller', parentId: null }).returning('id').executeTakeFirstOrThrow();
     const plan = await db.insertInto('plans').values({ partnerId: partner.id, name: `Bench plan ${tag}` }).returning('id').executeTakeFirstOrThrow();
-    const ids = await addOrganizations(db, partner.id, plan.id, Math.ceil(orgCount / PSAS.length), `Bench ${kind}`);
-    await connectIntegration(db, keys, sims, { partnerId: partner.id, psa: kind, organizationIds: ids });
+    const [warm, ...ids] = await addOrganizations(db, partner.id, plan.id, Math.ceil(orgCount / PSAS.length) + 1, `Bench ${kind}`);
+    await connectIntegration(db, keys, sims, { partnerId: partner.id, psa: kind, organizationIds: [warm as string, ...ids] });
+    warmUp.push({ psa: kind, id: warm as string });
     orgs.push(...ids.map((id) => ({ psa: kind, id })));
   }
   const pairs: { org: string; problem: Problem; psa: PsaKind }[] = [];
@@ -153,6 +156,15 @@ async function main(): Promise<void> {
 
   try {
     console.log(`psa-sync ticket benchmark: ${lifecycles} lifecycles over ${orgs.length} organizations (${PSAS.join(', ')}), offered rate ${rate} alerts/s, ${os.cpus().length} CPUs`);
+
+    // 0. Warm-up, not measured: one lifecycle per connection pays the one-off costs a running
+    //    service has long paid (OAuth token, zone / codebase lookup, webhook subscription, worker caches).
+    const warmIds: string[] = [];
+    for (const w of warmUp) warmIds.push((await report(w.id, 'backup_failed', 'raised')).receipt.eventId);
+    await waitUntil('warm-up tickets opened', () => outcomesDone(warmIds));
+    const warmClose: string[] = [];
+    for (const w of warmUp) warmClose.push((await report(w.id, 'backup_failed', 'recovered')).receipt.eventId);
+    await waitUntil('warm-up tickets closed', () => outcomesDone(warmClose));
 
     // 1. Open at a steady rate: alert received → ticket row written (both PostgreSQL clock).
     const callsBeforeOpen = simCalls();
@@ -199,7 +211,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`alert → ticket latency @${rate}/s   p50 ${openLatency.p50} ms   p95 ${openLatency.p95} ms   p99 ${openLatency.p99} ms   (target p99 < 1000 ms)`);
     console.log(`recovery → closed latency        p50 ${closeLatency.p50} ms   p95 ${closeLatency.p95} ms   p99 ${closeLatency.p99} ms`);
-    console.log(`PSA calls per ticket             open ${(callsOpen / lifecycles).toFixed(2)}   close ${(callsClose / lifecycles).toFixed(2)}   (target ≤ 2 each; includes OAuth/zone and one webhook subscription per connection)`);
+    console.log(`PSA calls per ticket             open ${(callsOpen / lifecycles).toFixed(2)}   close ${(callsClose / lifecycles).toFixed(2)}   (target ≤ 2 each; measured after a warm-up lifecycle per connection)`);
     console.log(`activities per lifecycle         ${activitiesPerLifecycle}`);
     console.log(`lifecycles per second            ${lifecyclesPerSec.toFixed(1)} (unthrottled, raise+recover)`);
     console.log(`baseline workflows per second    ${baselinePerSec.toFixed(1)} (${activitiesPerLifecycle} no-op activities each)`);
