@@ -12,7 +12,7 @@ import type { Connection } from '../db/schema';
 import { ConnectionUnhealthyError, RuleViolation } from '../domain/errors';
 import { writeAudit } from '../db/repositories/integrations';
 import { domainFailure } from '../workflows/integration-messages';
-import { createAdapterProvider, type AdapterProvider } from './psa-connections';
+import { adapterProviderFor, type AdapterProvider } from './psa-connections';
 import type { ActivityDeps } from './deps';
 
 export interface LifecycleContext extends ActivityDeps {
@@ -20,7 +20,7 @@ export interface LifecycleContext extends ActivityDeps {
 }
 
 export function lifecycleContext(deps: ActivityDeps): LifecycleContext {
-  return { ...deps, adapters: createAdapterProvider(deps.db, deps.keys, deps.psa) };
+  return { ...deps, adapters: adapterProviderFor(deps) };
 }
 
 /** How often PSA-calling activities heartbeat; the workflow's heartbeatTimeout is a few times this. */

@@ -43,6 +43,21 @@ export interface AdapterProvider {
   invalidate(connectionId: string): void;
 }
 
+const providers = new WeakMap<object, AdapterProvider>();
+
+/**
+ * The one provider of a worker's activities: every activity module shares its adapter cache,
+ * so OAuth tokens, zone lookups and identity reads are paid once per connection, not per module.
+ */
+export function adapterProviderFor(deps: { db: Db; keys: KeyRing; psa: PsaRuntimeOptions }): AdapterProvider {
+  let provider = providers.get(deps);
+  if (!provider) {
+    provider = createAdapterProvider(deps.db, deps.keys, deps.psa);
+    providers.set(deps, provider);
+  }
+  return provider;
+}
+
 export function createAdapterProvider(db: Db, keys: KeyRing, opts: PsaRuntimeOptions): AdapterProvider {
   // Cached per connection and credentials version, so OAuth tokens and governors are reused.
   const cache = new Map<string, { version: string; adapter: Promise<PsaAdapter> }>();

@@ -5,7 +5,7 @@
  * nothing twice. Every PSA write lands in the audit log with the vendor's answer.
  */
 import type { ActivityDeps } from './deps';
-import { createAdapterProvider } from './psa-connections';
+import { adapterProviderFor } from './psa-connections';
 import { PsaNotFoundError, isPsaError } from '../psa/core/errors';
 
 export type SeatPushStatus = 'in_sync' | 'updated' | 'skipped';
@@ -19,7 +19,7 @@ export interface SeatPushOutcome {
 
 export function createSeatActivities(deps: ActivityDeps) {
   const { db } = deps;
-  const adapters = createAdapterProvider(db, deps.keys, deps.psa);
+  const adapters = adapterProviderFor(deps);
 
   const record = async (organizationId: string, connectionId: string, desired: number, status: 'in_sync' | 'failed', error: string | null) => {
     await db

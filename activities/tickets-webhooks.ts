@@ -9,7 +9,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { Db } from '../db/connect';
 import type { KeyRing } from '../security/crypto';
 import type { ActivityDeps } from './deps';
-import { createAdapterProvider, credentialsAad, type AdapterProvider } from './psa-connections';
+import { adapterProviderFor, credentialsAad, type AdapterProvider } from './psa-connections';
 import { heartbeating } from './tickets-heartbeat';
 
 export function ticketWebhookSecret(keys: KeyRing, connectionId: string, sealedCredentials: Buffer): string {
@@ -41,7 +41,7 @@ async function claim(db: Db, connectionId: string): Promise<boolean> {
 }
 
 export function createTicketWebhookActivities(deps: ActivityDeps) {
-  const adapters = createAdapterProvider(deps.db, deps.keys, deps.psa);
+  const adapters = adapterProviderFor(deps);
   return {
     /** Subscribes the connection to ticket events once; a no-op when already subscribed (or being subscribed). */
     ensureTicketWebhook: (connectionId: string): Promise<'subscribed' | 'already'> => heartbeating(() => ensureTicketWebhook(deps, adapters, connectionId)),

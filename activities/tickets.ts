@@ -9,7 +9,7 @@ import type { Db } from '../db/connect';
 import type { PsaKind, PsaTicket } from '../psa/core/types';
 import { PsaNotFoundError } from '../psa/core/errors';
 import { RuleViolation } from '../domain/errors';
-import { createAdapterProvider } from './psa-connections';
+import { adapterProviderFor } from './psa-connections';
 import { toActivityFailure } from './tickets-psa-errors';
 import { recordAlertOutcome } from './alerts';
 import { ensureTicketWebhook } from './tickets-webhooks';
@@ -97,7 +97,7 @@ function targetOf(m: MappingRow): TicketTarget {
 
 export function createTicketActivities(deps: ActivityDeps) {
   const { db, log } = deps;
-  const adapters = createAdapterProvider(db, deps.keys, deps.psa);
+  const adapters = adapterProviderFor(deps);
 
   const audit = (partnerId: string | null, connectionId: string, action: string, target: string, outcome: 'ok' | 'error', detail: Record<string, unknown>) =>
     db.insertInto('auditLog').values({ partnerId, connectionId, actor: TICKET_ACTOR, action, target, outcome, detail: JSON.stringify(detail) }).execute();

@@ -4,6 +4,9 @@ import { loadConfig } from '../../config/env';
 import { createDb, type Db } from '../../db/connect';
 import { KeyRing } from '../../security/crypto';
 import { createLogger } from '../../infra/logger';
+import type { Client } from '@temporalio/client';
+import type { ActivityDeps } from '../../activities/deps';
+import { STRICT_URL_POLICY } from '../../psa/core/url-guard';
 
 export function testConfig() {
   return loadConfig({ ...process.env, NODE_ENV: 'test' });
@@ -27,4 +30,9 @@ export function memoryLogger(component = 'test') {
 
 export function uniqueTaskQueue(label: string): string {
   return `test-${label.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Activity dependencies for workflows that never reach a PSA (system check, replay recording). */
+export function offlineDeps(db: Db, temporal: Client, keys: KeyRing = testKeys()): ActivityDeps {
+  return { db, keys, psa: { urlPolicy: STRICT_URL_POLICY }, log: memoryLogger().log, temporal, publicBaseUrl: 'http://127.0.0.1:1', platformCallbackUrl: null };
 }

@@ -3,8 +3,7 @@ import type { Db } from '../../db/connect';
 import { systemCheckWorkflow } from '../../workflows';
 import { replayFailedRuns, NothingToReplayError } from '../../client/replay';
 import { createDataConverter } from '../../security/data-converter';
-import { STRICT_URL_POLICY } from '../../psa/core/url-guard';
-import { memoryLogger, testDb, testKeys, uniqueTaskQueue } from '../helpers/env';
+import { offlineDeps, testDb, testKeys, uniqueTaskQueue } from '../helpers/env';
 import { temporalTestContext, type TemporalTestContext } from '../helpers/temporal';
 
 let t: TemporalTestContext;
@@ -30,7 +29,7 @@ test('support runs a terminated sync again with its original arguments, once', a
   const dry = await replayFailedRuns(t.client, converter, { workflowId, dryRun: true });
   expect(dry).toEqual([{ workflowId, workflowType: 'systemCheckWorkflow', previousStatus: 'TERMINATED', newRunId: null }]);
 
-  const w = await t.startWorker(taskQueue, { db, keys: testKeys(), psa: { urlPolicy: STRICT_URL_POLICY }, log: memoryLogger().log, temporal: t.client, publicBaseUrl: 'http://127.0.0.1:1', platformCallbackUrl: null });
+  const w = await t.startWorker(taskQueue, offlineDeps(db, t.client));
   try {
     const lines: string[] = [];
     const [replayed] = await replayFailedRuns(t.client, converter, { workflowId }, (l) => lines.push(l));

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connect';
 import { systemCheckWorkflow } from '../../workflows';
-import { memoryLogger, testDb, testKeys, uniqueTaskQueue } from '../helpers/env';
+import { offlineDeps, testDb, testKeys, uniqueTaskQueue } from '../helpers/env';
 import { temporalTestContext, type TemporalTestContext } from '../helpers/temporal';
 import { ENCRYPTED_ENCODING } from '../../security/codec';
-import { STRICT_URL_POLICY } from '../../psa/core/url-guard';
 
 let t: TemporalTestContext;
 let db: Db;
@@ -20,7 +19,7 @@ afterAll(async () => {
 
 test('client → Temporal → worker → PostgreSQL and back, with encrypted payloads in history', async () => {
   const taskQueue = uniqueTaskQueue('system-check');
-  const w = await t.startWorker(taskQueue, { db, keys: testKeys(), psa: { urlPolicy: STRICT_URL_POLICY }, log: memoryLogger().log, temporal: t.client, publicBaseUrl: 'http://127.0.0.1:1', platformCallbackUrl: null });
+  const w = await t.startWorker(taskQueue, offlineDeps(db, t.client));
   try {
     const requestedBy = `ops-${randomUUID()}`;
     const handle = await t.client.workflow.start(systemCheckWorkflow, { taskQueue, workflowId: `system-check-${randomUUID()}`, args: [requestedBy] });
