@@ -26,6 +26,11 @@ export function ticketWebhookUrl(publicBaseUrl: string, connectionId: string): s
 const CLAIM_TTL_MS = 2 * 60_000;
 const CLAIM_PREFIX = 'pending:';
 
+/** The connection row already holds a subscription (not just a claim on making one). */
+export function hasTicketWebhook(webhookSubscriptionId: string | null): boolean {
+  return webhookSubscriptionId !== null && !webhookSubscriptionId.startsWith(CLAIM_PREFIX);
+}
+
 async function claim(db: Db, connectionId: string): Promise<boolean> {
   const stale = `${CLAIM_PREFIX}${Date.now() - CLAIM_TTL_MS}`;
   const r = await db

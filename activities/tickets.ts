@@ -6,13 +6,13 @@
  */
 import type { ActivityDeps } from './deps';
 import type { Db } from '../db/connect';
-import type { PsaKind, PsaTicket } from '../psa/core/types';
+import type { PsaAdapter, PsaKind, PsaTicket } from '../psa/core/types';
 import { PsaNotFoundError } from '../psa/core/errors';
 import { RuleViolation } from '../domain/errors';
 import { adapterProviderFor } from './psa-connections';
 import { toActivityFailure } from './tickets-psa-errors';
 import { recordAlertOutcome } from './alerts';
-import { ensureTicketWebhook } from './tickets-webhooks';
+import { ensureTicketWebhook, hasTicketWebhook } from './tickets-webhooks';
 import { heartbeating } from './tickets-heartbeat';
 import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason } from '../workflows/ticket-messages';
 
@@ -66,6 +66,7 @@ async function loadMapping(db: Db, organizationId: string) {
   return db
     .selectFrom('organizationMappings as om')
     .innerJoin('connections as c', 'c.id', 'om.connectionId')
+    .innerJoin('organizations as o', 'o.id', 'om.organizationId')
     .leftJoin('ticketMappings as tm', 'tm.connectionId', 'om.connectionId')
     .select([
       'om.connectionId',
@@ -75,6 +76,7 @@ async function loadMapping(db: Db, organizationId: string) {
       'c.status as connectionStatus',
       'c.partnerId',
       'tm.settings',
+      'o.name as organizationName',
     ])
     .where('om.organizationId', '=', organizationId)
     .executeTakeFirst();
@@ -118,34 +120,60 @@ export function createTicketActivities(deps: ActivityDeps) {
     const row = await db
       .selectFrom('tickets as t')
       .innerJoin('connections as c', 'c.id', 't.connectionId')
-      .select(['t.id', 't.marker', 't.state', 't.psaTicketId', 't.connectionId', 'c.partnerId'])
+      .leftJoin('ticketMappings as tm', 'tm.connectionId', 't.connectionId')
+      .select(['t.id', 't.marker', 't.state', 't.psaTicketId', 't.connectionId', 't.touchedByOthers', 't.psaWatermark', 'c.partnerId', 'tm.settings'])
       .where('t.id', '=', ticketRowId)
       .executeTakeFirst();
     if (!row) throw new RuleViolation('ticket_row_missing', 'The ticket record no longer exists');
     return row;
   }
 
-  async function ticketSettings(connectionId: string) {
-    const tm = await db.selectFrom('ticketMappings').select('settings').where('connectionId', '=', connectionId).executeTakeFirst();
-    if (!tm) throw new RuleViolation('ticket_mapping_missing', 'Ticket mapping is not set for this PSA');
-    return tm.settings;
+  type TicketRowView = Awaited<ReturnType<typeof ticketRow>>;
+
+  function ticketSettings(row: TicketRowView) {
+    if (!row.settings) throw new RuleViolation('ticket_mapping_missing', 'Ticket mapping is not set for this PSA');
+    return row.settings;
   }
 
+  /**
+   * Before each of our writes: one read of the record for work by others since our last write
+   * (our write would hide it), kept in the row's sticky `touchedByOthers`.
+   */
+  async function checkBeforeWrite(row: TicketRowView, adapter: PsaAdapter): Promise<{ closed: boolean; touched: boolean }> {
+    const check = await psaCall(row.connectionId, null, () => adapter.checkTicket(row.psaTicketId, row.psaWatermark));
+    if (check.touchedByOthers && !row.touchedByOthers) {
+      await db.updateTable('tickets').set({ touchedByOthers: true, updatedAt: new Date() }).where('id', '=', row.id).execute();
+    }
+    return { closed: check.closed, touched: row.touchedByOthers || check.touchedByOthers };
+  }
+
+  /**
+   * Two PSA calls in the usual case: the record check, then the close (status and note in one
+   * call where the PSA allows it; ConnectWise needs a separate note).
+   */
   async function closeTicket(ref: TicketRef, note: string): Promise<CloseOutcome> {
     const row = await ticketRow(ref.ticketRowId);
     if (row.state === 'closed') return 'already_closed';
 
-    const settings = await ticketSettings(ref.connectionId);
+    const settings = ticketSettings(row);
     const { adapter } = await adapters.forConnection(ref.connectionId);
     const target = `ticket:${row.marker}`;
-    const current = await psaCall(ref.connectionId, null, () => adapter.getTicket(ref.psaTicketId));
+    const current = await checkBeforeWrite(row, adapter);
     if (current.closed) {
-      await markClosed(db, ref.ticketRowId, 'psa');
-      return 'closed_in_psa';
+      // Closed, and nobody else changed it since our last write: an earlier attempt of this close
+      // landed but its answer was lost. Otherwise someone in the PSA closed it.
+      const ours = !current.touched;
+      await markClosed(db, ref.ticketRowId, ours ? 'engine' : 'psa');
+      if (ours) await audit(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: ref.psaTicketId, adopted: true });
+      return ours ? 'closed' : 'closed_in_psa';
     }
-    if (current.touchedByOthers) {
-      await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(ref.psaTicketId, note));
-      await db.updateTable('tickets').set((eb) => ({ noteCount: eb('noteCount', '+', 1), updatedAt: new Date() })).where('id', '=', ref.ticketRowId).execute();
+    if (current.touched) {
+      const write = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(ref.psaTicketId, note));
+      await db
+        .updateTable('tickets')
+        .set((eb) => ({ noteCount: eb('noteCount', '+', 1), psaWatermark: write.watermark, updatedAt: new Date() }))
+        .where('id', '=', ref.ticketRowId)
+        .execute();
       await audit(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId, reason: 'worked on by a technician; left open' });
       return 'noted_only';
     }
@@ -154,24 +182,27 @@ export function createTicketActivities(deps: ActivityDeps) {
     const closed = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.close', target }, () =>
       adapter.closeTicket(ref.psaTicketId, closedStatus, note),
     );
-    await markClosed(db, ref.ticketRowId, 'engine');
-    await audit(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: closed.id, statusId: closed.statusId, closed: closed.closed });
+    await Promise.all([
+      markClosed(db, ref.ticketRowId, 'engine', closed.watermark),
+      audit(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: closed.id, statusId: closed.statusId, closed: closed.closed }),
+    ]);
     return 'closed';
   }
 
   async function reopenTicket(ref: TicketRef, note: string): Promise<void> {
     const row = await ticketRow(ref.ticketRowId);
-    const settings = await ticketSettings(ref.connectionId);
+    const settings = ticketSettings(row);
     const openStatus = settings.status;
     if (!openStatus) throw new RuleViolation('ticket_mapping_missing', 'The ticket mapping has no status');
     const { adapter } = await adapters.forConnection(ref.connectionId);
     const target = `ticket:${row.marker}`;
+    if (!row.touchedByOthers) await checkBeforeWrite(row, adapter);
     const reopened = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.reopen', target }, () =>
       adapter.reopenTicket(ref.psaTicketId, openStatus, note),
     );
     await db
       .updateTable('tickets')
-      .set({ state: 'open', closedBy: null, closedAt: null, updatedAt: new Date() })
+      .set({ state: 'open', closedBy: null, closedAt: null, psaWatermark: reopened.watermark, updatedAt: new Date() })
       .where('id', '=', ref.ticketRowId)
       .execute();
     await audit(row.partnerId, ref.connectionId, 'ticket.reopen', target, 'ok', { psaTicketId: reopened.id, statusId: reopened.statusId, closed: reopened.closed });
@@ -207,23 +238,24 @@ export function createTicketActivities(deps: ActivityDeps) {
         episode: episodeOfMarker(row.marker) ?? 0,
         adopted,
       });
-      // An open row here was written by an earlier attempt of this raise (one open per problem).
-      const earlier = await db
+      // Every episode of this problem so far: an open row on this connection was written by an
+      // earlier attempt of this raise (one open per problem); otherwise the next episode begins.
+      const rows = await db
         .selectFrom('tickets')
-        .select(['id', 'psaTicketId', 'psaTicketNumber', 'marker'])
-        .where('connectionId', '=', connectionId)
+        .select(['id', 'psaTicketId', 'psaTicketNumber', 'marker', 'state', 'connectionId'])
         .where('organizationId', '=', req.organizationId)
         .where('problem', '=', req.problem)
-        .where('state', '=', 'open')
-        .executeTakeFirst();
+        .execute();
+      const earlier = rows.find((r) => r.state === 'open' && r.connectionId === connectionId);
       if (earlier) {
         await recordAlertOutcome(db, { alertIds: req.alertIds, outcome: 'ticket_adopted', reason: null, ticketRowId: earlier.id, detail: { psa: m.psa, connectionId, marker: earlier.marker } });
         return opened(earlier, true);
       }
-      const { adapter } = await adapters.forConnection(connectionId);
+      const { adapter, connection } = await adapters.forConnection(connectionId);
       // Best effort: polling covers a connection whose subscription failed.
-      await ensureTicketWebhook(deps, adapters, connectionId).catch((err: unknown) => log.warn('ticket webhook subscription failed', { connectionId, error: err instanceof Error ? err.message : String(err) }));
-      const rows = await db.selectFrom('tickets').select('marker').where('organizationId', '=', req.organizationId).where('problem', '=', req.problem).execute();
+      if (!hasTicketWebhook(connection.webhookSubscriptionId)) {
+        await ensureTicketWebhook(deps, adapters, connectionId).catch((err: unknown) => log.warn('ticket webhook subscription failed', { connectionId, error: err instanceof Error ? err.message : String(err) }));
+      }
       const episode = rows.reduce((max, r) => Math.max(max, episodeOfMarker(r.marker) ?? 0), 0) + 1;
       const marker = ticketMarker(req.organizationId, req.problem, episode);
       const target_ = `ticket:${marker}`;
@@ -234,7 +266,7 @@ export function createTicketActivities(deps: ActivityDeps) {
       if (found) {
         ticket = found;
       } else {
-        const org = await db.selectFrom('organizations').select('name').where('id', '=', req.organizationId).executeTakeFirstOrThrow();
+        const org = { name: m.organizationName };
         ticket = await psaCall(connectionId, { partnerId: m.partnerId, action: 'ticket.create', target: target_ }, () =>
           adapter.createTicket({
             marker,
@@ -255,17 +287,21 @@ export function createTicketActivities(deps: ActivityDeps) {
           psaTicketId: ticket.id,
           psaTicketNumber: ticket.number,
           state: 'open',
+          touchedByOthers: ticket.touchedByOthers,
+          psaWatermark: ticket.watermark,
         })
-        .onConflict((oc) => oc.column('marker').doUpdateSet({ psaTicketId: ticket.id, updatedAt: new Date() }))
+        .onConflict((oc) => oc.column('marker').doUpdateSet({ psaTicketId: ticket.id, touchedByOthers: ticket.touchedByOthers, psaWatermark: ticket.watermark, updatedAt: new Date() }))
         .returning(['id', 'psaTicketId', 'psaTicketNumber', 'marker'])
         .executeTakeFirstOrThrow();
-      await audit(m.partnerId, connectionId, found ? 'ticket.adopt' : 'ticket.create', target_, 'ok', {
-        psaTicketId: ticket.id,
-        psaTicketNumber: ticket.number,
-        statusId: ticket.statusId,
-        closed: ticket.closed,
-      });
-      await recordAlertOutcome(db, { alertIds: req.alertIds, outcome: found ? 'ticket_adopted' : 'ticket_created', reason: null, ticketRowId: row.id, detail: { psa: m.psa, connectionId, marker } });
+      await Promise.all([
+        audit(m.partnerId, connectionId, found ? 'ticket.adopt' : 'ticket.create', target_, 'ok', {
+          psaTicketId: ticket.id,
+          psaTicketNumber: ticket.number,
+          statusId: ticket.statusId,
+          closed: ticket.closed,
+        }),
+        recordAlertOutcome(db, { alertIds: req.alertIds, outcome: found ? 'ticket_adopted' : 'ticket_created', reason: null, ticketRowId: row.id, detail: { psa: m.psa, connectionId, marker } }),
+      ]);
       log.info('service ticket opened', { marker, psaTicketId: ticket.id, adopted: !!found });
       return opened(row, !!found);
     },
@@ -274,8 +310,14 @@ export function createTicketActivities(deps: ActivityDeps) {
       const row = await ticketRow(ref.ticketRowId);
       const { adapter } = await adapters.forConnection(ref.connectionId);
       const target = `ticket:${row.marker}`;
-      await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(ref.psaTicketId, text));
-      await db.updateTable('tickets').set((eb) => ({ noteCount: eb('noteCount', '+', 1), updatedAt: new Date() })).where('id', '=', ref.ticketRowId).execute();
+      // Once known as touched it stays so; until then our note must not hide someone's work.
+      if (!row.touchedByOthers) await checkBeforeWrite(row, adapter);
+      const write = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(ref.psaTicketId, text));
+      await db
+        .updateTable('tickets')
+        .set((eb) => ({ noteCount: eb('noteCount', '+', 1), psaWatermark: write.watermark, updatedAt: new Date() }))
+        .where('id', '=', ref.ticketRowId)
+        .execute();
       await audit(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId });
       await recordAlertOutcome(db, { alertIds, outcome: 'noted', reason: null, ticketRowId: ref.ticketRowId });
     },
@@ -309,6 +351,7 @@ export function createTicketActivities(deps: ActivityDeps) {
       const { adapter } = await adapters.forConnection(ref.connectionId);
       try {
         const t = await adapter.getTicket(ref.psaTicketId);
+        if (t.touchedByOthers) await db.updateTable('tickets').set({ touchedByOthers: true }).where('id', '=', ref.ticketRowId).where('touchedByOthers', '=', false).execute();
         return { closed: t.closed, deleted: false, touchedByOthers: t.touchedByOthers };
       } catch (err) {
         if (err instanceof PsaNotFoundError) return { closed: true, deleted: true, touchedByOthers: false };
@@ -338,10 +381,10 @@ export function createTicketActivities(deps: ActivityDeps) {
   };
 }
 
-async function markClosed(db: Db, ticketRowId: string, by: 'engine' | 'psa'): Promise<void> {
+async function markClosed(db: Db, ticketRowId: string, by: 'engine' | 'psa', watermark?: string | null): Promise<void> {
   await db
     .updateTable('tickets')
-    .set({ state: 'closed', closedBy: by, closedAt: new Date(), updatedAt: new Date() })
+    .set({ state: 'closed', closedBy: by, closedAt: new Date(), updatedAt: new Date(), ...(watermark === undefined ? {} : { psaWatermark: watermark }) })
     .where('id', '=', ticketRowId)
     .where('state', '=', 'open')
     .execute();

@@ -33,11 +33,23 @@ async function bench(h: ContractHarness) {
     });
     const marker = `bench:${randomUUID()}`;
     let ticketId = '';
+    let watermark: string | null = null;
     const open = await counted(h, async () => {
       const found = await adapter.findTicketByMarker(marker);
-      ticketId = (found ?? (await adapter.createTicket({ marker, title: 'Backup failed', description: 'bench', organization: h.fixtures.organization, ticketMapping: tm }))).id;
+      const ticket = found ?? (await adapter.createTicket({ marker, title: 'Backup failed', description: 'bench', organization: h.fixtures.organization, ticketMapping: tm }));
+      ticketId = ticket.id;
+      watermark = ticket.watermark;
     });
-    const close = await counted(h, () => adapter.closeTicket(ticketId, tm.closedStatus as string, 'Recovered'));
+    await adapter.checkTicket(ticketId, watermark); // Autotask looks up its own resource id once per connection
+    const note = await counted(h, async () => {
+      await adapter.checkTicket(ticketId, watermark);
+      watermark = (await adapter.addTicketNote(ticketId, 'Reported again')).watermark;
+    });
+    // As the engine closes: one record check for work by others, then the close.
+    const close = await counted(h, async () => {
+      const check = await adapter.checkTicket(ticketId, watermark);
+      if (!check.touchedByOthers && !check.closed) await adapter.closeTicket(ticketId, tm.closedStatus as string, 'Recovered');
+    });
     const quantity = await counted(h, async () => {
       const q = await adapter.getQuantity(h.fixtures.organization);
       await adapter.setQuantity(h.fixtures.organization, q + 1);
@@ -55,6 +67,7 @@ async function bench(h: ContractHarness) {
       psa: h.psa,
       picklists,
       open,
+      note,
       close,
       quantity,
       rate: rate.toFixed(1),
@@ -75,7 +88,8 @@ async function main(): Promise<void> {
       vendor: r.psa,
       'ticket picklists': r.picklists,
       'open ticket': r.open,
-      'close ticket': r.close,
+      'check + note': r.note,
+      'check + close': r.close,
       'read+set quantity': r.quantity,
       'sustained req/s': r.rate,
       'req/s ÷ budget': r.ratio,

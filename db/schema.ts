@@ -122,6 +122,10 @@ export interface TicketsTable {
   state: 'open' | 'closed';
   closedBy: 'engine' | 'psa' | null;
   noteCount: Generated<number>;
+  /** Someone else has worked on the ticket (sticky; see migration 2026_11_23T2300). */
+  touchedByOthers: Generated<boolean>;
+  /** The PSA's change stamp after our last write (HaloPSA); null where the record names the changer. */
+  psaWatermark: string | null;
   openedAt: Generated<Date>;
   closedAt: Timestamp | null;
   updatedAt: Generated<Date>;

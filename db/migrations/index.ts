@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026_11_23T0001_initial';
 import * as pendingCredentials from './2026_11_23T0400_pending_credentials';
+import * as ticketTouch from './2026_11_23T2300_ticket_touch';
 
 /**
  * Every migration, in order. A static record instead of FileMigrationProvider because the
@@ -9,4 +10,5 @@ import * as pendingCredentials from './2026_11_23T0400_pending_credentials';
 export const migrations: Record<string, Migration> = {
   '2026_11_23T0001_initial': initial,
   '2026_11_23T0400_pending_credentials': pendingCredentials,
+  '2026_11_23T2300_ticket_touch': ticketTouch,
 };

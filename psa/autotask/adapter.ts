@@ -19,7 +19,9 @@ import type {
   PsaAdapter,
   PsaTicket,
   QuantityChange,
+  TicketCheck,
   TicketDraft,
+  TicketWrite,
 } from '../core/types';
 import { AUTOTASK_FIELDS, TICKET_PICKLIST } from './fields';
 import {
@@ -215,15 +217,22 @@ export class AutotaskAdapter implements PsaAdapter {
     return scoped.map((v) => ({ id: v.value, name: v.label, ...(field === 'closedStatus' || field === 'status' ? { meta: { complete: v.value === String(COMPLETE) } } : {}) }));
   }
 
-  private toTicket(raw: RawTicket, own: number | null, notesByOthers: boolean): PsaTicket {
+  /** Assigned to, or last worked on by, a resource other than our API user. */
+  private static touchedInRecord(raw: RawTicket, own: number | null): boolean {
     const byOther = (resource: number | null | undefined) => resource != null && own !== null && resource !== own;
+    return byOther(raw.assignedResourceID) || byOther(raw.lastActivityResourceID);
+  }
+
+  private toTicket(raw: RawTicket, own: number | null, notesByOthers: boolean): PsaTicket {
     return {
       id: String(raw.id),
       number: raw.ticketNumber ?? null,
       marker: raw.externalID ?? raw.rmmAlertID ?? null,
       statusId: String(raw.status),
       closed: raw.status === COMPLETE,
-      touchedByOthers: notesByOthers || byOther(raw.assignedResourceID) || byOther(raw.lastActivityResourceID),
+      touchedByOthers: notesByOthers || AutotaskAdapter.touchedInRecord(raw, own),
+      // The record names the last active resource, so no change stamp is needed (see checkTicket).
+      watermark: null,
     };
   }
 
@@ -254,7 +263,7 @@ export class AutotaskAdapter implements PsaAdapter {
       externalID: d.marker,
     };
     const id = await this.create('Tickets', 'Tickets', body);
-    return { id: String(id), number: null, marker: d.marker, statusId: String(body.status), closed: body.status === COMPLETE, touchedByOthers: false };
+    return { id: String(id), number: null, marker: d.marker, statusId: String(body.status), closed: body.status === COMPLETE, touchedByOthers: false, watermark: null };
   }
 
   async getTicket(ticketId: string): Promise<PsaTicket> {
@@ -266,21 +275,29 @@ export class AutotaskAdapter implements PsaAdapter {
     return this.toTicket(parseVendor(ticketSchema, raw, 'Tickets/{id}'), own, notes.items.length > 0);
   }
 
-  async addTicketNote(ticketId: string, text: string): Promise<void> {
+  /** One read: every write (a note too) stamps the ticket's last activity with its resource. */
+  async checkTicket(ticketId: string, _watermark: string | null): Promise<TicketCheck> {
+    const [own, raw] = await Promise.all([this.ownResourceId(), this.item('Tickets', ticketId)]);
+    const t = parseVendor(ticketSchema, raw, 'Tickets/{id}');
+    return { closed: t.status === COMPLETE, touchedByOthers: AutotaskAdapter.touchedInRecord(t, own) };
+  }
+
+  async addTicketNote(ticketId: string, text: string): Promise<TicketWrite> {
     // noteType 1 = Task Detail, publish 1 = All Autotask users.
     await this.create(`Tickets/${encodeURIComponent(ticketId)}/Notes`, 'Tickets', { title: 'psa-sync', description: text.slice(0, 32000), noteType: 1, publish: 1 });
+    return { watermark: null };
   }
 
   async closeTicket(ticketId: string, closedStatusId: string, note: string): Promise<PsaTicket> {
     // One call: the resolution carries the note, the status completes the ticket.
     await this.http.request({ method: 'PATCH', url: 'Tickets', json: { id: Number(ticketId), status: Number(closedStatusId), resolution: note.slice(0, 32000) }, endpoint: 'Tickets', idempotent: true });
-    return { id: ticketId, number: null, marker: null, statusId: closedStatusId, closed: true, touchedByOthers: false };
+    return { id: ticketId, number: null, marker: null, statusId: closedStatusId, closed: true, touchedByOthers: false, watermark: null };
   }
 
   async reopenTicket(ticketId: string, openStatusId: string, note: string): Promise<PsaTicket> {
     await this.addTicketNote(ticketId, note);
     await this.http.request({ method: 'PATCH', url: 'Tickets', json: { id: Number(ticketId), status: Number(openStatusId) }, endpoint: 'Tickets', idempotent: true });
-    return { id: ticketId, number: null, marker: null, statusId: openStatusId, closed: Number(openStatusId) === COMPLETE, touchedByOthers: false };
+    return { id: ticketId, number: null, marker: null, statusId: openStatusId, closed: Number(openStatusId) === COMPLETE, touchedByOthers: false, watermark: null };
   }
 
   async subscribeTicketEvents(url: string, secret: string): Promise<string> {

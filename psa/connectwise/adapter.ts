@@ -15,8 +15,10 @@ import type {
   PicklistOption,
   PsaAdapter,
   PsaTicket,
+  TicketCheck,
   QuantityChange,
   TicketDraft,
+  TicketWrite,
 } from '../core/types';
 import { cwString, parse, type ConnectWiseApi } from './api';
 import { CONNECTWISE_FIELDS } from './fields';
@@ -67,6 +69,8 @@ function toPsaTicket(t: CwTicket, touchedByOthers = touchedInRecord(t)): PsaTick
     statusId: String(t.status.id),
     closed: t.closedFlag === true,
     touchedByOthers,
+    // The record names its last updater, so no change stamp is needed (see checkTicket).
+    watermark: null,
   };
 }
 
@@ -191,12 +195,19 @@ export class ConnectWiseAdapter implements PsaAdapter {
     return toPsaTicket(t, others.count > 0);
   }
 
-  async addTicketNote(id: string, text: string): Promise<void> {
+  /** Owner, resources, hours, or a last updater other than the member that entered it (us). */
+  async checkTicket(id: string, _watermark: string | null): Promise<TicketCheck> {
+    const t = await this.api.get(`service/tickets/${ticketId(id)}`, ticketSchema, 'ticket');
+    return { closed: t.closedFlag === true, touchedByOthers: touchedInRecord(t) };
+  }
+
+  async addTicketNote(id: string, text: string): Promise<TicketWrite> {
     await this.api.send({
       method: 'POST',
       path: `service/tickets/${ticketId(id)}/notes`,
       json: { text, internalAnalysisFlag: true, detailDescriptionFlag: false, resolutionFlag: false },
     });
+    return { watermark: null };
   }
 
   async closeTicket(id: string, closedStatusId: string, note: string): Promise<PsaTicket> {

@@ -93,6 +93,21 @@ export interface PsaTicket {
   closed: boolean;
   /** True once anyone but us has worked on it (notes, time, assignment, status changes). */
   touchedByOthers: boolean;
+  /** The PSA's change stamp as this answer left the ticket, where `checkTicket` needs one (HaloPSA); else null. */
+  watermark: string | null;
+}
+
+/** What one read of the ticket record says (`checkTicket`). */
+export interface TicketCheck {
+  closed: boolean;
+  /** Someone else changed the ticket after our last write (assignment, notes, status, time). */
+  touchedByOthers: boolean;
+}
+
+/** The answer to one of our writes. */
+export interface TicketWrite {
+  /** As on `PsaTicket`: the change stamp to pass to the next `checkTicket`. */
+  watermark: string | null;
 }
 
 export interface QuantityChange {
@@ -120,9 +135,17 @@ export interface PsaAdapter {
 
   findTicketByMarker(marker: string): Promise<PsaTicket | null>;
   createTicket(draft: TicketDraft): Promise<PsaTicket>;
+  /** The ticket with its whole history checked for work by others (several reads on some PSAs). */
   getTicket(ticketId: string): Promise<PsaTicket>;
-  addTicketNote(ticketId: string, text: string): Promise<void>;
-  /** Sets the mapped closed status (and adds `note` as a resolution where the vendor has one). */
+  /**
+   * One read of the ticket record: is it closed, and did anyone else change it since our last
+   * write (`watermark` is what that write returned)? The record shows only the latest change, so
+   * our next write hides earlier work by others: callers check before each write and keep the
+   * answer. Throws PsaNotFoundError when the ticket is gone.
+   */
+  checkTicket(ticketId: string, watermark: string | null): Promise<TicketCheck>;
+  addTicketNote(ticketId: string, text: string): Promise<TicketWrite>;
+  /** Sets the mapped closed status with `note` (as a resolution where the vendor has one), in as few calls as the PSA allows. */
   closeTicket(ticketId: string, closedStatusId: string, note: string): Promise<PsaTicket>;
   /** Re-opens a closed ticket with the mapped open status (flapping). */
   reopenTicket(ticketId: string, openStatusId: string, note: string): Promise<PsaTicket>;

@@ -15,6 +15,8 @@ import type {
   PicklistOption,
   PsaAdapter,
   PsaTicket,
+  TicketCheck,
+  TicketWrite,
   QuantityChange,
   TicketDraft,
 } from '../core/types';
@@ -82,16 +84,20 @@ export class HaloPsaAdapter implements PsaAdapter {
     return this.tickets.get(ticketId);
   }
 
-  addTicketNote(ticketId: string, text: string): Promise<void> {
+  checkTicket(ticketId: string, watermark: string | null): Promise<TicketCheck> {
+    return this.tickets.check(ticketId, watermark);
+  }
+
+  addTicketNote(ticketId: string, text: string): Promise<TicketWrite> {
     return this.tickets.addNote(ticketId, text);
   }
 
   closeTicket(ticketId: string, closedStatusId: string, note: string): Promise<PsaTicket> {
-    return this.tickets.setStatus(ticketId, closedStatusId, note);
+    return this.tickets.setStatus(ticketId, closedStatusId, note, true);
   }
 
   reopenTicket(ticketId: string, openStatusId: string, note: string): Promise<PsaTicket> {
-    return this.tickets.setStatus(ticketId, openStatusId, note);
+    return this.tickets.setStatus(ticketId, openStatusId, note, false);
   }
 
   async subscribeTicketEvents(url: string, secret: string): Promise<string> {

@@ -73,6 +73,7 @@ export const ticketSchema = z.looseObject({
   third_party_id: optionalText,
   hasbeenclosed: looseBool.optional(),
   dateclosed: optionalText,
+  lastactiondate: optionalText,
 });
 export type HaloTicket = z.output<typeof ticketSchema>;
 
@@ -83,6 +84,7 @@ export const actionSchema = z.looseObject({
   who: optionalText,
   outcome: optionalText,
   outcome_id: optionalId,
+  actiondatecreated: optionalText,
 });
 export type HaloAction = z.output<typeof actionSchema>;
 

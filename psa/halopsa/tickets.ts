@@ -1,11 +1,15 @@
 /**
  * Service tickets in HaloPSA. Our idempotency marker goes into the ticket's `third_party_id`
  * (searchable with `GET /Tickets?third_party_id=`). Notes are Actions with outcome 7 (the built-in
- * "Internal Note"; Halo refuses actions without an outcome). Closing sets the mapped closed status
- * through the ticket upsert, which answers with the saved ticket, then adds the note.
+ * "Internal Note"; Halo refuses actions without an outcome). Closing and re-opening are one Action
+ * each: the note with `new_status` set to the mapped status.
+ *
+ * The ticket record does not say who changed it last, only when (`lastactiondate`), so each of
+ * our writes hands back that stamp as a watermark; a later stamp on the record means someone
+ * else acted, and only then is the action history read to find out who.
  */
 import { PsaConfigError, PsaNotFoundError, PsaUnavailableError } from '../core/errors';
-import type { PsaTicket, TicketDraft } from '../core/types';
+import type { PsaTicket, TicketCheck, TicketDraft, TicketWrite } from '../core/types';
 import type { HaloApi } from './client';
 import type { HaloIdentity } from './identity';
 import { isHaloId } from './picklists';
@@ -40,7 +44,25 @@ export function toPsaTicket(ticket: HaloTicket, touched: boolean): PsaTicket {
     statusId: ticket.status_id,
     closed: ticket.hasbeenclosed === true,
     touchedByOthers: touched,
+    watermark: ticket.lastactiondate ?? null,
   };
+}
+
+/**
+ * `stamp` is later than `watermark` (or cannot be compared, which is treated as later). A change
+ * in the same clock tick as our write (milliseconds on Halo) is indistinguishable from it.
+ */
+export function changedSince(stamp: string | null | undefined, watermark: string | null): boolean {
+  if (!stamp || !watermark) return true;
+  const a = Date.parse(stamp);
+  const b = Date.parse(watermark);
+  return Number.isFinite(a) && Number.isFinite(b) ? a > b : stamp !== watermark;
+}
+
+function parseAction(body: unknown): HaloAction {
+  const parsed = actionSchema.safeParse(body);
+  if (!parsed.success) throw new PsaUnavailableError('HaloPSA returned an unexpected action shape');
+  return parsed.data;
 }
 
 function parseTicket(body: unknown): HaloTicket {
@@ -102,23 +124,43 @@ export class HaloTickets {
     return toPsaTicket(ticket, touchedByOthers(ticket, actions, me.id));
   }
 
-  async addNote(ticketId: string, text: string): Promise<void> {
+  /**
+   * One read in the usual case: the record's assignment, closed flag and last action stamp.
+   * When the stamp moved past our watermark (or we have none), the action history says whether
+   * that was someone else or an earlier attempt of ours whose answer was lost.
+   */
+  async check(ticketId: string, watermark: string | null): Promise<TicketCheck> {
     const id = this.checkId(ticketId);
-    await this.api.upsert(
-      'Actions',
-      { ticket_id: Number(id), outcome_id: INTERNAL_NOTE_OUTCOME_ID, note_html: toNoteHtml(text), hiddenfromuser: true },
-      { idempotent: false },
-    );
+    const [ticket, me] = await Promise.all([this.api.one(`Tickets/${id}`, ticketSchema), this.identity.me()]);
+    if (!ticket) throw new PsaNotFoundError(`HaloPSA ticket ${id} does not exist`);
+    const closed = ticket.hasbeenclosed === true;
+    if (touchedByOthers(ticket, null, me.id)) return { closed, touchedByOthers: true };
+    if (!changedSince(ticket.lastactiondate, watermark)) return { closed, touchedByOthers: false };
+    return { closed, touchedByOthers: touchedByOthers(ticket, await this.actions(id), me.id) };
   }
 
-  /** Status first (an absolute set, safe to repeat), then the note, so a retry never loses the status. */
-  async setStatus(ticketId: string, statusId: string, note: string): Promise<PsaTicket> {
+  async addNote(ticketId: string, text: string): Promise<TicketWrite> {
+    const id = this.checkId(ticketId);
+    const saved = parseAction(
+      await this.api.upsert('Actions', { ticket_id: Number(id), outcome_id: INTERNAL_NOTE_OUTCOME_ID, note_html: toNoteHtml(text), hiddenfromuser: true }, { idempotent: false }),
+    );
+    return { watermark: saved.actiondatecreated ?? null };
+  }
+
+  /** One Action: the note with `new_status`, so status and note land (or fail) together. */
+  async setStatus(ticketId: string, statusId: string, note: string, closing: boolean): Promise<PsaTicket> {
     const id = this.checkId(ticketId);
     if (!isHaloId(statusId)) throw new PsaConfigError('The HaloPSA status mapping is not a valid status id');
-    const saved = parseTicket(await this.api.upsert('Tickets', { id: Number(id), status_id: Number(statusId) }, { idempotent: true }));
-    if (note.trim()) await this.addNote(id, note);
-    // Only ticket-level signals here (assignment); getTicket also reads the action history.
-    return toPsaTicket(saved, touchedByOthers(saved, null, this.identity.known()?.id ?? null));
+    const text = note.trim() || (closing ? 'Closed by the backup platform.' : 'Re-opened by the backup platform.');
+    const saved = parseAction(
+      await this.api.upsert(
+        'Actions',
+        { ticket_id: Number(id), outcome_id: INTERNAL_NOTE_OUTCOME_ID, new_status: Number(statusId), note_html: toNoteHtml(text), hiddenfromuser: true },
+        { idempotent: false },
+      ),
+    );
+    // The mapped statuses were checked against Halo's list when the ticket mapping was saved.
+    return { id, number: null, marker: null, statusId, closed: closing, touchedByOthers: false, watermark: saved.actiondatecreated ?? null };
   }
 
   private async touched(ticket: HaloTicket): Promise<boolean> {

@@ -33,7 +33,8 @@ export class HaloSimError extends Error {
 
 export type TicketEvent = 'New Ticket Logged' | 'Ticket Updated' | 'Ticket Status Changed' | 'Ticket Closed' | 'Action Added';
 
-const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, '');
+/** Halo's datetimes: SQL Server values serialised with fractional seconds and no zone. */
+const nowIso = () => new Date().toISOString().replace(/Z$/, '');
 
 export class HaloSimState {
   data: HaloSimData;

@@ -103,6 +103,30 @@ describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
     expect(await auditActions(marker)).toEqual(['ticket.create', 'ticket.close', 'ticket.reopen', 'ticket.close']);
   });
 
+  test("a technician's work stays known after our own later note hides it from the PSA record", async () => {
+    const { orgs } = await mappedOrganization(psa);
+    const sim = simControls(psa, stack.sims);
+    const org = orgs[1];
+    const raise = alertEvent(org, 'site_unreachable', 'raised');
+    await rig.alerts.reportAlert(raise);
+    await handled(raise.eventId);
+    const marker = ticketMarker(org, 'site_unreachable', 1);
+    const t = (await ticketOf(marker))!;
+    expect(t.touchedByOthers).toBe(false);
+    await new Promise((r) => setTimeout(r, 5)); // a later clock tick than our create (HaloPSA compares stamps)
+    sim.technicianTouches(t.psaTicketId);
+    // Our repeat note is now the ticket's latest change; the check before it kept the technician's.
+    const repeat = alertEvent(org, 'site_unreachable', 'raised');
+    await rig.alerts.reportAlert(repeat);
+    expect((await handled(repeat.eventId)).outcome).toBe('noted');
+    expect((await ticketOf(marker))?.touchedByOthers).toBe(true);
+    const recover = alertEvent(org, 'site_unreachable', 'recovered');
+    await rig.alerts.reportAlert(recover);
+    expect((await handled(recover.eventId)).outcome).toBe('recovery_noted');
+    expect(sim.isClosed(t.psaTicketId)).toBe(false);
+    expect(await auditActions(marker)).toEqual(['ticket.create', 'ticket.note', 'ticket.note']);
+  });
+
   test('recovery on a ticket a technician worked on adds a note and leaves it open; the PSA closing it later ends the run', async () => {
     const { orgs } = await mappedOrganization(psa);
     const sim = simControls(psa, stack.sims);

@@ -138,6 +138,30 @@ describe.each(harnesses)('%s adapter contract', (_name, create) => {
     expect((await adapter.getTicket(ticket.id)).closed).toBe(true);
   });
 
+  test('checkTicket: one read says untouched after our own writes, touched after a technician, closed after a close', async () => {
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+    const ticket = await adapter.createTicket(draft());
+    const { watermark } = await adapter.addTicketNote(ticket.id, 'The backup failed again.');
+    await adapter.checkTicket(ticket.id, watermark); // one-off lookups (Autotask's own resource id)
+    const before = h.sim.log.length;
+    expect(await adapter.checkTicket(ticket.id, watermark)).toEqual({ closed: false, touchedByOthers: false });
+    expect(h.sim.log.length - before).toBe(1);
+    await tick();
+    h.technicianTouches(ticket.id);
+    expect(await adapter.checkTicket(ticket.id, watermark)).toEqual({ closed: false, touchedByOthers: true });
+
+    // Our own close, its answer never seen by the caller: closed, and nobody else's doing.
+    const mine = await adapter.createTicket(draft());
+    await tick();
+    await adapter.closeTicket(mine.id, h.fixtures.ticketMapping.closedStatus as string, 'Backup recovered.');
+    expect(await adapter.checkTicket(mine.id, mine.watermark)).toEqual({ closed: true, touchedByOthers: false });
+
+    const theirs = await adapter.createTicket(draft());
+    await tick();
+    await h.closeInPsa(theirs.id);
+    expect(await adapter.checkTicket(theirs.id, theirs.watermark)).toMatchObject({ closed: true, touchedByOthers: true });
+  });
+
   test('a create whose answer is lost still exists once, and is adopted by marker', async () => {
     const d = draft();
     h.sim.addFault({ kind: 'commit_then_drop', method: 'POST', times: 1 });

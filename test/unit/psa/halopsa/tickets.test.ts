@@ -60,14 +60,16 @@ describe('HaloPSA tickets', () => {
     expect(note).toMatchObject({ outcome_id: 7, hiddenfromuser: true, who_agentid: API_AGENT_ID, note_html: '<p>Backup failed again</p>' });
   });
 
-  it('closes with the mapped closed status in 2 requests and re-opens', async () => {
+  it('closes and re-opens with one Action each: the note carries new_status', async () => {
     const t = await adapter.createTicket(draft());
     h.sim.reset();
     const closed = await adapter.closeTicket(t.id, SEED_FIXTURES.ticketMapping.closedStatus, 'Backup succeeded');
-    expect(apiCalls(h.sim.log)).toEqual(['POST /api/tickets', 'POST /api/actions']);
-    expect(closed).toMatchObject({ id: t.id, statusId: '9', closed: true });
+    expect(apiCalls(h.sim.log)).toEqual(['POST /api/actions']);
+    expect(closed).toMatchObject({ id: t.id, statusId: '9', closed: true, watermark: expect.any(String) });
     expect(h.halo.state.ticket(Number(t.id))).toMatchObject({ hasbeenclosed: true, status_id: 9 });
     expect(h.halo.state.ticket(Number(t.id))?.dateclosed).toEqual(expect.any(String));
+    const action = h.halo.state.data.actions.filter((a) => a.ticket_id === Number(t.id) && !a.systemaction).pop();
+    expect(action).toMatchObject({ outcome_id: 7, new_status: 9, hiddenfromuser: true, note_html: '<p>Backup succeeded</p>' });
 
     const reopened = await adapter.reopenTicket(t.id, SEED_FIXTURES.ticketMapping.status, 'Failing again');
     expect(reopened).toMatchObject({ statusId: '1', closed: false });
@@ -89,8 +91,49 @@ describe('HaloPSA tickets', () => {
     const t = await adapter.createTicket(draft());
     h.halo.state.assign(Number(t.id));
     expect((await adapter.getTicket(t.id)).touchedByOthers).toBe(true);
-    const closed = await adapter.closeTicket(t.id, '9', 'done');
-    expect(closed.touchedByOthers).toBe(true);
+    expect(await adapter.checkTicket(t.id, t.watermark)).toEqual({ closed: false, touchedByOthers: true });
+  });
+
+  describe('checkTicket', () => {
+    it('one read while the last action stamp is the one our last write left', async () => {
+      const t = await adapter.createTicket(draft());
+      const { watermark } = await adapter.addTicketNote(t.id, 'ours');
+      expect(watermark).toEqual(expect.any(String));
+      h.sim.reset();
+      expect(await adapter.checkTicket(t.id, watermark)).toEqual({ closed: false, touchedByOthers: false });
+      expect(apiCalls(h.sim.log)).toEqual(['GET /api/tickets/' + t.id]);
+    });
+
+    it('a later stamp means a look at the actions: a technician note counts, even after our own next write', async () => {
+      const t = await adapter.createTicket(draft());
+      await new Promise((r) => setTimeout(r, 5));
+      h.technicianTouches(t.id);
+      h.sim.reset();
+      expect(await adapter.checkTicket(t.id, t.watermark)).toEqual({ closed: false, touchedByOthers: true });
+      expect(apiCalls(h.sim.log)).toEqual(['GET /api/tickets/' + t.id, 'GET /api/actions']);
+    });
+
+    it('our own close whose answer was lost reads as closed and untouched', async () => {
+      const t = await adapter.createTicket(draft());
+      await new Promise((r) => setTimeout(r, 5));
+      await adapter.closeTicket(t.id, '9', 'ours'); // the caller never saw this answer
+      expect(await adapter.checkTicket(t.id, t.watermark)).toEqual({ closed: true, touchedByOthers: false });
+    });
+
+    it('a close by a technician reads as closed and touched', async () => {
+      const t = await adapter.createTicket(draft());
+      await new Promise((r) => setTimeout(r, 5));
+      await h.closeInPsa(t.id);
+      expect(await adapter.checkTicket(t.id, t.watermark)).toEqual({ closed: true, touchedByOthers: true });
+    });
+
+    it('without a watermark the action history decides', async () => {
+      const t = await adapter.createTicket(draft());
+      h.sim.reset();
+      expect(await adapter.checkTicket(t.id, null)).toEqual({ closed: false, touchedByOthers: false });
+      expect(apiCalls(h.sim.log)).toEqual(['GET /api/tickets/' + t.id, 'GET /api/actions']);
+      await expect(adapter.checkTicket('987654', null)).rejects.toBeInstanceOf(PsaNotFoundError);
+    });
   });
 
   it('a ticket closed in the PSA reads as closed', async () => {
