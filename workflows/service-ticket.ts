@@ -19,6 +19,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -52,6 +53,8 @@ const psa = proxyActivities<AllActivities>(ticketPsaActivity);
 
 /** Past this many events the run continues as new while idle (well under Temporal's limits). */
 const HISTORY_BUDGET = 4_000;
+/** Search attributes set by the client at start are not upserted again; open sets vendor and state at once. */
+const LEAN_SEARCH_ATTRIBUTES_PATCH = 'service-ticket-lean-search-attributes';
 /** Alert ids remembered for de-duplication of re-delivered signals. */
 const SEEN_MEMORY = 500;
 
@@ -116,12 +119,17 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     stopReason,
   }));
 
-  upsertSearchAttributes([
-    { key: PartnerIdKey, value: partnerId },
-    { key: OrganizationIdKey, value: organizationId },
-    { key: ProblemKey, value: problem },
-    { key: TicketStateKey, value: phase === 'open' ? 'open' : 'none' },
-  ]);
+  // The client sets these at start; a continued run (or one started another way) sets them itself.
+  // Runs from before this patch upserted them unconditionally and replay that way.
+  const leanSearchAttributes = patched(LEAN_SEARCH_ATTRIBUTES_PATCH);
+  if (!leanSearchAttributes || carried || workflowInfo().typedSearchAttributes.get(OrganizationIdKey) === undefined) {
+    upsertSearchAttributes([
+      { key: PartnerIdKey, value: partnerId },
+      { key: OrganizationIdKey, value: organizationId },
+      { key: ProblemKey, value: problem },
+      { key: TicketStateKey, value: phase === 'open' ? 'open' : 'none' },
+    ]);
+  }
   const setTicketState = (state: string) => upsertSearchAttributes([{ key: TicketStateKey, value: state }]);
 
   const ref = (): TicketRef => {
@@ -182,8 +190,8 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     const r = await withCatchUp(alert.occurredAt, () => psa.openServiceTicket({ organizationId, problem, occurredAt: alert.occurredAt, alertIds: [alert.alertId] }));
     if (!r.ok) return skip([alert], r);
     const opened = r.value;
-    upsertSearchAttributes([{ key: VendorKey, value: opened.psa ?? 'none' }]);
     if (opened.kind === 'skipped') {
+      upsertSearchAttributes([{ key: VendorKey, value: opened.psa ?? 'none' }]);
       if (phase !== 'open') setTicketState('none');
       return;
     }
@@ -192,7 +200,15 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     closedAtMs = null;
     stopReason = null;
     nextPollAtMs = Date.now() + policy.pollIntervalMs;
-    setTicketState('open');
+    if (leanSearchAttributes) {
+      upsertSearchAttributes([
+        { key: VendorKey, value: opened.psa },
+        { key: TicketStateKey, value: 'open' },
+      ]);
+    } else {
+      upsertSearchAttributes([{ key: VendorKey, value: opened.psa }]);
+      setTicketState('open');
+    }
   }
 
   async function skip(alerts: AlertSignal[], r: { reason: SkipReason; sentence: string }): Promise<void> {
