@@ -17,10 +17,10 @@ export interface AlertOutcomeRecord {
   detail?: Record<string, unknown>;
 }
 
-/** Writes an outcome onto alert rows; ticket activities call it in the same attempt as their PSA write. */
-export async function recordAlertOutcome(db: Db, rec: AlertOutcomeRecord): Promise<void> {
-  if (rec.alertIds.length === 0) return;
-  await db
+/** The update that writes an outcome onto alert rows (null when there are none), for `writeTogether`. */
+export function alertOutcomeWrite(db: Db, rec: AlertOutcomeRecord) {
+  if (rec.alertIds.length === 0) return null;
+  return db
     .updateTable('alerts')
     .set({
       outcome: rec.outcome,
@@ -29,8 +29,12 @@ export async function recordAlertOutcome(db: Db, rec: AlertOutcomeRecord): Promi
       handledAt: new Date(),
       ...(rec.detail ? { detail: sql`detail || ${JSON.stringify(rec.detail)}::jsonb` } : {}),
     })
-    .where('id', 'in', rec.alertIds)
-    .execute();
+    .where('id', 'in', rec.alertIds);
+}
+
+/** Writes an outcome onto alert rows; ticket activities call it in the same attempt as their PSA write. */
+export async function recordAlertOutcome(db: Db, rec: AlertOutcomeRecord): Promise<void> {
+  await alertOutcomeWrite(db, rec)?.execute();
 }
 
 export function createAlertActivities({ db }: ActivityDeps) {

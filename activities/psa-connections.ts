@@ -36,9 +36,15 @@ export async function adapterForCredentials(psa: PsaKind, credentials: unknown, 
   return factory.create(factory.credentialsSchema.parse(credentials), adapterContext(psa, key, opts));
 }
 
+/** The columns an adapter is built from, for callers that already read the row in their own query. */
+export type AdapterRow = Pick<Connection, 'id' | 'psa' | 'status' | 'health' | 'healthReason' | 'credentials' | 'credentialsKeyId' | 'updatedAt'>;
+export const ADAPTER_COLUMNS = ['id', 'psa', 'status', 'health', 'healthReason', 'credentials', 'credentialsKeyId', 'updatedAt'] as const;
+
 export interface AdapterProvider {
   /** The adapter of a stored connection; refuses an Unhealthy one unless `allowUnhealthy`. */
   forConnection(connectionId: string, options?: { allowUnhealthy?: boolean }): Promise<{ adapter: PsaAdapter; connection: Connection }>;
+  /** The same from a row the caller has just read (same checks, no query of its own). */
+  forRow(row: AdapterRow | undefined, options?: { allowUnhealthy?: boolean }): Promise<PsaAdapter>;
   /** Drops cached adapters of a connection (credentials changed, revoked). */
   invalidate(connectionId: string): void;
 }
@@ -61,22 +67,28 @@ export function adapterProviderFor(deps: { db: Db; keys: KeyRing; psa: PsaRuntim
 export function createAdapterProvider(db: Db, keys: KeyRing, opts: PsaRuntimeOptions): AdapterProvider {
   // Cached per connection and credentials version, so OAuth tokens and governors are reused.
   const cache = new Map<string, { version: string; adapter: Promise<PsaAdapter> }>();
+  async function forRow(connection: AdapterRow | undefined, options: { allowUnhealthy?: boolean } = {}): Promise<PsaAdapter> {
+    if (!connection || connection.status === 'revoked' || !connection.credentials) throw new NotFound('PSA connection');
+    if (connection.health === 'unhealthy' && !options.allowUnhealthy) throw new ConnectionUnhealthyError(connection.healthReason);
+    const connectionId = connection.id;
+    const version = `${connection.credentialsKeyId}:${connection.updatedAt.getTime()}`;
+    let entry = cache.get(connectionId);
+    if (!entry || entry.version !== version) {
+      const credentials = keys.openJson(connection.credentials, credentialsAad(connectionId));
+      const adapter = adapterForCredentials(connection.psa, credentials, connectionId, opts);
+      adapter.catch(() => cache.delete(connectionId));
+      entry = { version, adapter };
+      cache.set(connectionId, entry);
+    }
+    return entry.adapter;
+  }
   return {
     async forConnection(connectionId, options = {}) {
       const connection = await db.selectFrom('connections').selectAll().where('id', '=', connectionId).executeTakeFirst();
-      if (!connection || connection.status === 'revoked' || !connection.credentials) throw new NotFound('PSA connection');
-      if (connection.health === 'unhealthy' && !options.allowUnhealthy) throw new ConnectionUnhealthyError(connection.healthReason);
-      const version = `${connection.credentialsKeyId}:${connection.updatedAt.getTime()}`;
-      let entry = cache.get(connectionId);
-      if (!entry || entry.version !== version) {
-        const credentials = keys.openJson(connection.credentials, credentialsAad(connectionId));
-        const adapter = adapterForCredentials(connection.psa, credentials, connectionId, opts);
-        adapter.catch(() => cache.delete(connectionId));
-        entry = { version, adapter };
-        cache.set(connectionId, entry);
-      }
-      return { adapter: await entry.adapter, connection };
+      const adapter = await forRow(connection, options);
+      return { adapter, connection: connection as Connection };
     },
+    forRow,
     invalidate(connectionId) {
       cache.delete(connectionId);
     },

@@ -7,11 +7,13 @@
 import type { ActivityDeps } from './deps';
 import type { Db } from '../db/connect';
 import type { PsaAdapter, PsaKind, PsaTicket } from '../psa/core/types';
+import type { OperationNodeSource } from 'kysely';
 import { PsaNotFoundError } from '../psa/core/errors';
 import { RuleViolation } from '../domain/errors';
 import { adapterProviderFor } from './psa-connections';
 import { toActivityFailure } from './tickets-psa-errors';
-import { recordAlertOutcome } from './alerts';
+import { alertOutcomeWrite, recordAlertOutcome } from './alerts';
+import { writeTogether } from './write-together';
 import { ensureTicketWebhook, hasTicketWebhook } from './tickets-webhooks';
 import { heartbeating } from './tickets-heartbeat';
 import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason } from '../workflows/ticket-messages';
@@ -77,6 +79,13 @@ async function loadMapping(db: Db, organizationId: string) {
       'c.partnerId',
       'tm.settings',
       'o.name as organizationName',
+      // The adapter is built from these without reading the connection again.
+      'c.health',
+      'c.healthReason',
+      'c.credentials',
+      'c.credentialsKeyId',
+      'c.updatedAt',
+      'c.webhookSubscriptionId',
     ])
     .where('om.organizationId', '=', organizationId)
     .executeTakeFirst();
@@ -101,8 +110,9 @@ export function createTicketActivities(deps: ActivityDeps) {
   const { db, log } = deps;
   const adapters = adapterProviderFor(deps);
 
-  const audit = (partnerId: string | null, connectionId: string, action: string, target: string, outcome: 'ok' | 'error', detail: Record<string, unknown>) =>
-    db.insertInto('auditLog').values({ partnerId, connectionId, actor: TICKET_ACTOR, action, target, outcome, detail: JSON.stringify(detail) }).execute();
+  const auditWrite = (partnerId: string | null, connectionId: string, action: string, target: string, outcome: 'ok' | 'error', detail: Record<string, unknown>) =>
+    db.insertInto('auditLog').values({ partnerId, connectionId, actor: TICKET_ACTOR, action, target, outcome, detail: JSON.stringify(detail) });
+  const audit = (...args: Parameters<typeof auditWrite>) => auditWrite(...args).execute();
 
   /** Runs a PSA call; failures are audited (writes only) and turned into typed Temporal failures. */
   async function psaCall<T>(connectionId: string, write: { partnerId: string | null; action: string; target: string } | null, fn: () => Promise<T>): Promise<T> {
@@ -122,6 +132,7 @@ export function createTicketActivities(deps: ActivityDeps) {
       .innerJoin('connections as c', 'c.id', 't.connectionId')
       .leftJoin('ticketMappings as tm', 'tm.connectionId', 't.connectionId')
       .select(['t.id', 't.marker', 't.state', 't.psaTicketId', 't.connectionId', 't.touchedByOthers', 't.psaWatermark', 'c.partnerId', 'tm.settings'])
+      .select(['c.psa', 'c.status', 'c.health', 'c.healthReason', 'c.credentials', 'c.credentialsKeyId', 'c.updatedAt'])
       .where('t.id', '=', ticketRowId)
       .executeTakeFirst();
     if (!row) throw new RuleViolation('ticket_row_missing', 'The ticket record no longer exists');
@@ -129,6 +140,7 @@ export function createTicketActivities(deps: ActivityDeps) {
   }
 
   type TicketRowView = Awaited<ReturnType<typeof ticketRow>>;
+  const adapterOf = (row: TicketRowView) => adapters.forRow({ ...row, id: row.connectionId });
 
   function ticketSettings(row: TicketRowView) {
     if (!row.settings) throw new RuleViolation('ticket_mapping_missing', 'Ticket mapping is not set for this PSA');
@@ -149,44 +161,51 @@ export function createTicketActivities(deps: ActivityDeps) {
 
   /**
    * Two PSA calls in the usual case: the record check, then the close (status and note in one
-   * call where the PSA allows it; ConnectWise needs a separate note).
+   * call where the PSA allows it; ConnectWise needs a separate note). Returns the bookkeeping
+   * writes for the caller to send together with the alert's outcome.
    */
-  async function closeTicket(ref: TicketRef, note: string): Promise<CloseOutcome> {
+  async function closeTicket(ref: TicketRef, note: string): Promise<{ outcome: CloseOutcome; writes: OperationNodeSource[] }> {
     const row = await ticketRow(ref.ticketRowId);
-    if (row.state === 'closed') return 'already_closed';
+    if (row.state === 'closed') return { outcome: 'already_closed', writes: [] };
 
     const settings = ticketSettings(row);
-    const { adapter } = await adapters.forConnection(ref.connectionId);
+    const adapter = await adapterOf(row);
     const target = `ticket:${row.marker}`;
     const current = await checkBeforeWrite(row, adapter);
     if (current.closed) {
       // Closed, and nobody else changed it since our last write: an earlier attempt of this close
       // landed but its answer was lost. Otherwise someone in the PSA closed it.
-      const ours = !current.touched;
-      await markClosed(db, ref.ticketRowId, ours ? 'engine' : 'psa');
-      if (ours) await audit(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: ref.psaTicketId, adopted: true });
-      return ours ? 'closed' : 'closed_in_psa';
+      if (current.touched) return { outcome: 'closed_in_psa', writes: [markClosedWrite(db, ref.ticketRowId, 'psa')] };
+      return {
+        outcome: 'closed',
+        writes: [markClosedWrite(db, ref.ticketRowId, 'engine'), auditWrite(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: ref.psaTicketId, adopted: true })],
+      };
     }
     if (current.touched) {
       const write = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(ref.psaTicketId, note));
-      await db
-        .updateTable('tickets')
-        .set((eb) => ({ noteCount: eb('noteCount', '+', 1), psaWatermark: write.watermark, updatedAt: new Date() }))
-        .where('id', '=', ref.ticketRowId)
-        .execute();
-      await audit(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId, reason: 'worked on by a technician; left open' });
-      return 'noted_only';
+      return {
+        outcome: 'noted_only',
+        writes: [
+          db
+            .updateTable('tickets')
+            .set((eb) => ({ noteCount: eb('noteCount', '+', 1), psaWatermark: write.watermark, updatedAt: new Date() }))
+            .where('id', '=', ref.ticketRowId),
+          auditWrite(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId, reason: 'worked on by a technician; left open' }),
+        ],
+      };
     }
     const closedStatus = settings.closedStatus;
     if (!closedStatus) throw new RuleViolation('ticket_mapping_missing', 'The ticket mapping has no closed status');
     const closed = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.close', target }, () =>
       adapter.closeTicket(ref.psaTicketId, closedStatus, note),
     );
-    await Promise.all([
-      markClosed(db, ref.ticketRowId, 'engine', closed.watermark),
-      audit(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: closed.id, statusId: closed.statusId, closed: closed.closed }),
-    ]);
-    return 'closed';
+    return {
+      outcome: 'closed',
+      writes: [
+        markClosedWrite(db, ref.ticketRowId, 'engine', closed.watermark),
+        auditWrite(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: closed.id, statusId: closed.statusId, closed: closed.closed }),
+      ],
+    };
   }
 
   async function reopenTicket(ref: TicketRef, note: string): Promise<void> {
@@ -194,7 +213,7 @@ export function createTicketActivities(deps: ActivityDeps) {
     const settings = ticketSettings(row);
     const openStatus = settings.status;
     if (!openStatus) throw new RuleViolation('ticket_mapping_missing', 'The ticket mapping has no status');
-    const { adapter } = await adapters.forConnection(ref.connectionId);
+    const adapter = await adapterOf(row);
     const target = `ticket:${row.marker}`;
     if (!row.touchedByOthers) await checkBeforeWrite(row, adapter);
     const reopened = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.reopen', target }, () =>
@@ -251,9 +270,9 @@ export function createTicketActivities(deps: ActivityDeps) {
         await recordAlertOutcome(db, { alertIds: req.alertIds, outcome: 'ticket_adopted', reason: null, ticketRowId: earlier.id, detail: { psa: m.psa, connectionId, marker: earlier.marker } });
         return opened(earlier, true);
       }
-      const { adapter, connection } = await adapters.forConnection(connectionId);
+      const adapter = await adapters.forRow({ ...m, id: connectionId, status: m.connectionStatus });
       // Best effort: polling covers a connection whose subscription failed.
-      if (!hasTicketWebhook(connection.webhookSubscriptionId)) {
+      if (!hasTicketWebhook(m.webhookSubscriptionId)) {
         await ensureTicketWebhook(deps, adapters, connectionId).catch((err: unknown) => log.warn('ticket webhook subscription failed', { connectionId, error: err instanceof Error ? err.message : String(err) }));
       }
       const episode = rows.reduce((max, r) => Math.max(max, episodeOfMarker(r.marker) ?? 0), 0) + 1;
@@ -293,14 +312,14 @@ export function createTicketActivities(deps: ActivityDeps) {
         .onConflict((oc) => oc.column('marker').doUpdateSet({ psaTicketId: ticket.id, touchedByOthers: ticket.touchedByOthers, psaWatermark: ticket.watermark, updatedAt: new Date() }))
         .returning(['id', 'psaTicketId', 'psaTicketNumber', 'marker'])
         .executeTakeFirstOrThrow();
-      await Promise.all([
-        audit(m.partnerId, connectionId, found ? 'ticket.adopt' : 'ticket.create', target_, 'ok', {
+      await writeTogether(db, [
+        auditWrite(m.partnerId, connectionId, found ? 'ticket.adopt' : 'ticket.create', target_, 'ok', {
           psaTicketId: ticket.id,
           psaTicketNumber: ticket.number,
           statusId: ticket.statusId,
           closed: ticket.closed,
         }),
-        recordAlertOutcome(db, { alertIds: req.alertIds, outcome: found ? 'ticket_adopted' : 'ticket_created', reason: null, ticketRowId: row.id, detail: { psa: m.psa, connectionId, marker } }),
+        alertOutcomeWrite(db, { alertIds: req.alertIds, outcome: found ? 'ticket_adopted' : 'ticket_created', reason: null, ticketRowId: row.id, detail: { psa: m.psa, connectionId, marker } }),
       ]);
       log.info('service ticket opened', { marker, psaTicketId: ticket.id, adopted: !!found });
       return opened(row, !!found);
@@ -308,18 +327,19 @@ export function createTicketActivities(deps: ActivityDeps) {
 
     async addServiceTicketNote(ref: TicketRef, text: string, alertIds: string[]): Promise<void> {
       const row = await ticketRow(ref.ticketRowId);
-      const { adapter } = await adapters.forConnection(ref.connectionId);
+      const adapter = await adapterOf(row);
       const target = `ticket:${row.marker}`;
       // Once known as touched it stays so; until then our note must not hide someone's work.
       if (!row.touchedByOthers) await checkBeforeWrite(row, adapter);
       const write = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(ref.psaTicketId, text));
-      await db
-        .updateTable('tickets')
-        .set((eb) => ({ noteCount: eb('noteCount', '+', 1), psaWatermark: write.watermark, updatedAt: new Date() }))
-        .where('id', '=', ref.ticketRowId)
-        .execute();
-      await audit(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId });
-      await recordAlertOutcome(db, { alertIds, outcome: 'noted', reason: null, ticketRowId: ref.ticketRowId });
+      await writeTogether(db, [
+        db
+          .updateTable('tickets')
+          .set((eb) => ({ noteCount: eb('noteCount', '+', 1), psaWatermark: write.watermark, updatedAt: new Date() }))
+          .where('id', '=', ref.ticketRowId),
+        auditWrite(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId }),
+        alertOutcomeWrite(db, { alertIds, outcome: 'noted', reason: null, ticketRowId: ref.ticketRowId }),
+      ]);
     },
 
     /**
@@ -327,16 +347,19 @@ export function createTicketActivities(deps: ActivityDeps) {
      * then only a note, and the technician decides. A ticket already closed in the PSA is recorded.
      */
     async closeServiceTicket(ref: TicketRef, note: string, alerts: { recovery: string; folded: string[] }): Promise<CloseOutcome> {
-      const outcome = await closeTicket(ref, note);
+      const { outcome, writes } = await closeTicket(ref, note);
       const ticketRowId = ref.ticketRowId;
-      if (alerts.folded.length) await recordAlertOutcome(db, { alertIds: alerts.folded, outcome: 'noted', reason: 'folded into the recovery note', ticketRowId });
       const [o, reason] =
         outcome === 'closed' || outcome === 'already_closed'
           ? (['closed', null] as const)
           : outcome === 'noted_only'
             ? (['recovery_noted', 'A technician has worked on the ticket; it is left open for them to close'] as const)
             : (['no_open_ticket', 'The ticket was already closed in the PSA'] as const);
-      await recordAlertOutcome(db, { alertIds: [alerts.recovery], outcome: o, reason, ticketRowId });
+      await writeTogether(db, [
+        ...writes,
+        alertOutcomeWrite(db, { alertIds: alerts.folded, outcome: 'noted', reason: 'folded into the recovery note', ticketRowId }),
+        alertOutcomeWrite(db, { alertIds: [alerts.recovery], outcome: o, reason, ticketRowId }),
+      ]);
       return outcome;
     },
 
@@ -381,13 +404,16 @@ export function createTicketActivities(deps: ActivityDeps) {
   };
 }
 
-async function markClosed(db: Db, ticketRowId: string, by: 'engine' | 'psa', watermark?: string | null): Promise<void> {
-  await db
+function markClosedWrite(db: Db, ticketRowId: string, by: 'engine' | 'psa', watermark?: string | null) {
+  return db
     .updateTable('tickets')
     .set({ state: 'closed', closedBy: by, closedAt: new Date(), updatedAt: new Date(), ...(watermark === undefined ? {} : { psaWatermark: watermark }) })
     .where('id', '=', ticketRowId)
-    .where('state', '=', 'open')
-    .execute();
+    .where('state', '=', 'open');
+}
+
+async function markClosed(db: Db, ticketRowId: string, by: 'engine' | 'psa'): Promise<void> {
+  await markClosedWrite(db, ticketRowId, by).execute();
 }
 
 export type TicketActivities = ReturnType<typeof createTicketActivities>;

@@ -1,4 +1,5 @@
 /** Small helpers of the ticket benchmark: pacing, bounded concurrency, percentiles. */
+import fs from 'node:fs';
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Nearest-rank percentile of an ascending array. */
@@ -33,4 +34,46 @@ export async function runPool<T, R>(items: readonly T[], concurrency: number, fn
   });
   await Promise.all(lanes);
   return out;
+}
+
+/** CPU seconds (user + system) used so far by each process `match` picks from /proc (Linux). */
+export function cpuSeconds(match: (pid: number, cmdline: string) => boolean): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (!match(pid, cmdline)) continue;
+      // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export type CpuGroup = 'temporal' | 'worker' | 'postgres' | 'bench';
+export type CpuSnapshot = Record<CpuGroup, Map<number, number>>;
+
+/** Where the CPU goes: the Temporal server, the worker, PostgreSQL, and this process (client, API, simulators). */
+export function cpuSnapshot(workerPid: number | undefined): CpuSnapshot {
+  return {
+    temporal: cpuSeconds((_pid, cmd) => /temporal(\.exe)? server start-dev|temporal-server/.test(cmd)),
+    worker: cpuSeconds((pid) => pid === workerPid),
+    postgres: cpuSeconds((_pid, cmd) => cmd.startsWith('postgres') || cmd.includes('/bin/postgres')),
+    bench: cpuSeconds((pid) => pid === process.pid),
+  };
+}
+
+/** CPU seconds per group between two snapshots (processes that ended in between are not counted). */
+export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): Record<CpuGroup, number> {
+  const sum = (g: CpuGroup) => [...b[g]].reduce((n, [pid, s]) => n + Math.max(0, s - (a[g].get(pid) ?? 0)), 0);
+  return { temporal: sum('temporal'), worker: sum('worker'), postgres: sum('postgres'), bench: sum('bench') };
 }

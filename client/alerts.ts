@@ -106,8 +106,7 @@ export function createAlertsClient(opts: AlertsClientOptions) {
   const { db, temporal, taskQueue } = opts;
   const policy: TicketPolicy = { ...DEFAULT_TICKET_POLICY, ...opts.policy };
 
-  async function signal(row: { id: string; organizationId: string; problem: string; event: 'raised' | 'recovered'; occurredAt: Date }, partnerId: string) {
-    const mapping = await db.selectFrom('organizationMappings').select('psa').where('organizationId', '=', row.organizationId).executeTakeFirst();
+  async function signal(row: { id: string; organizationId: string; problem: string; event: 'raised' | 'recovered'; occurredAt: Date }, partnerId: string, mapping: { psa: string | null }) {
     const problem = row.problem as (typeof PROBLEMS)[number];
     const sig: AlertSignal = { alertId: row.id, event: row.event, occurredAt: row.occurredAt.toISOString() };
     await temporal.workflow.signalWithStart<typeof serviceTicketWorkflow, [AlertSignal]>('serviceTicketWorkflow', {
@@ -119,7 +118,7 @@ export function createAlertsClient(opts: AlertsClientOptions) {
       // Vendor is set at start so the lifecycle's revoke (PsaPartnerId + PsaVendor) finds the run.
       typedSearchAttributes: [
         { key: PartnerIdKey, value: partnerId },
-        { key: VendorKey, value: mapping?.psa ?? 'none' },
+        { key: VendorKey, value: mapping.psa ?? 'none' },
         { key: OrganizationIdKey, value: row.organizationId },
         { key: ProblemKey, value: row.problem },
         { key: TicketStateKey, value: 'none' },
@@ -142,7 +141,13 @@ export function createAlertsClient(opts: AlertsClientOptions) {
       const parsed = alertInputSchema.safeParse(raw);
       if (!parsed.success) throw new InvalidInput(issuesOf(parsed.error));
       const input = parsed.data;
-      const org = await db.selectFrom('organizations').select(['id', 'partnerId']).where('id', '=', input.organizationId).executeTakeFirst();
+      // The organization and where it is mapped (the run's PsaVendor at start), in one query.
+      const org = await db
+        .selectFrom('organizations as o')
+        .leftJoin('organizationMappings as om', 'om.organizationId', 'o.id')
+        .select(['o.id', 'o.partnerId', 'om.psa'])
+        .where('o.id', '=', input.organizationId)
+        .executeTakeFirst();
       if (!org) throw new NotFound('Organization');
       const inserted = await db
         .insertInto('alerts')
@@ -164,7 +169,7 @@ export function createAlertsClient(opts: AlertsClientOptions) {
       }
       // A repeat of an alert not yet handled is signalled again (the workflow ignores ids it has
       // seen), so an alert whose first delivery died between the insert and the signal is not lost.
-      if (inserted || row.outcome === null) await signal(row, org.partnerId);
+      if (inserted || row.outcome === null) await signal(row, org.partnerId, org);
       return { receipt: toReceipt(row), duplicate: !inserted };
     },
 

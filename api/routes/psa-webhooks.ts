@@ -2,8 +2,8 @@
  * Ticket events from the PSAs (`POST /v1/psa-webhooks/:connectionId`, the URL given to the PSA
  * when subscribing). Each vendor authenticates its calls its own way (psa/<vendor>/webhook.ts);
  * a verified event about one of our open tickets is signalled to that ticket's workflow, which
- * re-reads the ticket when the event does not say whether it is closed. Unknown tickets are
- * acknowledged and ignored, so the PSA does not retry them.
+ * re-reads the ticket when the event does not say whether it is closed. Unknown tickets, and
+ * HaloPSA events about our own actions, are acknowledged and ignored, so the PSA does not retry them.
  */
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
@@ -21,6 +21,8 @@ import { psaTicketChangedSignal, serviceTicketWorkflowId } from '../../workflows
 interface VerifiedEvent {
   ticketId: string;
   closed?: boolean;
+  /** HaloPSA: the agent whose action this is (Halo also calls us for our own changes). */
+  actorAgentId?: string;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -54,7 +56,7 @@ export function psaWebhookRoutes(deps: ApiDeps): RouteDef[] {
       async handler({ params, rawBody, headers }) {
         const connection = await deps.db
           .selectFrom('connections')
-          .select(['id', 'psa', 'status', 'credentials'])
+          .select(['id', 'psa', 'status', 'credentials', 'site'])
           .where('id', '=', params.connectionId)
           .executeTakeFirst();
         if (!connection || connection.status !== 'connected' || !connection.credentials) throw new NotFound('PSA connection');
@@ -65,6 +67,8 @@ export function psaWebhookRoutes(deps: ApiDeps): RouteDef[] {
           if (err instanceof PsaAuthError) throw new Unauthenticated('The PSA webhook is not authentic');
           throw err;
         }
+        // Our own change coming back (HaloPSA does not suppress them as ConnectWise and Autotask do).
+        if (event.actorAgentId !== undefined && event.actorAgentId === connection.site.agentId) return { status: 200, body: { accepted: 0, ownChange: true } };
         const tickets = await deps.db
           .selectFrom('tickets')
           .select(['organizationId', 'problem', 'psaTicketId'])

@@ -20,6 +20,8 @@ export interface HaloWebhookEvent {
   /** Normalised event name, e.g. `ticket_closed`. */
   action: string;
   webhookId: string | null;
+  /** The agent behind the event's action, when the payload carries one (our own writes included: Halo does not suppress them). */
+  actorAgentId?: string;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -74,9 +76,12 @@ export function verifyHaloPsaWebhook(
   if (!ticketId) throw new PsaValidationError('HaloPSA webhook names no ticket', { details: ['object_id missing'] });
   const eventName = [obj.event, obj.event_name, obj.eventname].find((v): v is string => typeof v === 'string') ?? 'unknown';
   const closed = ticket ? asBool(ticket.hasbeenclosed) : undefined;
+  const action = obj.action && typeof obj.action === 'object' ? (obj.action as Record<string, unknown>) : null;
+  const actorAgentId = asId(action?.who_agentid);
   return {
     ticketId,
     ...(closed === undefined ? {} : { closed }),
+    ...(actorAgentId ? { actorAgentId } : {}),
     action: eventName.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, ''),
     webhookId: asId(obj.webhook_id) ?? asId(obj.webhookid),
   };

@@ -70,7 +70,8 @@ export async function connectIntegration(db: Db, keys: KeyRing, sims: Sims, opts
       status: 'connected',
       health: opts.health ?? 'healthy',
       healthReason: opts.health === 'unhealthy' ? 'The API user is locked or inactive' : null,
-      site: JSON.stringify({}),
+      // What the connect flow stores from the PSA's answer (HaloPSA: our agent, to tell our own webhook events).
+      site: JSON.stringify(opts.psa === 'halopsa' ? { siteUrl: sims.halopsa.url, agentId: String(halo.API_AGENT_ID) } : {}),
       ...sealCredentials(keys, id, simCredentials(opts.psa, sims)),
       connectedAt: new Date(),
     })

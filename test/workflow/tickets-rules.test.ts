@@ -9,6 +9,8 @@ import { testKeys } from '../helpers/env';
 import { connectIntegration, simControls } from '../helpers/integration-fixture';
 import { integrationRevokedSignal, serviceTicketWorkflowId, ticketMarker } from '../../workflows/ticket-messages';
 import { alertEvent, startTicketRig, waitFor, type TicketRig } from './tickets-helpers';
+import { ticketWebhookSecret } from '../../activities/tickets-webhooks';
+import * as halo from '../../sims/halopsa';
 
 let stack: Stack;
 let rig: TicketRig;
@@ -142,6 +144,28 @@ test.each(['connectwise', 'halopsa'] as const)('%s: the PSA webhook (verified) t
   } finally {
     await local.stop();
   }
+});
+
+test("HaloPSA calls us for our own actions too: those events are acknowledged and not passed on; a technician's are", async () => {
+  const t = await seedTenants(stack.db);
+  const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.direct.id, psa: 'halopsa', organizationIds: t.direct.organizationIds });
+  const org = t.direct.organizationIds[0]!;
+  const a = alertEvent(org, 'backup_overdue', 'raised');
+  await rig.alerts.reportAlert(a);
+  await handled(a.eventId);
+  const ticket = (await stack.db.selectFrom('tickets').selectAll().where('marker', '=', ticketMarker(org, 'backup_overdue', 1)).executeTakeFirst())!;
+  const conn = await stack.db.selectFrom('connections').select('credentials').where('id', '=', fx.connectionId).executeTakeFirstOrThrow();
+  const secret = ticketWebhookSecret(testKeys(), fx.connectionId, conn.credentials as Buffer);
+  const deliver = async (agentId: number) => {
+    const res = await fetch(`${stack.apiUrl}/v1/psa-webhooks/${fx.connectionId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`psa-sync:${secret}`).toString('base64')}` },
+      body: JSON.stringify({ event: 'Action Added', object_id: Number(ticket.psaTicketId), ticket: { id: Number(ticket.psaTicketId), hasbeenclosed: false }, action: { id: 1, who_agentid: agentId } }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  expect(await deliver(halo.API_AGENT_ID)).toEqual({ status: 200, body: { accepted: 0, ownChange: true } });
+  expect(await deliver(halo.TECHNICIAN_AGENT_ID)).toEqual({ status: 200, body: { accepted: 1 } });
 });
 
 test('a forged PSA webhook is refused with 401', async () => {

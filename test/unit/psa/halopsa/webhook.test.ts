@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PsaAuthError, PsaValidationError } from '../../../../psa/core/errors';
 import type { PsaAdapter } from '../../../../psa/core/types';
 import { basicAuthorization, HALO_WEBHOOK_USERNAME, verifyHaloPsaWebhook } from '../../../../psa/halopsa';
-import { SEED_FIXTURES } from '../../../../sims/halopsa';
+import { SEED_FIXTURES, TECHNICIAN_AGENT_ID } from '../../../../sims/halopsa';
 import { useHalo } from './helpers';
 
 interface Received {
@@ -64,7 +64,8 @@ describe('HaloPSA webhooks', () => {
     expect(delivery.headers.authorization).toBe(basicAuthorization(HALO_WEBHOOK_USERNAME, SECRET));
     expect(JSON.parse(delivery.body)).toMatchObject({ event: 'Ticket Closed', webhook_id: id, object_id: Number(t.id) });
     const event = verifyHaloPsaWebhook(delivery.body, delivery.headers, SECRET);
-    expect(event).toEqual({ ticketId: t.id, closed: true, action: 'ticket_closed', webhookId: id });
+    // The technician's close arrives with their action: that is how our own events are told apart.
+    expect(event).toEqual({ ticketId: t.id, closed: true, action: 'ticket_closed', webhookId: id, actorAgentId: String(TECHNICIAN_AGENT_ID) });
 
     await adapter.unsubscribeTicketEvents(id);
     expect(h.halo.state.data.webhooks.some((w) => w.id === id)).toBe(false);
