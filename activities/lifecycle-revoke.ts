@@ -9,6 +9,7 @@ import { PsaNotFoundError } from '../psa/core/errors';
 import { ConnectionUnhealthyError, NotFound } from '../domain/errors';
 import { findConnection, writeAudit } from '../db/repositories/integrations';
 import type { ChangeRequest } from '../workflows/integration-messages';
+import { serviceTicketWorkflowId } from '../workflows/ticket-messages';
 import { typed, withAdapter, type LifecycleContext } from './lifecycle-support';
 
 /** Signal the ticket and seat-sync workflows handle by stopping; see workflows/ticket-messages.ts. */
@@ -60,11 +61,26 @@ export function createRevokeActivities(ctx: LifecycleContext) {
     /** Tells every running sync of this partner × PSA (ticket, seat sync…) to stop. */
     async stopSyncs({ partnerId, psa, exceptWorkflowId }: StopSyncsRequest): Promise<number> {
       const query = `PsaPartnerId = "${partnerId}" AND PsaVendor = "${psa}" AND ExecutionStatus = "Running"`;
+      const runs = new Map<string, string | undefined>();
+      for await (const wf of temporal.workflow.list({ query })) runs.set(wf.workflowId, wf.runId);
+      // Visibility trails the runs it lists by a moment; the database knows every open ticket's run.
+      const open = await db
+        .selectFrom('tickets as t')
+        .innerJoin('connections as c', 'c.id', 't.connectionId')
+        .select(['t.organizationId', 't.problem'])
+        .where('c.partnerId', '=', partnerId)
+        .where('c.psa', '=', psa)
+        .where('t.state', '=', 'open')
+        .execute();
+      for (const t of open) {
+        const id = serviceTicketWorkflowId(t.organizationId, t.problem);
+        if (!runs.has(id)) runs.set(id, undefined);
+      }
       let signalled = 0;
-      for await (const wf of temporal.workflow.list({ query })) {
-        if (wf.workflowId === exceptWorkflowId) continue;
+      for (const [workflowId, runId] of runs) {
+        if (workflowId === exceptWorkflowId) continue;
         try {
-          await temporal.workflow.getHandle(wf.workflowId, wf.runId).signal(INTEGRATION_REVOKED_SIGNAL);
+          await temporal.workflow.getHandle(workflowId, runId).signal(INTEGRATION_REVOKED_SIGNAL);
           signalled += 1;
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err; // finished meanwhile: nothing to stop
