@@ -309,7 +309,7 @@ export function createTicketActivities(deps: ActivityDeps) {
           touchedByOthers: ticket.touchedByOthers,
           psaWatermark: ticket.watermark,
         })
-        .onConflict((oc) => oc.column('marker').doUpdateSet({ psaTicketId: ticket.id, touchedByOthers: ticket.touchedByOthers, psaWatermark: ticket.watermark, updatedAt: new Date() }))
+        .onConflict((oc) => oc.column('marker').doUpdateSet({ psaTicketId: ticket.id, psaWatermark: ticket.watermark, updatedAt: new Date(), ...(ticket.touchedByOthers ? { touchedByOthers: true } : {}) }))
         .returning(['id', 'psaTicketId', 'psaTicketNumber', 'marker'])
         .executeTakeFirstOrThrow();
       await writeTogether(db, [
