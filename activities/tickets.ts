@@ -6,7 +6,7 @@
  */
 import type { ActivityDeps } from './deps';
 import type { Db } from '../db/connect';
-import type { PsaAdapter, PsaKind, PsaTicket } from '../psa/core/types';
+import type { PsaAdapter, PsaKind, PsaTicket, TicketWrite } from '../psa/core/types';
 import type { OperationNodeSource } from 'kysely';
 import { PsaNotFoundError } from '../psa/core/errors';
 import { RuleViolation } from '../domain/errors';
@@ -131,7 +131,7 @@ export function createTicketActivities(deps: ActivityDeps) {
       .selectFrom('tickets as t')
       .innerJoin('connections as c', 'c.id', 't.connectionId')
       .leftJoin('ticketMappings as tm', 'tm.connectionId', 't.connectionId')
-      .select(['t.id', 't.marker', 't.state', 't.psaTicketId', 't.connectionId', 't.touchedByOthers', 't.psaWatermark', 'c.partnerId', 'tm.settings'])
+      .select(['t.id', 't.marker', 't.state', 't.psaTicketId', 't.connectionId', 't.touchedByOthers', 't.psaWatermark', 't.noteCount', 't.pendingNote', 'c.partnerId', 'tm.settings'])
       .select(['c.psa', 'c.status', 'c.health', 'c.healthReason', 'c.credentials', 'c.credentialsKeyId', 'c.updatedAt'])
       .where('t.id', '=', ticketRowId)
       .executeTakeFirst();
@@ -160,6 +160,29 @@ export function createTicketActivities(deps: ActivityDeps) {
   }
 
   /**
+   * A note written at most once: its text carries a token (marker + note number). The token is
+   * stored before the PSA call; a later attempt that finds it stored asks the PSA whether that
+   * note landed (its answer may have been lost) instead of writing it again.
+   */
+  async function noteOnce(row: TicketRowView, adapter: PsaAdapter, text: string, target: string): Promise<TicketWrite> {
+    const token = `${row.marker}#note-${row.noteCount + 1}`;
+    if (row.pendingNote === token) {
+      const landed = await psaCall(row.connectionId, null, () => adapter.findNote(row.psaTicketId, token));
+      if (landed) return landed;
+    } else {
+      await db.updateTable('tickets').set({ pendingNote: token }).where('id', '=', row.id).execute();
+    }
+    return psaCall(row.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(row.psaTicketId, `${text}\n(ref ${token})`));
+  }
+
+  /** The row's bookkeeping after a note: one more, none pending, the PSA's new stamp. */
+  const notedWrite = (row: TicketRowView, write: TicketWrite) =>
+    db
+      .updateTable('tickets')
+      .set((eb) => ({ noteCount: eb('noteCount', '+', 1), pendingNote: null, psaWatermark: write.watermark, updatedAt: new Date() }))
+      .where('id', '=', row.id);
+
+  /**
    * Two PSA calls in the usual case: the record check, then the close (status and note in one
    * call where the PSA allows it; ConnectWise needs a separate note). Returns the bookkeeping
    * writes for the caller to send together with the alert's outcome.
@@ -182,14 +205,11 @@ export function createTicketActivities(deps: ActivityDeps) {
       };
     }
     if (current.touched) {
-      const write = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(ref.psaTicketId, note));
+      const write = await noteOnce(row, adapter, note, target);
       return {
         outcome: 'noted_only',
         writes: [
-          db
-            .updateTable('tickets')
-            .set((eb) => ({ noteCount: eb('noteCount', '+', 1), psaWatermark: write.watermark, updatedAt: new Date() }))
-            .where('id', '=', ref.ticketRowId),
+          notedWrite(row, write),
           auditWrite(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId, reason: 'worked on by a technician; left open' }),
         ],
       };
@@ -331,12 +351,9 @@ export function createTicketActivities(deps: ActivityDeps) {
       const target = `ticket:${row.marker}`;
       // Once known as touched it stays so; until then our note must not hide someone's work.
       if (!row.touchedByOthers) await checkBeforeWrite(row, adapter);
-      const write = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(ref.psaTicketId, text));
+      const write = await noteOnce(row, adapter, text, target);
       await writeTogether(db, [
-        db
-          .updateTable('tickets')
-          .set((eb) => ({ noteCount: eb('noteCount', '+', 1), psaWatermark: write.watermark, updatedAt: new Date() }))
-          .where('id', '=', ref.ticketRowId),
+        notedWrite(row, write),
         auditWrite(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId }),
         alertOutcomeWrite(db, { alertIds, outcome: 'noted', reason: null, ticketRowId: ref.ticketRowId }),
       ]);

@@ -126,6 +126,8 @@ export interface TicketsTable {
   touchedByOthers: Generated<boolean>;
   /** The PSA's change stamp after our last write (HaloPSA); null where the record names the changer. */
   psaWatermark: string | null;
+  /** Token of the note being written (set before the PSA call, cleared after). */
+  pendingNote: string | null;
   openedAt: Generated<Date>;
   closedAt: Timestamp | null;
   updatedAt: Generated<Date>;

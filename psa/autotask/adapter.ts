@@ -288,6 +288,11 @@ export class AutotaskAdapter implements PsaAdapter {
     return { watermark: null };
   }
 
+  async findNote(ticketId: string, token: string): Promise<TicketWrite | null> {
+    const page = await this.query('TicketNotes', [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }, { op: 'contains', field: 'description', value: token }], 1);
+    return page.items.length > 0 ? { watermark: null } : null;
+  }
+
   async closeTicket(ticketId: string, closedStatusId: string, note: string): Promise<PsaTicket> {
     // One call: the resolution carries the note, the status completes the ticket.
     await this.http.request({ method: 'PATCH', url: 'Tickets', json: { id: Number(ticketId), status: Number(closedStatusId), resolution: note.slice(0, 32000) }, endpoint: 'Tickets', idempotent: true });

@@ -210,6 +210,11 @@ export class ConnectWiseAdapter implements PsaAdapter {
     return { watermark: null };
   }
 
+  async findNote(id: string, token: string): Promise<TicketWrite | null> {
+    const res = await this.api.page(`service/tickets/${ticketId(id)}/notes`, idOnlySchema, 'note', { conditions: `text contains ${cwString(token)}`, pageSize: 1 });
+    return res.items.length > 0 ? { watermark: null } : null;
+  }
+
   async closeTicket(id: string, closedStatusId: string, note: string): Promise<PsaTicket> {
     return this.setStatus(id, closedStatusId, note, { resolutionFlag: true });
   }

@@ -145,6 +145,11 @@ export interface PsaAdapter {
    */
   checkTicket(ticketId: string, watermark: string | null): Promise<TicketCheck>;
   addTicketNote(ticketId: string, text: string): Promise<TicketWrite>;
+  /**
+   * Our note whose text carries `token`, if it exists: after a note whose answer was lost, the
+   * retry asks before writing it again (notes have no idempotency key of their own).
+   */
+  findNote(ticketId: string, token: string): Promise<TicketWrite | null>;
   /** Sets the mapped closed status with `note` (as a resolution where the vendor has one), in as few calls as the PSA allows. */
   closeTicket(ticketId: string, closedStatusId: string, note: string): Promise<PsaTicket>;
   /** Re-opens a closed ticket with the mapped open status (flapping). */

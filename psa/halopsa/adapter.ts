@@ -92,6 +92,10 @@ export class HaloPsaAdapter implements PsaAdapter {
     return this.tickets.addNote(ticketId, text);
   }
 
+  findNote(ticketId: string, token: string): Promise<TicketWrite | null> {
+    return this.tickets.findNote(ticketId, token);
+  }
+
   closeTicket(ticketId: string, closedStatusId: string, note: string): Promise<PsaTicket> {
     return this.tickets.setStatus(ticketId, closedStatusId, note, true);
   }

@@ -85,6 +85,8 @@ export const actionSchema = z.looseObject({
   outcome: optionalText,
   outcome_id: optionalId,
   actiondatecreated: optionalText,
+  note: optionalText,
+  note_html: optionalText,
 });
 export type HaloAction = z.output<typeof actionSchema>;
 

@@ -147,6 +147,13 @@ export class HaloTickets {
     return { watermark: saved.actiondatecreated ?? null };
   }
 
+  /** Halo filters actions by ticket only, so the token is looked for in the ticket's own actions. */
+  async findNote(ticketId: string, token: string): Promise<TicketWrite | null> {
+    const id = this.checkId(ticketId);
+    const hit = (await this.actions(id)).find((a) => (a.note_html ?? a.note ?? '').includes(token));
+    return hit ? { watermark: hit.actiondatecreated ?? null } : null;
+  }
+
   /** One Action: the note with `new_status`, so status and note land (or fail) together. */
   async setStatus(ticketId: string, statusId: string, note: string, closing: boolean): Promise<PsaTicket> {
     const id = this.checkId(ticketId);

@@ -114,6 +114,8 @@ export interface SimControls {
   /** Closes the ticket in the PSA (fires the vendor's webhook when subscribed). */
   closeInPsa(psaTicketId: string): Promise<void>;
   isClosed(psaTicketId: string): boolean;
+  /** Notes (HaloPSA: actions) on the ticket whose text contains `text`. */
+  notesContaining(psaTicketId: string, text: string): number;
 }
 
 export function simControls(psa: PsaKind, sims: Sims): SimControls {
@@ -125,6 +127,7 @@ export function simControls(psa: PsaKind, sims: Sims): SimControls {
         technicianTouches: (id) => s.technicianNote(Number(id)),
         closeInPsa: (id) => s.technicianClose(Number(id)),
         isClosed: (id) => s.ticket(Number(id)).closedFlag === true,
+        notesContaining: (id, text) => s.data.notes.filter((n) => n.ticketId === Number(id) && n.text.includes(text)).length,
       };
     }
     case 'halopsa': {
@@ -137,6 +140,7 @@ export function simControls(psa: PsaKind, sims: Sims): SimControls {
           await s.webhooks.flush();
         },
         isClosed: (id) => s.ticket(Number(id))?.hasbeenclosed === true,
+        notesContaining: (id, text) => s.data.actions.filter((a) => a.ticket_id === Number(id) && (a.note_html.includes(text) || a.note.includes(text))).length,
       };
     }
     case 'autotask': {
@@ -146,6 +150,7 @@ export function simControls(psa: PsaKind, sims: Sims): SimControls {
         technicianTouches: (id) => s.technicianNote(Number(id)),
         closeInPsa: (id) => s.technicianClose(Number(id)),
         isClosed: (id) => s.isClosed(Number(id)),
+        notesContaining: (id, text) => s.notes.filter((n) => n.ticketID === Number(id) && n.description.includes(text)).length,
       };
     }
   }

@@ -127,6 +127,26 @@ describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
     expect(await auditActions(marker)).toEqual(['ticket.create', 'ticket.note', 'ticket.note']);
   });
 
+  test('a note whose answer is lost is found by its token on the retry, not written twice', async () => {
+    const { orgs } = await mappedOrganization(psa);
+    const sim = simControls(psa, stack.sims);
+    const org = orgs[2];
+    const raise = alertEvent(org, 'seats_above_plan', 'raised');
+    await rig.alerts.reportAlert(raise);
+    await handled(raise.eventId);
+    const marker = ticketMarker(org, 'seats_above_plan', 1);
+    const t = (await ticketOf(marker))!;
+    // The next POST is the note: the PSA saves it, the answer never arrives.
+    stack.sims[psa].server.addFault({ kind: 'commit_then_drop', method: 'POST', times: 1 });
+    const repeat = alertEvent(org, 'seats_above_plan', 'raised');
+    await rig.alerts.reportAlert(repeat);
+    expect((await handled(repeat.eventId)).outcome).toBe('noted');
+    stack.sims[psa].server.clearFaults();
+    const token = `${marker}#note-1`;
+    expect(sim.notesContaining(t.psaTicketId, token)).toBe(1);
+    expect(await ticketOf(marker)).toMatchObject({ noteCount: 1, pendingNote: null });
+  });
+
   test('recovery on a ticket a technician worked on adds a note and leaves it open; the PSA closing it later ends the run', async () => {
     const { orgs } = await mappedOrganization(psa);
     const sim = simControls(psa, stack.sims);

@@ -162,6 +162,13 @@ describe.each(harnesses)('%s adapter contract', (_name, create) => {
     expect(await adapter.checkTicket(theirs.id, theirs.watermark)).toMatchObject({ closed: true, touchedByOthers: true });
   });
 
+  test('findNote finds our note by the token in its text, and only that one', async () => {
+    const ticket = await adapter.createTicket(draft());
+    await adapter.addTicketNote(ticket.id, 'The backup failed again.\n(ref t-1#note-1)');
+    expect(await adapter.findNote(ticket.id, 't-1#note-1')).not.toBeNull();
+    expect(await adapter.findNote(ticket.id, 't-1#note-2')).toBeNull();
+  });
+
   test('a create whose answer is lost still exists once, and is adopted by marker', async () => {
     const d = draft();
     h.sim.addFault({ kind: 'commit_then_drop', method: 'POST', times: 1 });
