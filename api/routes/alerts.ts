@@ -5,12 +5,16 @@
  *    timestamp + "." + raw body)>` and `x-psa-sync-timestamp: <unix seconds>`, within 5 minutes; a
  *    delivery seen before (same signature) is refused, so a captured request cannot be replayed.
  * Both are idempotent by `eventId`: a repeat answers with the first receipt (and
- * `x-idempotent-replay: true`). `GET /v1/alerts/:eventId/trace` shows what became of an alert.
+ * `x-idempotent-replay: true`). `GET /v1/alerts/:eventId/trace` shows what became of an alert; partner
+ * users read their own alerts' traces under `/v1/partners/:partnerId/alerts/:eventId/trace`.
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { route, safeEqual, Unauthenticated, type RouteDef, type RouteResult } from '../http';
+import { route, safeEqual, Unauthenticated, type AuthUser, type RouteDef, type RouteResult } from '../http';
+import { assertIntegrationAccess } from '../../domain/access';
+import { partnerChain } from '../../db/repositories/integrations';
+import { idSchema } from '../../client/integrations';
 import { RuleViolation } from '../../domain/errors';
 import { alertInputSchema, alertReceiptSchema, createAlertsClient } from '../../client/alerts';
 import type { TicketPolicy } from '../../workflows/ticket-messages';
@@ -84,6 +88,20 @@ export function alertRoutes(deps: ApiDeps, options: AlertRouteOptions = {}): Rou
           json = undefined;
         }
         return answer(json);
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/partners/:partnerId/alerts/:eventId/trace',
+      summary: "An alert's trace for a partner user (Owner, Super Admin, Admin of the partner or an ancestor)",
+      tags: ['alerts'],
+      auth: 'user',
+      params: z.object({ partnerId: idSchema, eventId: eventIdParams.shape.eventId }).strict(),
+      async handler({ params, user }) {
+        const actor = user as AuthUser;
+        assertIntegrationAccess({ userId: actor.id, partnerId: actor.partnerId, role: actor.role }, await partnerChain(deps.db, params.partnerId));
+        // Only that partner's own alerts: another partner's event id answers 404 like an unknown one.
+        return { body: await alerts.alertTrace(params.eventId, [params.partnerId]) };
       },
     }),
     route({

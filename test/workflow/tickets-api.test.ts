@@ -80,3 +80,25 @@ test('signed webhook: valid → 202; wrong signature, stale timestamp → 401; t
   expect(retry.status).toBe(202);
   expect(retry.headers.get('x-idempotent-replay')).toBe('true');
 });
+
+test("partner users read their own alerts' traces: managers of the partner or an ancestor; other roles 403, other tenants 404", async () => {
+  const t = await seedTenants(stack.db);
+  await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.sub.id, psa: 'autotask', organizationIds: t.sub.organizationIds });
+  const org = t.sub.organizationIds[0]!;
+  const evt = alertEvent(org, 'backup_failed', 'raised');
+  expect((await stack.api('POST', '/v1/alerts', null, evt)).status).toBe(202);
+  await waitFor('ticket row', () => stack.db.selectFrom('tickets').select('id').where('marker', '=', ticketMarker(org, 'backup_failed', 1)).executeTakeFirst());
+  const path = (partnerId: string) => `/v1/partners/${partnerId}/alerts/${encodeURIComponent(evt.eventId)}/trace`;
+
+  const own = await stack.api('GET', path(t.sub.id), t.sub.users.admin);
+  expect(own.status).toBe(200);
+  expect(own.body.alert).toMatchObject({ eventId: evt.eventId, organizationId: org });
+  await waitFor('ticket in the trace', async () => ((await stack.api('GET', path(t.sub.id), t.sub.users.owner)).body.ticket ? true : null));
+  // The master reseller manages its sub-reseller.
+  expect((await stack.api('GET', path(t.sub.id), t.master.users.super_admin)).status).toBe(200);
+  expect((await stack.api('GET', path(t.sub.id), t.sub.users.technician)).status).toBe(403);
+  expect((await stack.api('GET', path(t.sub.id), t.direct.users.owner)).status).toBe(404);
+  // The alert is the sub-reseller's: asked under the master's own id it does not exist.
+  expect((await stack.api('GET', path(t.master.id), t.master.users.owner)).status).toBe(404);
+  expect((await stack.api('GET', path(t.sub.id), null)).status).toBe(401);
+});
