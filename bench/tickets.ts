@@ -1,5 +1,5 @@
 /**
- * `npm run bench:tickets [-- --lifecycles 200 --orgs 60 --rate 20 --rounds 3]`
+ * `npm run bench:tickets [-- --lifecycles 200 --orgs 60 --rate 20 --rounds 5]`
  *
  * N alert lifecycles (raise → ticket → recover → close) across M organizations on the three
  * simulators, through the real client, Temporal, a worker process and PostgreSQL. Prints:
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const lifecycles = arg('lifecycles', 200);
   const orgCount = arg('orgs', 60);
   const rate = arg('rate', 20);
-  const roundCount = arg('rounds', 3);
+  const roundCount = arg('rounds', 5);
 
   // Infrastructure: Temporal, PostgreSQL, keys.
   let dev: DevServer | null = null;

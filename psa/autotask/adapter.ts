@@ -279,6 +279,11 @@ export class AutotaskAdapter implements PsaAdapter {
   async checkTicket(ticketId: string, _watermark: string | null): Promise<TicketCheck> {
     const [own, raw] = await Promise.all([this.ownResourceId(), this.item('Tickets', ticketId)]);
     const t = parseVendor(ticketSchema, raw, 'Tickets/{id}');
+    if (own === null) {
+      // Without our own resource id "someone else" cannot be told from us: the full read counts every note.
+      const full = await this.getTicket(ticketId);
+      return { closed: full.closed, touchedByOthers: full.touchedByOthers };
+    }
     return { closed: t.status === COMPLETE, touchedByOthers: AutotaskAdapter.touchedInRecord(t, own) };
   }
 
