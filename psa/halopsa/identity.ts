@@ -34,9 +34,4 @@ export class HaloIdentity {
     agents.set(this.cacheKey, agent);
     return agent;
   }
-
-  /** Known without a request, or null. */
-  known(): HaloAgent | null {
-    return agents.get(this.cacheKey) ?? null;
-  }
 }
