@@ -8,6 +8,7 @@ import type { ActivityDeps } from './deps';
 import type { Db } from '../db/connect';
 import type { PsaAdapter, PsaKind, PsaTicket, TicketWrite } from '../psa/core/types';
 import type { OperationNodeSource } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { PsaNotFoundError } from '../psa/core/errors';
 import { RuleViolation } from '../domain/errors';
 import { adapterProviderFor } from './psa-connections';
@@ -63,8 +64,11 @@ export interface ReadTicketResult {
   touchedByOthers: boolean;
 }
 
-/** Loads an organization's mapping and its connection's ticket mapping, or says why there is none. */
-async function loadMapping(db: Db, organizationId: string) {
+/**
+ * Loads an organization's mapping and its connection's ticket mapping (or says why there is
+ * none), with every ticket row of `problem` so far, in one query.
+ */
+async function loadMapping(db: Db, organizationId: string, problem = '') {
   return db
     .selectFrom('organizationMappings as om')
     .innerJoin('connections as c', 'c.id', 'om.connectionId')
@@ -87,6 +91,15 @@ async function loadMapping(db: Db, organizationId: string) {
       'c.updatedAt',
       'c.webhookSubscriptionId',
     ])
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('tickets as t')
+          .select(['t.id', 't.psaTicketId', 't.psaTicketNumber', 't.marker', 't.state', 't.connectionId'])
+          .where('t.organizationId', '=', organizationId)
+          .where('t.problem', '=', problem),
+      ).as('episodes'),
+    )
     .where('om.organizationId', '=', organizationId)
     .executeTakeFirst();
 }
@@ -258,7 +271,7 @@ export function createTicketActivities(deps: ActivityDeps) {
      * audit entry and the alert's outcome. A retry adopts what an earlier attempt left behind.
      */
     async openServiceTicket(req: OpenTicketRequest): Promise<OpenTicketResult> {
-      const m = await loadMapping(db, req.organizationId);
+      const m = await loadMapping(db, req.organizationId, req.problem);
       const target = targetOf(m);
       if (target.kind === 'skip' || !m) {
         const skipped = target.kind === 'skip' ? target : ({ kind: 'skip', reason: 'organization_unmapped', sentence: 'The organization is not mapped', psa: null } as const);
@@ -279,12 +292,7 @@ export function createTicketActivities(deps: ActivityDeps) {
       });
       // Every episode of this problem so far: an open row on this connection was written by an
       // earlier attempt of this raise (one open per problem); otherwise the next episode begins.
-      const rows = await db
-        .selectFrom('tickets')
-        .select(['id', 'psaTicketId', 'psaTicketNumber', 'marker', 'state', 'connectionId'])
-        .where('organizationId', '=', req.organizationId)
-        .where('problem', '=', req.problem)
-        .execute();
+      const rows = m.episodes;
       const earlier = rows.find((r) => r.state === 'open' && r.connectionId === connectionId);
       if (earlier) {
         await recordAlertOutcome(db, { alertIds: req.alertIds, outcome: 'ticket_adopted', reason: null, ticketRowId: earlier.id, detail: { psa: m.psa, connectionId, marker: earlier.marker } });
