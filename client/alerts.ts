@@ -141,28 +141,55 @@ export function createAlertsClient(opts: AlertsClientOptions) {
       const parsed = alertInputSchema.safeParse(raw);
       if (!parsed.success) throw new InvalidInput(issuesOf(parsed.error));
       const input = parsed.data;
-      // The organization and where it is mapped (the run's PsaVendor at start), in one query.
-      const org = await db
-        .selectFrom('organizations as o')
-        .leftJoin('organizationMappings as om', 'om.organizationId', 'o.id')
-        .select(['o.id', 'o.partnerId', 'om.psa'])
-        .where('o.id', '=', input.organizationId)
+      // One statement: the organization, where it is mapped (the run's PsaVendor at start) and
+      // the alert row inserted for it (nothing when the event id is known already).
+      const found = await db
+        .with('org', (qb) =>
+          qb
+            .selectFrom('organizations as o')
+            .leftJoin('organizationMappings as om', 'om.organizationId', 'o.id')
+            .select(['o.id', 'o.partnerId', 'om.psa'])
+            .where('o.id', '=', input.organizationId),
+        )
+        .with('ins', (qb) =>
+          qb
+            .insertInto('alerts')
+            .columns(['eventId', 'partnerId', 'organizationId', 'problem', 'event', 'occurredAt', 'detail'])
+            .expression((eb) =>
+              eb
+                .selectFrom('org')
+                .select([
+                  eb.val(input.eventId).as('eventId'),
+                  'org.partnerId',
+                  'org.id',
+                  eb.val(input.problem).as('problem'),
+                  eb.val(input.event).as('event'),
+                  sql<Date>`${input.occurredAt}::timestamptz`.as('occurredAt'),
+                  sql<string>`${JSON.stringify(input.detail ?? {})}::jsonb`.as('detail'),
+                ]),
+            )
+            .onConflict((oc) => oc.column('eventId').doNothing())
+            .returningAll(),
+        )
+        .selectFrom('org')
+        .leftJoin('ins', (join) => join.onTrue())
+        .select(['org.partnerId', 'org.psa', 'ins.id as insertedId', 'ins.occurredAt as insertedOccurredAt', 'ins.receivedAt as insertedReceivedAt'])
         .executeTakeFirst();
-      if (!org) throw new NotFound('Organization');
-      const inserted = await db
-        .insertInto('alerts')
-        .values({
-          eventId: input.eventId,
-          partnerId: org.partnerId,
-          organizationId: org.id,
-          problem: input.problem,
-          event: input.event,
-          occurredAt: input.occurredAt,
-          detail: JSON.stringify(input.detail ?? {}),
-        })
-        .onConflict((oc) => oc.column('eventId').doNothing())
-        .returningAll()
-        .executeTakeFirst();
+      if (!found) throw new NotFound('Organization');
+      const org = found;
+      const inserted =
+        found.insertedId !== null && found.insertedOccurredAt !== null && found.insertedReceivedAt !== null
+          ? {
+              id: found.insertedId,
+              eventId: input.eventId,
+              organizationId: input.organizationId,
+              problem: input.problem as string,
+              event: input.event,
+              occurredAt: found.insertedOccurredAt,
+              receivedAt: found.insertedReceivedAt,
+              outcome: null,
+            }
+          : null;
       const row = inserted ?? (await db.selectFrom('alerts').selectAll().where('eventId', '=', input.eventId).executeTakeFirstOrThrow());
       if (!inserted && (row.organizationId !== input.organizationId || row.problem !== input.problem || row.event !== input.event)) {
         throw new RuleViolation('event_id_reused', `Event ${input.eventId} was already reported for another organization, problem or event`);
