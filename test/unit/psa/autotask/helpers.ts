@@ -54,11 +54,4 @@ export function useAutotaskSim(options: AutotaskSimOptions = {}, resetEach = tru
 export const apiCalls = (log: readonly LogEntry[]): string[] =>
   log.map((e) => `${e.method} ${e.path.toLowerCase().replace('/atservicesrest/v1.0', '')}`).filter((c) => !c.endsWith('/zoneinformation'));
 
-export async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
+export { caught } from '../harness/caught';

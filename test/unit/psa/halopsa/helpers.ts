@@ -16,11 +16,4 @@ export const calls = (log: readonly LogEntry[]): string[] => log.map((e) => `${e
 /** Requests to the API proper (token requests excluded). */
 export const apiCalls = (log: readonly LogEntry[]): string[] => calls(log).filter((c) => !c.endsWith('/auth/token'));
 
-export async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
+export { caught } from '../harness/caught';
