@@ -4,6 +4,7 @@
  * vendor's answer. Creation is idempotent across retries and worker crashes: the marker is
  * looked up (our row first, then the PSA) before anything is created.
  */
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import type { Db } from '../db/connect';
 import type { PsaAdapter, PsaKind, PsaTicket, TicketWrite } from '../psa/core/types';
@@ -145,7 +146,7 @@ export function createTicketActivities(deps: ActivityDeps) {
       .innerJoin('connections as c', 'c.id', 't.connectionId')
       .leftJoin('ticketMappings as tm', 'tm.connectionId', 't.connectionId')
       .select(['t.id', 't.marker', 't.state', 't.psaTicketId', 't.connectionId', 't.touchedByOthers', 't.psaWatermark', 't.noteCount', 't.pendingNote', 'c.partnerId', 'tm.settings'])
-      .select(['c.psa', 'c.status', 'c.health', 'c.healthReason', 'c.credentials', 'c.credentialsKeyId', 'c.updatedAt'])
+      .select(['c.psa', 'c.status', 'c.health', 'c.healthReason', 'c.credentials', 'c.credentialsKeyId', 'c.updatedAt', 'c.webhookSubscriptionId'])
       .where('t.id', '=', ticketRowId)
       .executeTakeFirst();
     if (!row) throw new RuleViolation('ticket_row_missing', 'The ticket record no longer exists');
@@ -178,7 +179,7 @@ export function createTicketActivities(deps: ActivityDeps) {
    * note landed (its answer may have been lost) instead of writing it again.
    */
   async function noteOnce(row: TicketRowView, adapter: PsaAdapter, text: string, target: string): Promise<TicketWrite> {
-    const token = `${row.marker}#note-${row.noteCount + 1}`;
+    const token = nextNoteToken(row);
     if (row.pendingNote === token) {
       const landed = await psaCall(row.connectionId, null, () => adapter.findNote(row.psaTicketId, token));
       if (landed) return landed;
@@ -197,16 +198,22 @@ export function createTicketActivities(deps: ActivityDeps) {
 
   /**
    * Two PSA calls in the usual case: the record check, then the close (status and note in one
-   * call where the PSA allows it; ConnectWise needs a separate note). Returns the bookkeeping
-   * writes for the caller to send together with the alert's outcome.
+   * call). Where the close itself takes two writes (ConnectWise), the connection's ticket events
+   * stand in for the check (see closeUnread). Returns the bookkeeping writes for the caller to
+   * send together with the alert's outcome.
    */
   async function closeTicket(ref: TicketRef, note: string): Promise<{ outcome: CloseOutcome; writes: OperationNodeSource[] }> {
     const row = await ticketRow(ref.ticketRowId);
     if (row.state === 'closed') return { outcome: 'already_closed', writes: [] };
 
     const settings = ticketSettings(row);
+    const closedStatus = settings.closedStatus;
+    if (!closedStatus) throw new RuleViolation('ticket_mapping_missing', 'The ticket mapping has no closed status');
     const adapter = await adapterOf(row);
     const target = `ticket:${row.marker}`;
+    if (adapter.closeTicketUnread && settings.status && !row.touchedByOthers && hasTicketWebhook(row.webhookSubscriptionId)) {
+      return closeUnread(row, adapter.closeTicketUnread.bind(adapter), adapter, { closedStatus, openStatus: settings.status }, note);
+    }
     const current = await checkBeforeWrite(row, adapter);
     if (current.closed) {
       // Closed, and nobody else changed it since our last write: an earlier attempt of this close
@@ -227,8 +234,6 @@ export function createTicketActivities(deps: ActivityDeps) {
         ],
       };
     }
-    const closedStatus = settings.closedStatus;
-    if (!closedStatus) throw new RuleViolation('ticket_mapping_missing', 'The ticket mapping has no closed status');
     const closed = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.close', target }, () =>
       adapter.closeTicket(ref.psaTicketId, closedStatus, note),
     );
@@ -239,6 +244,51 @@ export function createTicketActivities(deps: ActivityDeps) {
         auditWrite(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: closed.id, statusId: closed.statusId, closed: closed.closed }),
       ],
     };
+  }
+
+  /**
+   * The close without a read first. Every change by someone else reaches us as a ticket event
+   * and marks the row (api/routes/psa-webhooks.ts), so an unmarked row with a live subscription
+   * means nobody has worked on the ticket, up to events still in flight; the close's own answer
+   * covers the lasting traces of work (owner, resources, hours). The note carries a token: a
+   * retry (the first attempt's answer may be lost) looks for it before writing again.
+   */
+  async function closeUnread(
+    row: TicketRowView,
+    close: NonNullable<PsaAdapter['closeTicketUnread']>,
+    adapter: PsaAdapter,
+    statuses: { closedStatus: string; openStatus: string },
+    note: string,
+  ): Promise<{ outcome: CloseOutcome; writes: OperationNodeSource[] }> {
+    const target = `ticket:${row.marker}`;
+    const token = nextNoteToken(row);
+    const done = (leftOpen: boolean, detail: Record<string, unknown>) => ({
+      outcome: leftOpen ? ('noted_only' as const) : ('closed' as const),
+      writes: [
+        db
+          .updateTable('tickets')
+          .set((eb) => ({
+            noteCount: eb('noteCount', '+', 1),
+            pendingNote: null,
+            updatedAt: new Date(),
+            ...(leftOpen ? { touchedByOthers: true } : { state: 'closed' as const, closedBy: 'engine' as const, closedAt: new Date() }),
+          }))
+          .where('id', '=', row.id)
+          .where('state', '=', 'open'),
+        auditWrite(row.partnerId, row.connectionId, leftOpen ? 'ticket.note' : 'ticket.close', target, 'ok', { psaTicketId: row.psaTicketId, ...detail }),
+      ],
+    });
+    if (isRetry()) {
+      const landed = await psaCall(row.connectionId, null, () => adapter.findNote(row.psaTicketId, token));
+      if (landed) {
+        const now = await psaCall(row.connectionId, null, () => adapter.checkTicket(row.psaTicketId, null));
+        return done(!now.closed, { adopted: true });
+      }
+    }
+    const r = await psaCall(row.connectionId, { partnerId: row.partnerId, action: 'ticket.close', target }, () =>
+      close(row.psaTicketId, statuses.closedStatus, statuses.openStatus, `${note}\n(ref ${token})`),
+    );
+    return done(r.leftOpen, r.leftOpen ? { reason: 'the close showed work by a technician; left open' } : { statusId: r.ticket.statusId, closed: r.ticket.closed });
   }
 
   async function reopenTicket(ref: TicketRef, note: string): Promise<void> {
@@ -427,6 +477,20 @@ export function createTicketActivities(deps: ActivityDeps) {
     reopenServiceTicket: (ref: TicketRef, note: string, alertIds: string[]) => heartbeating(() => activities.reopenServiceTicket(ref, note, alertIds)),
     readServiceTicket: (ref: TicketRef) => heartbeating(() => activities.readServiceTicket(ref)),
   };
+}
+
+/** The token our next note on this ticket carries (marker + note number). */
+function nextNoteToken(row: { marker: string; noteCount: number }): string {
+  return `${row.marker}#note-${row.noteCount + 1}`;
+}
+
+/** A retry may follow a write whose answer was lost; false outside an activity (scripts). */
+function isRetry(): boolean {
+  try {
+    return Context.current().info.attempt > 1;
+  } catch {
+    return false;
+  }
 }
 
 function markClosedWrite(db: Db, ticketRowId: string, by: 'engine' | 'psa', watermark?: string | null) {

@@ -2,8 +2,9 @@
  * Ticket events from the PSAs (`POST /v1/psa-webhooks/:connectionId`, the URL given to the PSA
  * when subscribing). Each vendor authenticates its calls its own way (psa/<vendor>/webhook.ts);
  * a verified event about one of our open tickets is signalled to that ticket's workflow, which
- * re-reads the ticket when the event does not say whether it is closed. Unknown tickets, and
- * HaloPSA events about our own actions, are acknowledged and ignored, so the PSA does not retry them.
+ * re-reads the ticket when the event does not say whether it is closed; the ticket's row is marked
+ * as worked on by others. Unknown tickets, and HaloPSA events about our own actions, are
+ * acknowledged and ignored, so the PSA does not retry them.
  */
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
@@ -69,13 +70,19 @@ export function psaWebhookRoutes(deps: ApiDeps): RouteDef[] {
         }
         // Our own change coming back (HaloPSA does not suppress them as ConnectWise and Autotask do).
         if (event.actorAgentId !== undefined && event.actorAgentId === connection.site.agentId) return { status: 200, body: { accepted: 0, ownChange: true } };
-        const tickets = await deps.db
-          .selectFrom('tickets')
-          .select(['organizationId', 'problem', 'psaTicketId'])
-          .where('connectionId', '=', connection.id)
-          .where('psaTicketId', '=', event.ticketId)
-          .where('state', '=', 'open')
-          .execute();
+        // ConnectWise and Autotask never call us about our own changes, and a HaloPSA event naming
+        // its agent was not ours (above): a change by someone else, which the row remembers at
+        // once, so a close racing this signal needs no read of its own to honour it.
+        const byOthers = connection.psa !== 'halopsa' || event.actorAgentId !== undefined;
+        const open = { connectionId: connection.id, psaTicketId: event.ticketId, state: 'open' as const };
+        const tickets = byOthers
+          ? await deps.db
+              .updateTable('tickets')
+              .set({ touchedByOthers: true, updatedAt: new Date() })
+              .where((eb) => eb.and(open))
+              .returning(['organizationId', 'problem', 'psaTicketId'])
+              .execute()
+          : await deps.db.selectFrom('tickets').select(['organizationId', 'problem', 'psaTicketId']).where((eb) => eb.and(open)).execute();
         for (const t of tickets) {
           const handle = deps.temporal.workflow.getHandle(serviceTicketWorkflowId(t.organizationId, t.problem));
           await handle

@@ -19,6 +19,7 @@ import type {
   QuantityChange,
   TicketDraft,
   TicketWrite,
+  UnreadClose,
 } from '../core/types';
 import { cwString, parse, type ConnectWiseApi } from './api';
 import { CONNECTWISE_FIELDS } from './fields';
@@ -49,16 +50,16 @@ function ticketId(id: string): number {
   return Number(id);
 }
 
+/** Work the record keeps whoever changed it last: an owner, assigned resources, logged hours. */
+function workTraces(t: CwTicket): boolean {
+  return (t.resources ?? '').trim() !== '' || (t.actualHours ?? 0) > 0 || Boolean(t.owner);
+}
+
 /** Work by anyone but the member that entered the ticket, as far as the ticket record shows it. */
 function touchedInRecord(t: CwTicket): boolean {
   const enteredBy = typeof t._info?.enteredBy === 'string' ? t._info.enteredBy : null;
   const updatedBy = typeof t._info?.updatedBy === 'string' ? t._info.updatedBy : null;
-  return (
-    (enteredBy !== null && updatedBy !== null && enteredBy.toLowerCase() !== updatedBy.toLowerCase()) ||
-    (t.resources ?? '').trim() !== '' ||
-    (t.actualHours ?? 0) > 0 ||
-    Boolean(t.owner)
-  );
+  return (enteredBy !== null && updatedBy !== null && enteredBy.toLowerCase() !== updatedBy.toLowerCase()) || workTraces(t);
 }
 
 function toPsaTicket(t: CwTicket, touchedByOthers = touchedInRecord(t)): PsaTicket {
@@ -219,6 +220,24 @@ export class ConnectWiseAdapter implements PsaAdapter {
     return this.setStatus(id, closedStatusId, note, { resolutionFlag: true });
   }
 
+  /**
+   * Two calls: the status PATCH, then the resolution note. Our PATCH makes us the last updater,
+   * so its answer can only show work through owner, resources and hours; with any of those the
+   * status goes back (a third call) and the note is written as a plain note.
+   */
+  async closeTicketUnread(id: string, closedStatusId: string, openStatusId: string, note: string): Promise<UnreadClose> {
+    const tid = ticketId(id);
+    const openId = requireId(openStatusId, 'status');
+    const closed = await this.patchStatus(tid, requireId(closedStatusId, 'closed status'));
+    if (!workTraces(closed)) {
+      await this.postNote(tid, note, { resolutionFlag: true });
+      return { ticket: toPsaTicket(closed, false), leftOpen: false };
+    }
+    const reopened = await this.patchStatus(tid, openId);
+    await this.postNote(tid, note, { internalAnalysisFlag: true });
+    return { ticket: toPsaTicket(reopened, true), leftOpen: true };
+  }
+
   async reopenTicket(id: string, openStatusId: string, note: string): Promise<PsaTicket> {
     return this.setStatus(id, openStatusId, note, { internalAnalysisFlag: true });
   }
@@ -226,17 +245,24 @@ export class ConnectWiseAdapter implements PsaAdapter {
   /** PATCH first (idempotent, retried safely), then the note, so a retry never re-posts a note before the status landed. */
   private async setStatus(id: string, statusId: string, note: string, flags: Record<string, boolean>): Promise<PsaTicket> {
     const tid = ticketId(id);
+    const ticket = await this.patchStatus(tid, requireId(statusId, 'status'));
+    await this.postNote(tid, note, flags);
+    return toPsaTicket(ticket);
+  }
+
+  private async patchStatus(tid: number, statusId: number): Promise<CwTicket> {
     const res = await this.api.send({
       method: 'PATCH',
       path: `service/tickets/${tid}`,
-      json: [{ op: 'replace', path: 'status', value: { id: requireId(statusId, 'status') } }],
+      json: [{ op: 'replace', path: 'status', value: { id: statusId } }],
       idempotent: true,
     });
-    const ticket = parse(ticketSchema, res.body, 'ticket');
-    if (note.trim() !== '') {
-      await this.api.send({ method: 'POST', path: `service/tickets/${tid}/notes`, json: { text: note, ...flags } });
-    }
-    return toPsaTicket(ticket);
+    return parse(ticketSchema, res.body, 'ticket');
+  }
+
+  private async postNote(tid: number, note: string, flags: Record<string, boolean>): Promise<void> {
+    if (note.trim() === '') return;
+    await this.api.send({ method: 'POST', path: `service/tickets/${tid}/notes`, json: { text: note, ...flags } });
   }
 
   /**

@@ -110,6 +110,13 @@ export interface TicketWrite {
   watermark: string | null;
 }
 
+/** The answer to `closeTicketUnread`. */
+export interface UnreadClose {
+  ticket: PsaTicket;
+  /** The close's answer showed work nobody had reported, so the ticket was left open. */
+  leftOpen: boolean;
+}
+
 export interface QuantityChange {
   previous: number;
   current: number;
@@ -152,6 +159,14 @@ export interface PsaAdapter {
   findNote(ticketId: string, token: string): Promise<TicketWrite | null>;
   /** Sets the mapped closed status with `note` (as a resolution where the vendor has one), in as few calls as the PSA allows. */
   closeTicket(ticketId: string, closedStatusId: string, note: string): Promise<PsaTicket>;
+  /**
+   * Optional: a close without a read before it, for a PSA whose close takes two writes anyway
+   * (ConnectWise: the status, then the note). The engine uses it only while the connection's
+   * ticket events report every change by others. The write's answer is still searched for work
+   * it shows (owner, resources, hours); if there is some, the adapter puts the ticket back to
+   * `openStatusId` and writes `note` as a plain note instead.
+   */
+  closeTicketUnread?(ticketId: string, closedStatusId: string, openStatusId: string, note: string): Promise<UnreadClose>;
   /** Re-opens a closed ticket with the mapped open status (flapping). */
   reopenTicket(ticketId: string, openStatusId: string, note: string): Promise<PsaTicket>;
 

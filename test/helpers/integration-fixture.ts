@@ -110,7 +110,8 @@ export async function addOrganizations(db: Db, partnerId: string, planId: string
 /** What a technician does in each PSA's UI, and what the PSA holds. */
 export interface SimControls {
   ticketsWithMarker(marker: string): number;
-  technicianTouches(psaTicketId: string): void;
+  /** A technician's note; resolves once the PSA's webhooks about it are delivered. */
+  technicianTouches(psaTicketId: string): Promise<void>;
   /** Closes the ticket in the PSA (fires the vendor's webhook when subscribed). */
   closeInPsa(psaTicketId: string): Promise<void>;
   isClosed(psaTicketId: string): boolean;
@@ -124,7 +125,10 @@ export function simControls(psa: PsaKind, sims: Sims): SimControls {
       const s = sims.connectwise.state;
       return {
         ticketsWithMarker: (m) => s.ticketsWithMarker(m),
-        technicianTouches: (id) => s.technicianNote(Number(id)),
+        technicianTouches: async (id) => {
+          s.technicianNote(Number(id));
+          await s.dispatcher.flush();
+        },
         closeInPsa: (id) => s.technicianClose(Number(id)),
         isClosed: (id) => s.ticket(Number(id)).closedFlag === true,
         notesContaining: (id, text) => s.data.notes.filter((n) => n.ticketId === Number(id) && n.text.includes(text)).length,
@@ -134,7 +138,10 @@ export function simControls(psa: PsaKind, sims: Sims): SimControls {
       const s = sims.halopsa.state;
       return {
         ticketsWithMarker: (m) => s.ticketsWithMarker(m).length,
-        technicianTouches: (id) => s.technicianNote(Number(id), 'Checked the backup agent on site.'),
+        technicianTouches: async (id) => {
+          s.technicianNote(Number(id), 'Checked the backup agent on site.');
+          await s.webhooks.flush();
+        },
         closeInPsa: async (id) => {
           s.technicianClose(Number(id), Number(halo.SEED_FIXTURES.ticketMapping.closedStatus));
           await s.webhooks.flush();
@@ -147,7 +154,10 @@ export function simControls(psa: PsaKind, sims: Sims): SimControls {
       const s = sims.autotask.state;
       return {
         ticketsWithMarker: (m) => s.ticketsWithMarker(m),
-        technicianTouches: (id) => s.technicianNote(Number(id)),
+        technicianTouches: async (id) => {
+          s.technicianNote(Number(id));
+          await s.flush();
+        },
         closeInPsa: (id) => s.technicianClose(Number(id)),
         isClosed: (id) => s.isClosed(Number(id)),
         notesContaining: (id, text) => s.notes.filter((n) => n.ticketID === Number(id) && n.description.includes(text)).length,

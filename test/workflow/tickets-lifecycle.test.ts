@@ -69,7 +69,8 @@ describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
     // The trace through the HTTP API (platform token), from DB rows + audit log.
     const trace = await stack.api('GET', `/v1/alerts/${encodeURIComponent(first.eventId)}/trace`, null);
     expect(trace.status).toBe(200);
-    expect(trace.body.ticket).toMatchObject({ marker, psa, state: 'closed', noteCount: 1 });
+    // ConnectWise's close note is a note of its own (with a token), the others close in one call.
+    expect(trace.body.ticket).toMatchObject({ marker, psa, state: 'closed', noteCount: psa === 'connectwise' ? 2 : 1 });
     expect(trace.body.steps.map((s: { step: string }) => s.step)).toEqual(
       expect.arrayContaining(['received', 'mapped', 'ticket_created', 'note_added', 'ticket_closed', 'outcome:ticket_created']),
     );
@@ -114,7 +115,7 @@ describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
     const t = (await ticketOf(marker))!;
     expect(t.touchedByOthers).toBe(false);
     await new Promise((r) => setTimeout(r, 5)); // a later clock tick than our create (HaloPSA compares stamps)
-    sim.technicianTouches(t.psaTicketId);
+    await sim.technicianTouches(t.psaTicketId);
     // Our repeat note is now the ticket's latest change; the check before it kept the technician's.
     const repeat = alertEvent(org, 'site_unreachable', 'raised');
     await rig.alerts.reportAlert(repeat);
@@ -156,7 +157,7 @@ describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
     await handled(raise.eventId);
     const marker = ticketMarker(org, 'mailbox_unreachable', 1);
     const t = (await ticketOf(marker))!;
-    sim.technicianTouches(t.psaTicketId);
+    await sim.technicianTouches(t.psaTicketId);
     const recover = alertEvent(org, 'mailbox_unreachable', 'recovered');
     await rig.alerts.reportAlert(recover);
     const r = await handled(recover.eventId);
@@ -203,6 +204,84 @@ test('the PSA closing an active alert first resets the alert on the platform (po
   } finally {
     await local.stop();
   }
+});
+
+describe('connectwise: the close without a read, trusting the ticket callbacks', () => {
+  const cw = () => stack.sims.connectwise;
+  /** Our requests about one ticket since `from` (the simulator's request log). */
+  const callsOn = (psaTicketId: string, from: number) =>
+    cw()
+      .server.log.slice(from)
+      .filter((e) => new RegExp(`/service/tickets/${psaTicketId}(/|$)`).test(e.path))
+      .map((e) => `${e.method} ${e.path.replace(/^.*\/service\/tickets\/\d+/, '')}`.trim());
+
+  async function openTicket(problem: 'backup_failed' | 'backup_overdue' | 'mailbox_unreachable') {
+    const { orgs, fx } = await mappedOrganization('connectwise');
+    const org = orgs[0];
+    const raise = alertEvent(org, problem, 'raised');
+    await rig.alerts.reportAlert(raise);
+    expect((await handled(raise.eventId)).outcome).toBe('ticket_created');
+    const marker = ticketMarker(org, problem, 1);
+    const row = (await ticketOf(marker))!;
+    expect((await stack.db.selectFrom('connections').select('webhookSubscriptionId').where('id', '=', row.connectionId).executeTakeFirstOrThrow()).webhookSubscriptionId).toMatch(/^\d+$/);
+    return { org, fx, marker, row };
+  }
+
+  test('callbacks live and nobody reported: closed in two calls, the status then the resolution note', async () => {
+    const { org, marker, row } = await openTicket('backup_failed');
+    const from = cw().server.log.length;
+    const recover = alertEvent(org, 'backup_failed', 'recovered');
+    await rig.alerts.reportAlert(recover);
+    expect((await handled(recover.eventId)).outcome).toBe('closed');
+    expect(callsOn(row.psaTicketId, from)).toEqual(['PATCH', 'POST /notes']);
+    expect(cw().state.ticket(Number(row.psaTicketId)).closedFlag).toBe(true);
+    const notes = cw().state.data.notes.filter((n) => n.ticketId === Number(row.psaTicketId) && n.text.includes(`${marker}#note-1`));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ resolutionFlag: true });
+  });
+
+  test('a technician note reported by callback: the row is marked at once and the recovery only notes', async () => {
+    const { org, marker, row } = await openTicket('backup_overdue');
+    await simControls('connectwise', stack.sims).technicianTouches(row.psaTicketId);
+    expect((await ticketOf(marker))?.touchedByOthers).toBe(true);
+    const recover = alertEvent(org, 'backup_overdue', 'recovered');
+    await rig.alerts.reportAlert(recover);
+    expect((await handled(recover.eventId)).outcome).toBe('recovery_noted');
+    expect(cw().state.ticket(Number(row.psaTicketId)).closedFlag).toBe(false);
+  });
+
+  test('a callback that never came: the close shows the assignment, so the status goes back and the note stays', async () => {
+    const { org, fx, marker, row } = await openTicket('mailbox_unreachable');
+    // ConnectWise switched the callback off (it does after days of failed deliveries); a technician assigns themselves.
+    for (const cb of cw().state.data.callbacks) cb.inactiveFlag = true;
+    try {
+      cw().state.technicianAssign(Number(row.psaTicketId));
+      expect((await ticketOf(marker))?.touchedByOthers).toBe(false);
+      const from = cw().server.log.length;
+      const recover = alertEvent(org, 'mailbox_unreachable', 'recovered');
+      await rig.alerts.reportAlert(recover);
+      expect((await handled(recover.eventId)).outcome).toBe('recovery_noted');
+      expect(callsOn(row.psaTicketId, from)).toEqual(['PATCH', 'PATCH', 'POST /notes']);
+      const t = cw().state.ticket(Number(row.psaTicketId));
+      expect(t.closedFlag).toBe(false);
+      expect(String(t.status.id)).toBe(fx.ticketMapping.status);
+      expect(await ticketOf(marker)).toMatchObject({ state: 'open', touchedByOthers: true });
+    } finally {
+      for (const cb of cw().state.data.callbacks) cb.inactiveFlag = false;
+    }
+  });
+
+  test('the close note whose answer is lost is found by its token on the retry: closed, one note', async () => {
+    const { org, marker, row } = await openTicket('backup_failed');
+    cw().server.addFault({ kind: 'commit_then_drop', method: 'POST', path: '/notes$', times: 1 });
+    const from = cw().server.log.length;
+    const recover = alertEvent(org, 'backup_failed', 'recovered');
+    await rig.alerts.reportAlert(recover);
+    expect((await handled(recover.eventId)).outcome).toBe('closed');
+    expect(callsOn(row.psaTicketId, from)).toEqual(['PATCH', 'POST /notes', 'GET /notes', 'GET']);
+    expect(cw().state.data.notes.filter((n) => n.ticketId === Number(row.psaTicketId) && n.text.includes(`${marker}#note-1`))).toHaveLength(1);
+    expect(await ticketOf(marker)).toMatchObject({ state: 'closed', closedBy: 'engine', noteCount: 1 });
+  });
 });
 
 test('the status query reports the open ticket and buffered repeats', async () => {
