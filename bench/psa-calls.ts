@@ -45,8 +45,13 @@ async function bench(h: ContractHarness) {
       await adapter.checkTicket(ticketId, watermark);
       watermark = (await adapter.addTicketNote(ticketId, 'Reported again')).watermark;
     });
-    // As the engine closes: one record check for work by others, then the close.
+    // As the engine closes with the ticket events subscribed: without a read where the close
+    // takes two writes anyway (ConnectWise), else one record check for work by others, then the close.
     const close = await counted(h, async () => {
+      if (adapter.closeTicketUnread) {
+        await adapter.closeTicketUnread(ticketId, tm.closedStatus as string, tm.status as string, 'Recovered');
+        return;
+      }
       const check = await adapter.checkTicket(ticketId, watermark);
       if (!check.touchedByOthers && !check.closed) await adapter.closeTicket(ticketId, tm.closedStatus as string, 'Recovered');
     });
@@ -89,7 +94,7 @@ async function main(): Promise<void> {
       'ticket picklists': r.picklists,
       'open ticket': r.open,
       'check + note': r.note,
-      'check + close': r.close,
+      'close (as the engine)': r.close,
       'read+set quantity': r.quantity,
       'sustained req/s': r.rate,
       'req/s ÷ budget': r.ratio,
