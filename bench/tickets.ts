@@ -7,6 +7,8 @@
  *  - PSA calls to open and to close a ticket (from the simulators' request logs);
  *  - lifecycles per second unthrottled, and a baseline workflow with the same number of no-op
  *    activities on the same server and worker, alternated for `--rounds`, with the median ratio;
+ *    a third yardstick with the lifecycle's signals and search-attribute upserts splits the gap
+ *    into Temporal messaging and our own work;
  *  - the worker process's peak RSS.
  * Starts its own Temporal dev server unless TEMPORAL_ADDRESS is set, and a scratch database
  * unless DATABASE_URL is set. Figures only: no pass/fail.
@@ -34,6 +36,8 @@ import { startHaloPsaSim } from '../sims/halopsa';
 import { connectIntegration, addOrganizations, simControls } from '../test/helpers/integration-fixture';
 import type { PsaKind } from '../psa/core/types';
 import { PROBLEMS, ticketMarker, type Problem } from '../workflows/ticket-messages';
+import { shapeBaselineSignal } from '../workflows/service-ticket-baseline';
+import { OrganizationIdKey, PartnerIdKey, ProblemKey, TicketStateKey, VendorKey } from '../workflows/search-attributes';
 import { cpuBetween, cpuSnapshot, percentile, runPaced, runPool, sleep, type CpuGroup, type CpuSnapshot } from './ticket-stats';
 
 /** BENCH_PSAS=connectwise,halopsa limits the run to some vendors. */
@@ -201,8 +205,9 @@ async function main(): Promise<void> {
     // 3 + 4, alternated so both see the same machine: unthrottled lifecycles (every raise and
     //    recovery sent as fast as the client can), then a baseline of as many workflows with as
     //    many no-op activities. The ratio is taken per round; the median is the figure.
-    const rounds: { lifecycles: number; baseline: number }[] = [];
-    const cpu = { lifecycle: { temporal: 0, worker: 0, postgres: 0, bench: 0 }, baseline: { temporal: 0, worker: 0, postgres: 0, bench: 0 } };
+    const rounds: { lifecycles: number; baseline: number; shape: number }[] = [];
+    const zero = () => ({ temporal: 0, worker: 0, postgres: 0, bench: 0 });
+    const cpu = { lifecycle: zero(), baseline: zero(), shape: zero() };
     const addCpu = (into: Record<CpuGroup, number>, a: CpuSnapshot, b: CpuSnapshot) => {
       const d = cpuBetween(a, b);
       for (const k of Object.keys(into) as CpuGroup[]) into[k] += d[k];
@@ -223,11 +228,39 @@ async function main(): Promise<void> {
         const h = await temporal.workflow.start('ticketBaselineWorkflow', { taskQueue, workflowId: `bench-baseline-${i}-${randomUUID()}`, args: [activitiesPerLifecycle] });
         return h.workflowId;
       }).then((ids) => Promise.all(ids.map((id) => temporal.workflow.getHandle(id).result())));
-      rounds.push({ lifecycles: lifecyclesPerSec, baseline: lifecycles / ((Date.now() - b0) / 1000) });
-      addCpu(cpu.baseline, c1, cpuSnapshot(worker.pid));
+      const baselinePerSec = lifecycles / ((Date.now() - b0) / 1000);
+      const c2 = cpuSnapshot(worker.pid);
+      addCpu(cpu.baseline, c1, c2);
+      // The lifecycle's Temporal shape (signal-with-start, a second signal, two state upserts)
+      // around the same no-op activities, sent the way the alerts client sends them.
+      const s0 = Date.now();
+      await runPool(pairs, 32, async (p, i) => {
+        const workflowId = `bench-shape-${i}-${randomUUID()}`;
+        const h = await temporal.workflow.signalWithStart('ticketShapeBaselineWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [],
+          signal: shapeBaselineSignal,
+          signalArgs: [{ event: 'raised' }],
+          typedSearchAttributes: [
+            { key: PartnerIdKey, value: `bench-${p.psa}` },
+            { key: VendorKey, value: p.psa },
+            { key: OrganizationIdKey, value: p.org },
+            { key: ProblemKey, value: p.problem },
+            { key: TicketStateKey, value: 'none' },
+          ],
+        });
+        await h.signal(shapeBaselineSignal, { event: 'recovered' });
+        return workflowId;
+      }).then((ids) => Promise.all(ids.map((id) => temporal.workflow.getHandle(id).result())));
+      rounds.push({ lifecycles: lifecyclesPerSec, baseline: baselinePerSec, shape: lifecycles / ((Date.now() - s0) / 1000) });
+      addCpu(cpu.shape, c2, cpuSnapshot(worker.pid));
     }
+    const medianOf = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     const ratios = rounds.map((r) => r.lifecycles / r.baseline).sort((a, b) => a - b);
-    const median = ratios[Math.floor(ratios.length / 2)] as number;
+    const median = medianOf(ratios);
+    const shapeOverBaseline = medianOf(rounds.map((r) => r.shape / r.baseline));
+    const lifecyclesOverShape = medianOf(rounds.map((r) => r.lifecycles / r.shape));
 
     const rss = worker.pid ? peakRssMb(worker.pid) : 0;
     const dup = await sql<{ n: string }>`select count(*) as n from (select marker from tickets group by marker having count(*) > 1) d`.execute(db);
@@ -241,15 +274,19 @@ async function main(): Promise<void> {
     console.log(`  per vendor (open/close)        ${vendorFigures}`);
     console.log(`activities per lifecycle         ${activitiesPerLifecycle}`);
     rounds.forEach((r, i) =>
-      console.log(`round ${i + 1}                          lifecycles ${r.lifecycles.toFixed(1)}/s (unthrottled, raise+recover)   baseline ${r.baseline.toFixed(1)}/s (${activitiesPerLifecycle} no-op activities each)   ratio ${(r.lifecycles / r.baseline).toFixed(2)}`),
+      console.log(
+        `round ${i + 1}                          lifecycles ${r.lifecycles.toFixed(1)}/s (unthrottled, raise+recover)   baseline ${r.baseline.toFixed(1)}/s (${activitiesPerLifecycle} no-op activities each)   ratio ${(r.lifecycles / r.baseline).toFixed(2)}   shape baseline ${r.shape.toFixed(1)}/s`,
+      ),
     );
     console.log(`ratio (median of ${roundCount})             ${median.toFixed(2)}   (range ${(ratios[0] as number).toFixed(2)}–${(ratios[ratios.length - 1] as number).toFixed(2)}; target ≥ 0.7)`);
+    console.log(`  split (medians)                shape baseline / baseline ${shapeOverBaseline.toFixed(2)} (the signals and state upserts the design asks for)   lifecycles / shape baseline ${lifecyclesOverShape.toFixed(2)} (activities, PostgreSQL, simulators)`);
     const perRun = (c: Record<string, number>) =>
       Object.entries(c)
         .map(([k, v]) => `${k} ${((v * 1000) / (lifecycles * roundCount)).toFixed(1)}`)
         .join('   ');
     console.log(`CPU ms per lifecycle             ${perRun(cpu.lifecycle)}   (bench = client, API and simulators)`);
     console.log(`CPU ms per baseline workflow     ${perRun(cpu.baseline)}`);
+    console.log(`CPU ms per shape baseline        ${perRun(cpu.shape)}`);
     console.log(`worker peak RSS                  ${rss} MB`);
     console.log(`closed ${closedCount}/${lifecycles}; duplicate markers in DB ${dup.rows[0]?.n}; at most one PSA ticket per marker: ${oneTicketEach}`);
   } finally {

@@ -20,6 +20,9 @@ export interface GovernorStats {
   pauses: number;
 }
 
+/** How often a window that is not full is swept of expired slots. */
+const PRUNE_EVERY_MS = 1_000;
+
 interface Slot {
   until: number;
 }
@@ -42,6 +45,7 @@ export class RateGovernor {
   private readonly queue: Waiter[] = [];
   private pausedUntil = 0;
   private timer: NodeJS.Timeout | null = null;
+  private prunedAt = 0;
   private readonly stats: GovernorStats = { issued: 0, waitedMs: 0, pauses: 0 };
 
   constructor(limits: GovernorLimits, private readonly now: () => number = Date.now) {
@@ -85,9 +89,14 @@ export class RateGovernor {
     return { ...this.stats, inWindow: this.slots.length };
   }
 
+  /** Drops the slots that have left the window (one pass, in place). */
   private prune(): void {
-    const cutoff = this.now() - this.limits.windowMs;
-    for (let i = this.slots.length - 1; i >= 0; i -= 1) if ((this.slots[i] as Slot).until <= cutoff) this.slots.splice(i, 1);
+    const now = this.now();
+    const cutoff = now - this.limits.windowMs;
+    let kept = 0;
+    for (const slot of this.slots) if (slot.until > cutoff) this.slots[kept++] = slot;
+    this.slots.length = kept;
+    this.prunedAt = now;
   }
 
   private drain(): void {
@@ -95,12 +104,15 @@ export class RateGovernor {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    this.prune();
+    // The window needs an exact count only when it looks full; otherwise a sweep now and then
+    // keeps memory bounded without a pass over the whole window on every request.
+    if (this.now() - this.prunedAt >= PRUNE_EVERY_MS) this.prune();
+    const full = () => this.slots.length >= this.limits.maxRequests && (this.prune(), this.slots.length >= this.limits.maxRequests);
     const now = this.now();
     let i = 0;
     while (i < this.queue.length) {
       if (now < this.pausedUntil) break;
-      if (this.slots.length >= this.limits.maxRequests) break;
+      if (full()) break;
       const waiter = this.queue[i] as Waiter;
       const busy = this.inFlight.get(waiter.endpoint) ?? 0;
       if (busy >= this.limits.maxConcurrentPerEndpoint) {

@@ -51,3 +51,30 @@ test('pauseFor holds every caller until the vendor deadline', async () => {
 test('rejects nonsensical limits', () => {
   expect(() => new RateGovernor({ maxRequests: 0, windowMs: 1, maxConcurrentPerEndpoint: 1 })).toThrow(RangeError);
 });
+
+test('a full window is swept before it refuses, though the periodic sweep is not due', async () => {
+  const clock = manualClock();
+  const g = new RateGovernor({ maxRequests: 3, windowMs: 10_000, maxConcurrentPerEndpoint: 100 }, clock.now);
+  for (let i = 0; i < 3; i += 1) (await g.acquire('tickets'))();
+  // The three completed requests leave the window; the next sweep would be due only after 1 s,
+  // yet the fourth request goes straight through instead of waiting for a timer.
+  clock.advance(10_001);
+  let granted = false;
+  const fourth = g.acquire('tickets').then((release) => { granted = true; release(); });
+  await new Promise((r) => setImmediate(r));
+  expect(granted).toBe(true);
+  await fourth;
+  expect(g.snapshot().inWindow).toBe(1);
+});
+
+test('keeps refusing while the window is genuinely full', async () => {
+  const clock = manualClock();
+  const g = new RateGovernor({ maxRequests: 2, windowMs: 10_000, maxConcurrentPerEndpoint: 100 }, clock.now);
+  for (let i = 0; i < 2; i += 1) (await g.acquire('tickets'))();
+  clock.advance(5_000);
+  let granted = false;
+  void g.acquire('tickets').then((release) => { granted = true; release(); });
+  await new Promise((r) => setTimeout(r, 20));
+  expect(granted).toBe(false);
+  expect(g.snapshot().inWindow).toBe(2);
+});
