@@ -25,7 +25,11 @@ export interface CreateWorkerOptions {
   deps: ActivityDeps;
   workflowBundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Replaces some activities with wrappers (tests hold one at a chosen moment). */
+  wrapActivities?: (activities: Activities) => Activities;
 }
+
+type Activities = ReturnType<typeof createActivities>;
 
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -33,7 +37,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(opts.deps),
+    activities: (opts.wrapActivities ?? ((a: Activities) => a))(createActivities(opts.deps)),
     dataConverter: createDataConverter(opts.deps.keys),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
   });

@@ -55,6 +55,12 @@ const psa = proxyActivities<AllActivities>(ticketPsaActivity);
 const HISTORY_BUDGET = 4_000;
 /** Search attributes set by the client at start are not upserted again; open sets vendor and state at once. */
 const LEAN_SEARCH_ATTRIBUTES_PATCH = 'service-ticket-lean-search-attributes';
+/**
+ * A PSA event can overtake the open's result: the row is written and the webhook signalled before
+ * the run has the activity's answer. Such an event is kept and matched once the ticket is known;
+ * runs from before this patch dropped it (the polling backstop caught the change later).
+ */
+const EARLY_PSA_CHANGE_PATCH = 'service-ticket-early-psa-change';
 /** Alert ids remembered for de-duplication of re-delivered signals. */
 const SEEN_MEMORY = 500;
 
@@ -98,6 +104,8 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   /** The ticket of the last episode, for the run's result after the PSA closed it. */
   let lastTicket: OpenTicketRef | null = null;
 
+  const keepEarlyChanges = patched(EARLY_PSA_CHANGE_PATCH);
+
   setHandler(alertSignal, (a) => {
     if (seen.includes(a.alertId)) return;
     seen.push(a.alertId);
@@ -105,7 +113,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     pending.push(a);
   });
   setHandler(psaTicketChangedSignal, (e) => {
-    if (ticket && e.psaTicketId === ticket.psaTicketId) psaChange = e;
+    if (ticket ? e.psaTicketId === ticket.psaTicketId : keepEarlyChanges) psaChange = e;
   });
   setHandler(integrationRevokedSignal, () => {
     revoked = true;
@@ -287,6 +295,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
 
   async function onPsaChange(change: PsaTicketChanged): Promise<void> {
     if (!ticket || phase !== 'open') return;
+    if (keepEarlyChanges && change.psaTicketId !== ticket.psaTicketId) return;
     let closed = change.closed;
     let deleted = false;
     if (closed === undefined) {

@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/deps';
-import { bundleWorkflows, createWorker } from '../../worker/create-worker';
+import { bundleWorkflows, createWorker, type CreateWorkerOptions } from '../../worker/create-worker';
 import { createDataConverter } from '../../security/data-converter';
 import type { KeyRing } from '../../security/crypto';
 
@@ -14,7 +14,7 @@ export interface TemporalTestContext {
   connection: Connection;
   nativeConnection: NativeConnection;
   bundle: WorkflowBundleWithSourceMap;
-  startWorker(taskQueue: string, deps: ActivityDeps): Promise<{ worker: Worker; stop(): Promise<void> }>;
+  startWorker(taskQueue: string, deps: ActivityDeps, wrapActivities?: CreateWorkerOptions['wrapActivities']): Promise<{ worker: Worker; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -33,8 +33,8 @@ export async function temporalTestContext(keys: KeyRing): Promise<TemporalTestCo
     connection,
     nativeConnection,
     bundle,
-    async startWorker(taskQueue, deps) {
-      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: bundle });
+    async startWorker(taskQueue, deps, wrapActivities) {
+      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: bundle, ...(wrapActivities ? { wrapActivities } : {}) });
       const running = worker.run();
       return {
         worker,

@@ -9,6 +9,7 @@ import { createAlertsClient, type AlertsClient } from '../../client/alerts';
 import type { Stack } from '../helpers/stack';
 import { uniqueTaskQueue } from '../helpers/env';
 import type { Problem, TicketPolicy } from '../../workflows/ticket-messages';
+import type { CreateWorkerOptions } from '../../worker/create-worker';
 
 export const FAST_POLICY: TicketPolicy = {
   debounceMs: 1_500,
@@ -50,10 +51,10 @@ export interface TicketRig {
   stop(): Promise<void>;
 }
 
-export async function startTicketRig(stack: Stack, policy: Partial<TicketPolicy> = {}): Promise<TicketRig> {
+export async function startTicketRig(stack: Stack, policy: Partial<TicketPolicy> = {}, wrapActivities?: CreateWorkerOptions['wrapActivities']): Promise<TicketRig> {
   const platform = await startPlatformEndpoint();
   const taskQueue = uniqueTaskQueue('tickets');
-  const worker = await stack.temporal.startWorker(taskQueue, { ...stack.deps, platformCallbackUrl: platform.url });
+  const worker = await stack.temporal.startWorker(taskQueue, { ...stack.deps, platformCallbackUrl: platform.url }, wrapActivities);
   const alerts = createAlertsClient({ db: stack.db, temporal: stack.client, taskQueue, policy: { ...FAST_POLICY, ...policy } });
   return {
     alerts,

@@ -7,7 +7,7 @@ import { seedTenants } from '../helpers/seed';
 import { startStack, type Stack } from '../helpers/stack';
 import { testKeys } from '../helpers/env';
 import { connectIntegration, simControls } from '../helpers/integration-fixture';
-import { integrationRevokedSignal, serviceTicketWorkflowId, ticketMarker } from '../../workflows/ticket-messages';
+import { integrationRevokedSignal, psaTicketChangedSignal, serviceTicketWorkflowId, ticketMarker } from '../../workflows/ticket-messages';
 import { alertEvent, startTicketRig, waitFor, type TicketRig } from './tickets-helpers';
 import { ticketWebhookSecret } from '../../activities/tickets-webhooks';
 import * as halo from '../../sims/halopsa';
@@ -141,6 +141,51 @@ test.each(['connectwise', 'halopsa'] as const)('%s: the PSA webhook (verified) t
     const result = await stack.client.workflow.getHandle(serviceTicketWorkflowId(org, 'seats_above_plan')).result();
     expect(result.stopReason).toBe('closed_in_psa');
     expect(local.platform.calls).toEqual([expect.objectContaining({ organizationId: org, problem: 'seats_above_plan', psaTicketId: ticket.psaTicketId })]);
+  } finally {
+    await local.stop();
+  }
+});
+
+test('a PSA event that overtakes the open\'s answer is kept and honoured once the ticket is known', async () => {
+  // The open activity writes the ticket row, then — before the run has its answer — the
+  // technician closes the ticket and the verified callback is signalled. The run must not drop
+  // that event for want of a ticket (the poll is an hour away here).
+  const holds: Promise<void>[] = [];
+  const local = await startTicketRig(stack, { pollIntervalMs: 60 * 60_000 }, (activities) => ({
+    ...activities,
+    async openServiceTicket(input) {
+      const opened = await activities.openServiceTicket(input);
+      if (opened.kind === 'opened') {
+        const hold = (async () => {
+          await simControls('connectwise', stack.sims).closeInPsa(opened.psaTicketId);
+          await stack.sims.connectwise.state.dispatcher.flush();
+          const handle = stack.client.workflow.getHandle(serviceTicketWorkflowId(input.organizationId, input.problem));
+          // Until the signal's own workflow task has run, with the open still unanswered.
+          await waitFor('the callback signal handled', async () => {
+            const events = (await handle.fetchHistory()).events ?? [];
+            const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === psaTicketChangedSignal.name);
+            return signalled >= 0 && events.slice(signalled).some((e) => e.workflowTaskCompletedEventAttributes);
+          });
+        })();
+        holds.push(hold);
+        await hold;
+      }
+      return opened;
+    },
+  }));
+  try {
+    const t = await seedTenants(stack.db);
+    await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.direct.id, psa: 'connectwise', organizationIds: t.direct.organizationIds });
+    const org = t.direct.organizationIds[0]!;
+    const a = alertEvent(org, 'mailbox_unreachable', 'raised');
+    await local.alerts.reportAlert(a);
+    expect((await handled(a.eventId)).outcome).toBe('ticket_created');
+    await Promise.all(holds);
+    expect(holds).toHaveLength(1);
+    const handle = stack.client.workflow.getHandle(serviceTicketWorkflowId(org, 'mailbox_unreachable'));
+    await waitFor('the run to end', async () => (await handle.describe()).status.name !== 'RUNNING', 20_000);
+    expect((await handle.result()).stopReason).toBe('closed_in_psa');
+    expect(local.platform.calls).toEqual([expect.objectContaining({ organizationId: org, problem: 'mailbox_unreachable' })]);
   } finally {
     await local.stop();
   }
