@@ -1,10 +1,10 @@
 /**
  * Ticket events from the PSAs (`POST /v1/psa-webhooks/:connectionId`, the URL given to the PSA
  * when subscribing). Each vendor authenticates its calls its own way (psa/<vendor>/webhook.ts);
- * a verified event about one of our open tickets is signalled to that ticket's workflow, which
- * re-reads the ticket when the event does not say whether it is closed; the ticket's row is marked
- * as worked on by others. Unknown tickets, and HaloPSA events about our own actions, are
- * acknowledged and ignored, so the PSA does not retry them.
+ * a verified event by someone else about one of our open tickets marks the ticket's row as worked
+ * on by others, and one that closes the ticket (or does not say) is signalled to that ticket's
+ * workflow, which re-reads the ticket when the event does not say. Unknown tickets, and HaloPSA
+ * events about our own actions, are acknowledged and ignored, so the PSA does not retry them.
  */
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
@@ -74,6 +74,10 @@ export function psaWebhookRoutes(deps: ApiDeps): RouteDef[] {
         // its agent was not ours (above): a change by someone else, which the row remembers at
         // once, so a close racing this signal needs no read of its own to honour it.
         const byOthers = connection.psa !== 'halopsa' || event.actorAgentId !== undefined;
+        // An event that says the ticket is still open gives the run nothing to do (it acts on
+        // closes, or re-reads when the event does not say); only the row's mark matters.
+        const signalRun = event.closed !== false;
+        if (!byOthers && !signalRun) return { status: 200, body: { accepted: 0 } };
         const open = { connectionId: connection.id, psaTicketId: event.ticketId, state: 'open' as const };
         const tickets = byOthers
           ? await deps.db
@@ -83,7 +87,7 @@ export function psaWebhookRoutes(deps: ApiDeps): RouteDef[] {
               .returning(['organizationId', 'problem', 'psaTicketId'])
               .execute()
           : await deps.db.selectFrom('tickets').select(['organizationId', 'problem', 'psaTicketId']).where((eb) => eb.and(open)).execute();
-        for (const t of tickets) {
+        for (const t of signalRun ? tickets : []) {
           const handle = deps.temporal.workflow.getHandle(serviceTicketWorkflowId(t.organizationId, t.problem));
           await handle
             .signal(psaTicketChangedSignal, { psaTicketId: t.psaTicketId, ...(event.closed === undefined ? {} : { closed: event.closed }) })

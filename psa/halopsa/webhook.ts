@@ -10,8 +10,11 @@ import { PsaAuthError, PsaValidationError } from '../core/errors';
 /** The Basic user name we register; the per-connection secret is the password. */
 export const HALO_WEBHOOK_USERNAME = 'psa-sync';
 
-/** Events we subscribe to: anything that can open, change or close a ticket. */
-export const HALO_TICKET_EVENTS = ['New Ticket Logged', 'Ticket Updated', 'Ticket Status Changed', 'Ticket Closed', 'Action Added'] as const;
+/**
+ * Events we subscribe to: anything that can change or close a ticket. Not "New Ticket Logged":
+ * the only new tickets that concern us are the ones we log, and Halo would call us about each.
+ */
+export const HALO_TICKET_EVENTS = ['Ticket Updated', 'Ticket Status Changed', 'Ticket Closed', 'Action Added'] as const;
 
 export interface HaloWebhookEvent {
   ticketId: string;

@@ -191,7 +191,7 @@ test('a PSA event that overtakes the open\'s answer is kept and honoured once th
   }
 });
 
-test("HaloPSA calls us for our own actions too: those events are acknowledged and not passed on; a technician's are", async () => {
+test("HaloPSA calls us for our own actions too: those events are acknowledged and not passed on; a technician's mark the ticket, and only a close reaches the run", async () => {
   const t = await seedTenants(stack.db);
   const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.direct.id, psa: 'halopsa', organizationIds: t.direct.organizationIds });
   const org = t.direct.organizationIds[0]!;
@@ -199,18 +199,33 @@ test("HaloPSA calls us for our own actions too: those events are acknowledged an
   await rig.alerts.reportAlert(a);
   await handled(a.eventId);
   const ticket = (await stack.db.selectFrom('tickets').selectAll().where('marker', '=', ticketMarker(org, 'backup_overdue', 1)).executeTakeFirst())!;
+  // Our own creation is not an event we subscribe to.
+  await stack.sims.halopsa.state.webhooks.flush();
+  expect(stack.sims.halopsa.state.webhooks.deliveries.filter((d) => d.objectId === Number(ticket.psaTicketId))).toEqual([]);
   const conn = await stack.db.selectFrom('connections').select('credentials').where('id', '=', fx.connectionId).executeTakeFirstOrThrow();
   const secret = ticketWebhookSecret(testKeys(), fx.connectionId, conn.credentials as Buffer);
-  const deliver = async (agentId: number) => {
+  const deliver = async (agentId: number, closed = false) => {
     const res = await fetch(`${stack.apiUrl}/v1/psa-webhooks/${fx.connectionId}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`psa-sync:${secret}`).toString('base64')}` },
-      body: JSON.stringify({ event: 'Action Added', object_id: Number(ticket.psaTicketId), ticket: { id: Number(ticket.psaTicketId), hasbeenclosed: false }, action: { id: 1, who_agentid: agentId } }),
+      body: JSON.stringify({ event: 'Action Added', object_id: Number(ticket.psaTicketId), ticket: { id: Number(ticket.psaTicketId), hasbeenclosed: closed }, action: { id: 1, who_agentid: agentId } }),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
+  const handle = stack.client.workflow.getHandle(serviceTicketWorkflowId(org, 'backup_overdue'));
+  const signals = async () =>
+    ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === psaTicketChangedSignal.name).length;
+  const touched = async () => (await stack.db.selectFrom('tickets').select('touchedByOthers').where('id', '=', ticket.id).executeTakeFirstOrThrow()).touchedByOthers;
+
   expect(await deliver(halo.API_AGENT_ID)).toEqual({ status: 200, body: { accepted: 0, ownChange: true } });
+  expect(await touched()).toBe(false);
+  // A technician's note: the row remembers it; the run, which acts only on closes, is not woken.
   expect(await deliver(halo.TECHNICIAN_AGENT_ID)).toEqual({ status: 200, body: { accepted: 1 } });
+  expect(await touched()).toBe(true);
+  expect(await signals()).toBe(0);
+  // A technician's close reaches the run.
+  expect(await deliver(halo.TECHNICIAN_AGENT_ID, true)).toEqual({ status: 200, body: { accepted: 1 } });
+  expect(await signals()).toBe(1);
 });
 
 test('a forged PSA webhook is refused with 401', async () => {
