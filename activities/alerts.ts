@@ -2,7 +2,7 @@
  * What happened to each alert, written onto its `alerts` row (outcome, reason, ticket) so the
  * platform and ops can see every alert's fate without reading workflow history.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { ActivityDeps } from './deps';
 import type { Db } from '../db/connect';
 import type { AlertOutcome } from '../workflows/ticket-messages';
@@ -17,8 +17,11 @@ export interface AlertOutcomeRecord {
   detail?: Record<string, unknown>;
 }
 
-/** The update that writes an outcome onto alert rows (null when there are none), for `writeTogether`. */
-export function alertOutcomeWrite(db: Db, rec: AlertOutcomeRecord) {
+/**
+ * The update that writes an outcome onto alert rows (null when there are none), for `writeTogether`.
+ * The ticket may be given as an expression, e.g. the id a sibling CTE inserted.
+ */
+export function alertOutcomeWrite(db: Db, rec: Omit<AlertOutcomeRecord, 'ticketRowId'> & { ticketRowId: string | null | RawBuilder<string> }) {
   if (rec.alertIds.length === 0) return null;
   return db
     .updateTable('alerts')

@@ -15,7 +15,7 @@ import { RuleViolation } from '../domain/errors';
 import { adapterProviderFor } from './psa-connections';
 import { toActivityFailure } from './tickets-psa-errors';
 import { alertOutcomeWrite, recordAlertOutcome } from './alerts';
-import { writeTogether } from './write-together';
+import { mainWriteId, writeTogether, writeTogetherReturning } from './write-together';
 import { ensureTicketWebhook, hasTicketWebhook } from './tickets-webhooks';
 import { heartbeating } from './tickets-heartbeat';
 import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason } from '../workflows/ticket-messages';
@@ -374,7 +374,8 @@ export function createTicketActivities(deps: ActivityDeps) {
           }),
         );
       }
-      const row = await db
+      // The ticket row, its audit entry and the alert's outcome: one statement, all or nothing.
+      const ticketInsert = db
         .insertInto('tickets')
         .values({
           connectionId,
@@ -388,17 +389,17 @@ export function createTicketActivities(deps: ActivityDeps) {
           psaWatermark: ticket.watermark,
         })
         .onConflict((oc) => oc.column('marker').doUpdateSet({ psaTicketId: ticket.id, psaWatermark: ticket.watermark, updatedAt: new Date(), ...(ticket.touchedByOthers ? { touchedByOthers: true } : {}) }))
-        .returning(['id', 'psaTicketId', 'psaTicketNumber', 'marker'])
-        .executeTakeFirstOrThrow();
-      await writeTogether(db, [
+        .returning(['id', 'psaTicketId', 'psaTicketNumber', 'marker']);
+      const [row] = await writeTogetherReturning<{ id: string; psaTicketId: string; psaTicketNumber: string | null; marker: string }>(db, ticketInsert, [
         auditWrite(m.partnerId, connectionId, found ? 'ticket.adopt' : 'ticket.create', target_, 'ok', {
           psaTicketId: ticket.id,
           psaTicketNumber: ticket.number,
           statusId: ticket.statusId,
           closed: ticket.closed,
         }),
-        alertOutcomeWrite(db, { alertIds: req.alertIds, outcome: found ? 'ticket_adopted' : 'ticket_created', reason: null, ticketRowId: row.id, detail: { psa: m.psa, connectionId, marker } }),
+        alertOutcomeWrite(db, { alertIds: req.alertIds, outcome: found ? 'ticket_adopted' : 'ticket_created', reason: null, ticketRowId: mainWriteId, detail: { psa: m.psa, connectionId, marker } }),
       ]);
+      if (!row) throw new Error(`the ticket row for ${marker} was not written`);
       log.info('service ticket opened', { marker, psaTicketId: ticket.id, adopted: !!found });
       return opened(row, !!found);
     },

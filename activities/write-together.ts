@@ -3,7 +3,7 @@
  * PSA call (ticket row, audit entry, alert outcomes) costs one round trip and lands all or nothing.
  * The writes must touch different rows; PostgreSQL runs every CTE even when nothing reads it.
  */
-import { sql, type OperationNodeSource } from 'kysely';
+import { sql, type OperationNodeSource, type RawBuilder } from 'kysely';
 import type { Db } from '../db/connect';
 
 export async function writeTogether(db: Db, writes: readonly (OperationNodeSource | null | undefined)[]): Promise<void> {
@@ -12,4 +12,19 @@ export async function writeTogether(db: Db, writes: readonly (OperationNodeSourc
   if (!last) return;
   const ctes = queries.map((q, i) => sql`${sql.raw(`w${i}`)} as (${q})`);
   await (ctes.length ? sql`with ${sql.join(ctes)} ${last}` : sql`${last}`).execute(db);
+}
+
+/** The name under which `writeTogetherReturning`'s main write is visible to the others. */
+export const MAIN_WRITE = 'main_write';
+
+/** The id the main write returned, for the other writes of `writeTogetherReturning`. */
+export const mainWriteId: RawBuilder<string> = sql<string>`(select id from ${sql.raw(MAIN_WRITE)})`;
+
+/**
+ * As writeTogether, where the other writes need what the main one returns (e.g. the id of a row
+ * it inserted, as `mainWriteId`): one statement, the main write's returned rows as its result.
+ */
+export async function writeTogetherReturning<R>(db: Db, main: OperationNodeSource, writes: readonly (OperationNodeSource | null | undefined)[]): Promise<R[]> {
+  const ctes = [sql`${sql.raw(MAIN_WRITE)} as (${main})`, ...writes.filter((w): w is OperationNodeSource => !!w).map((q, i) => sql`${sql.raw(`w${i}`)} as (${q})`)];
+  return (await sql<R>`with ${sql.join(ctes)} select * from ${sql.raw(MAIN_WRITE)}`.execute(db)).rows;
 }

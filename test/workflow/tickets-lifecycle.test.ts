@@ -49,6 +49,7 @@ describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
     const marker = ticketMarker(org, 'backup_failed', 1);
     const ticket = await ticketOf(marker);
     expect(ticket?.state).toBe('open');
+    expect(row.ticketId).toBe(ticket?.id);
     expect(sim.ticketsWithMarker(marker)).toBe(1);
 
     // Three repeats inside the debounce window: one note, still one ticket.
