@@ -6,7 +6,16 @@ import { PreparingClient } from './prepared-client';
 export type Db = Kysely<Database>;
 
 export function createDb(databaseUrl: string, poolSize = 10): Db {
-  const pool = new Pool({ connectionString: databaseUrl, max: poolSize, Client: PreparingClient });
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: poolSize,
+    Client: PreparingClient,
+    // Bursts of alerts come minutes apart; a connection closed after pg's default 10 idle
+    // seconds is re-opened by the next burst, paying a backend start, cold catalog caches and
+    // its prepared statements again. Idle connections do not keep the process alive.
+    idleTimeoutMillis: 5 * 60_000,
+    allowExitOnIdle: true,
+  });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });

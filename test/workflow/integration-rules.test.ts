@@ -182,8 +182,15 @@ test('revoke tells every running sync of that partner × PSA to stop', async () 
   await connect(t, 'halopsa');
   expect((await call(t, 'PUT', 'halopsa', '/ticket-mapping', { values: kits.halopsa.fixtures.ticketMapping })).status).toBe(200);
   expect((await mapOrg(t, 'halopsa', orgId)).status).toBe(200);
-  const alert = await stack.api('POST', '/v1/alerts', null, { eventId: randomUUID(), organizationId: orgId, problem: 'backup_failed', event: 'raised', occurredAt: new Date().toISOString() });
+  const eventId = randomUUID();
+  const alert = await stack.api('POST', '/v1/alerts', null, { eventId, organizationId: orgId, problem: 'backup_failed', event: 'raised', occurredAt: new Date().toISOString() });
   expect(alert.status).toBe(202);
+  // With its ticket open the run waits for the recovery; before that, revoke's unlinking could
+  // end it on its own ("organization unmapped") and there would be nothing left to stop.
+  const deadlineOpen = Date.now() + 10_000;
+  const outcome = () => stack.db.selectFrom('alerts').select('outcome').where('eventId', '=', eventId).executeTakeFirst();
+  while ((await outcome())?.outcome == null && Date.now() < deadlineOpen) await new Promise((r) => setTimeout(r, 100));
+  expect((await outcome())?.outcome).toBe('ticket_created');
 
   const query = `PsaPartnerId = "${t.master.id}" AND PsaVendor = "halopsa" AND ExecutionStatus = "Running" AND WorkflowType != "integrationWorkflow"`;
   const running = async () => {
