@@ -6,7 +6,9 @@
  *
  * Only single data statements are named (never DDL: a plan prepared before a migration could
  * outlive the columns it was built on), and each connection names at most `MAX_NAMED` distinct
- * texts, so statements built with variable-length lists cannot grow a backend without bound.
+ * texts, so statements built with variable-length lists cannot grow a backend without bound. A
+ * migration that changes a table under a prepared `select *` makes the server refuse that plan;
+ * the statement then runs unnamed on that connection.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -27,17 +29,29 @@ function nameOf(text: string): string | null {
   return name;
 }
 
+/** PostgreSQL's answer when a table changed under a prepared `select *` (a migration while we run). */
+const PLAN_OUTDATED = '0A000';
+
 export class PreparingClient extends pg.Client {
   private readonly prepared = new Set<string>();
+  /** Names whose prepared plan the server refused after a schema change: sent unnamed from then on. */
+  private readonly outdated = new Set<string>();
 
   // pg's query() is heavily overloaded; only the (text, values) form kysely uses is rewritten.
   override query(...args: unknown[]): never {
     const [text, values] = args;
     if (typeof text === 'string' && Array.isArray(values) && args.length === 2) {
       const name = nameOf(text);
-      if (name && (this.prepared.has(name) || this.prepared.size < MAX_NAMED)) {
+      if (name && !this.outdated.has(name) && (this.prepared.has(name) || this.prepared.size < MAX_NAMED)) {
         this.prepared.add(name);
-        return super.query({ name, text, values }) as never;
+        const named = super.query({ name, text, values }) as Promise<pg.QueryResult>;
+        // The statement failed before it ran, so running it again unnamed is safe (inside a
+        // transaction the retry fails too, and the caller's retry starts afresh).
+        return named.catch((err: unknown) => {
+          if ((err as { code?: string }).code !== PLAN_OUTDATED) throw err;
+          this.outdated.add(name);
+          return super.query(text, values);
+        }) as never;
       }
     }
     return (super.query as (...a: unknown[]) => unknown)(...args) as never;

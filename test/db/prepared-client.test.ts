@@ -39,6 +39,16 @@ test('DDL and multi-statement text are sent unnamed', async () => {
   expect(statements.some((s) => s.includes('; insert'))).toBe(false);
 });
 
+test('a table changed under a prepared select * (a migration while running) still answers, with the new column', async () => {
+  await sql`create temporary table prepared_changing (a int)`.execute(db);
+  await sql`insert into prepared_changing values (1)`.execute(db);
+  const all = () => db.selectFrom('prepared_changing' as never).selectAll().execute();
+  expect(await all()).toEqual([{ a: 1 }]);
+  await sql`alter table prepared_changing add column b int default 2`.execute(db);
+  expect(await all()).toEqual([{ a: 1, b: 2 }]);
+  expect(await all()).toEqual([{ a: 1, b: 2 }]);
+});
+
 test('a connection names at most 200 distinct statements; the rest still run', async () => {
   for (let i = 0; i < 230; i += 1) {
     const r = await sql<{ v: number }>`select ${sql.raw(String(i))}::int + ${1}::int as v`.execute(db);
