@@ -6,11 +6,16 @@
 import { sql, type OperationNodeSource, type RawBuilder } from 'kysely';
 import type { Db } from '../db/connect';
 
-export async function writeTogether(db: Db, writes: readonly (OperationNodeSource | null | undefined)[]): Promise<void> {
+type Write = OperationNodeSource | null | undefined;
+
+/** The present writes as CTEs named w0, w1, … */
+const asCtes = (writes: readonly Write[]) => writes.filter((w): w is OperationNodeSource => !!w).map((q, i) => sql`${sql.raw(`w${i}`)} as (${q})`);
+
+export async function writeTogether(db: Db, writes: readonly Write[]): Promise<void> {
   const queries = writes.filter((w): w is OperationNodeSource => !!w);
   const last = queries.pop();
   if (!last) return;
-  const ctes = queries.map((q, i) => sql`${sql.raw(`w${i}`)} as (${q})`);
+  const ctes = asCtes(queries);
   await (ctes.length ? sql`with ${sql.join(ctes)} ${last}` : sql`${last}`).execute(db);
 }
 
@@ -24,7 +29,7 @@ export const mainWriteId: RawBuilder<string> = sql<string>`(select id from ${sql
  * As writeTogether, where the other writes need what the main one returns (e.g. the id of a row
  * it inserted, as `mainWriteId`): one statement, the main write's returned rows as its result.
  */
-export async function writeTogetherReturning<R>(db: Db, main: OperationNodeSource, writes: readonly (OperationNodeSource | null | undefined)[]): Promise<R[]> {
-  const ctes = [sql`${sql.raw(MAIN_WRITE)} as (${main})`, ...writes.filter((w): w is OperationNodeSource => !!w).map((q, i) => sql`${sql.raw(`w${i}`)} as (${q})`)];
+export async function writeTogetherReturning<R>(db: Db, main: OperationNodeSource, writes: readonly Write[]): Promise<R[]> {
+  const ctes = [sql`${sql.raw(MAIN_WRITE)} as (${main})`, ...asCtes(writes)];
   return (await sql<R>`with ${sql.join(ctes)} select * from ${sql.raw(MAIN_WRITE)}`.execute(db)).rows;
 }
