@@ -32,6 +32,7 @@ import type { TicketWebhookActivities } from '../activities/tickets-webhooks';
 import type { AlertOutcome } from './ticket-messages';
 import {
   PROBLEM_TITLES,
+  SERVICE_TICKET_REVISION,
   alertSignal,
   integrationRevokedSignal,
   psaTicketChangedSignal,
@@ -53,12 +54,18 @@ const psa = proxyActivities<AllActivities>(ticketPsaActivity);
 
 /** Past this many events the run continues as new while idle (well under Temporal's limits). */
 const HISTORY_BUDGET = 4_000;
+/*
+ * Behaviour changes since the first release. Runs started with `input.revision` (>= 1) have them
+ * all, decided by their input; older runs decide by the patch markers they recorded, so
+ * `patched()` is asked only for those. A patch costs every new run a marker and an upsert of
+ * Temporal's TemporalChangeVersion search attribute; the revision costs nothing.
+ */
 /** Search attributes set by the client at start are not upserted again; open sets vendor and state at once. */
 const LEAN_SEARCH_ATTRIBUTES_PATCH = 'service-ticket-lean-search-attributes';
 /**
  * A PSA event can overtake the open's result: the row is written and the webhook signalled before
  * the run has the activity's answer. Such an event is kept and matched once the ticket is known;
- * runs from before this patch dropped it (the polling backstop caught the change later).
+ * runs from before this change dropped it (the polling backstop caught the change later).
  */
 const EARLY_PSA_CHANGE_PATCH = 'service-ticket-early-psa-change';
 /** Alert ids remembered for de-duplication of re-delivered signals. */
@@ -104,7 +111,8 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   /** The ticket of the last episode, for the run's result after the PSA closed it. */
   let lastTicket: OpenTicketRef | null = null;
 
-  const keepEarlyChanges = patched(EARLY_PSA_CHANGE_PATCH);
+  const revised = (input.revision ?? 0) >= 1;
+  const keepEarlyChanges = revised || patched(EARLY_PSA_CHANGE_PATCH);
 
   setHandler(alertSignal, (a) => {
     if (seen.includes(a.alertId)) return;
@@ -128,8 +136,8 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   }));
 
   // The client sets these at start; a continued run (or one started another way) sets them itself.
-  // Runs from before this patch upserted them unconditionally and replay that way.
-  const leanSearchAttributes = patched(LEAN_SEARCH_ATTRIBUTES_PATCH);
+  // Runs from before this change upserted them unconditionally and replay that way.
+  const leanSearchAttributes = revised || patched(LEAN_SEARCH_ATTRIBUTES_PATCH);
   if (!leanSearchAttributes || carried || workflowInfo().typedSearchAttributes.get(OrganizationIdKey) === undefined) {
     upsertSearchAttributes([
       { key: PartnerIdKey, value: partnerId },
@@ -356,8 +364,10 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     if (workflowInfo().historyLength > HISTORY_BUDGET || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       if (pending.length === 0 && repeats.length === 0 && !revoked && !psaChange) {
+        // The next run starts with no history to replay, so it takes today's revision.
         await continueAsNew<typeof serviceTicketWorkflow>({
           ...input,
+          revision: SERVICE_TICKET_REVISION,
           carried: { ticket, phase, closedAtMs, pending, seenAlertIds: seen, alertActive },
         });
       }

@@ -88,11 +88,21 @@ export const DEFAULT_TICKET_POLICY: TicketPolicy = {
   outageRetryMs: 30_000,
 };
 
+/**
+ * The service-ticket workflow's behaviour revision, fixed for a run by its input. Revision 1 has
+ * every change that was once guarded by `patched()`; a run started without a revision predates
+ * it, and its patch markers (or their absence) decide as before. Changes that must not reach
+ * runs in flight raise this number (see workflows/service-ticket.ts).
+ */
+export const SERVICE_TICKET_REVISION = 1;
+
 export interface ServiceTicketInput {
   organizationId: string;
   problem: Problem;
   partnerId: string;
   policy: TicketPolicy;
+  /** SERVICE_TICKET_REVISION when the run was started; absent on runs from before revisions. */
+  revision?: number;
   /** Carried over continue-as-new. */
   carried?: CarriedTicketState;
 }

@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps, PsaRuntimeOptions } from '../../activities/deps';
 import type { Db } from '../../db/connect';
+import type { KeyRing } from '../../security/crypto';
 import { ApiServer } from '../../api/server';
 import { buildRoutes } from '../../api/app';
 import { startConnectWiseSim } from '../../sims/connectwise';
@@ -22,6 +23,7 @@ export type Sims = {
 
 export interface Stack {
   db: Db;
+  keys: KeyRing;
   temporal: TemporalTestContext;
   client: Client;
   taskQueue: string;
@@ -38,10 +40,15 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(label: string): Promise<Stack> {
+export interface StackOptions {
+  /** The key ring for credentials and payloads; the replay recorders pass the fixtures' key. */
+  keys?: KeyRing;
+}
+
+export async function startStack(label: string, opts: StackOptions = {}): Promise<Stack> {
   const config = testConfig();
   const db = testDb();
-  const keys = testKeys();
+  const keys = opts.keys ?? testKeys();
   const temporal = await temporalTestContext(keys);
   const [connectwise, autotask, halopsa] = await Promise.all([startConnectWiseSim(), startAutotaskSim(), startHaloPsaSim()]);
   const sims: Sims = { connectwise, autotask, halopsa };
@@ -62,6 +69,7 @@ export async function startStack(label: string): Promise<Stack> {
   const token = config.API_TOKENS[0] as string;
   return {
     db,
+    keys,
     temporal,
     client: temporal.client,
     taskQueue,

@@ -2,13 +2,15 @@
  * When no ticket may be opened, the alert is recorded with the reason and the PSA is not called:
  * organization unmapped, ticket mapping missing, integration revoked. Outages make alerts wait
  * and catch up; alerts older than the catch-up window are skipped. PSA webhooks reach the run.
+ * A run's behaviour revision comes with its input.
  */
 import { seedTenants } from '../helpers/seed';
 import { startStack, type Stack } from '../helpers/stack';
 import { testKeys } from '../helpers/env';
 import { connectIntegration, simControls } from '../helpers/integration-fixture';
-import { integrationRevokedSignal, psaTicketChangedSignal, serviceTicketWorkflowId, ticketMarker } from '../../workflows/ticket-messages';
-import { alertEvent, startTicketRig, waitFor, type TicketRig } from './tickets-helpers';
+import { randomUUID } from 'node:crypto';
+import { alertSignal, integrationRevokedSignal, psaTicketChangedSignal, serviceTicketWorkflowId, ticketMarker, type Problem } from '../../workflows/ticket-messages';
+import { FAST_POLICY, alertEvent, startTicketRig, waitFor, type TicketRig } from './tickets-helpers';
 import { ticketWebhookSecret } from '../../activities/tickets-webhooks';
 import * as halo from '../../sims/halopsa';
 
@@ -237,4 +239,39 @@ test('a forged PSA webhook is refused with 401', async () => {
     body: JSON.stringify({ object_id: 1, event: 'Ticket Closed' }),
   });
   expect(res.status).toBe(401);
+});
+
+test("a run carries its behaviour revision in its input: today's runs record no patch markers; a run started without one still decides by its markers", async () => {
+  const t = await seedTenants(stack.db);
+  await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.direct.id, psa: 'autotask', organizationIds: t.direct.organizationIds });
+  const org = t.direct.organizationIds[0]!;
+  const historyOf = async (problem: Problem) => (await stack.client.workflow.getHandle(serviceTicketWorkflowId(org, problem)).fetchHistory()).events ?? [];
+  const markersOf = (events: Awaited<ReturnType<typeof historyOf>>) => events.filter((e) => e.markerRecordedEventAttributes).length;
+  const changeVersionUpserts = (events: Awaited<ReturnType<typeof historyOf>>) =>
+    events.filter((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).includes('TemporalChangeVersion')).length;
+
+  // Today's client.
+  const a = alertEvent(org, 'backup_failed', 'raised');
+  await rig.alerts.reportAlert(a);
+  expect((await handled(a.eventId)).outcome).toBe('ticket_created');
+  const today = await historyOf('backup_failed');
+  expect(markersOf(today)).toBe(0);
+  expect(changeVersionUpserts(today)).toBe(0);
+
+  // A run started as clients did before revisions (no `revision` in the input): the patches are
+  // asked, and record their markers, so its replay keeps deciding the same way.
+  await stack.client.workflow.signalWithStart('serviceTicketWorkflow', {
+    workflowId: serviceTicketWorkflowId(org, 'backup_overdue'),
+    taskQueue: rig.taskQueue,
+    args: [{ organizationId: org, problem: 'backup_overdue', partnerId: t.direct.id, policy: FAST_POLICY }],
+    signal: alertSignal,
+    signalArgs: [{ alertId: randomUUID(), event: 'raised', occurredAt: new Date().toISOString() }],
+  });
+  await waitFor('the older run opened its ticket', () => stack.db.selectFrom('tickets').select('id').where('marker', '=', ticketMarker(org, 'backup_overdue', 1)).executeTakeFirst());
+  const older = await waitFor('the older run upserted its state', async () => {
+    const events = await historyOf('backup_overdue');
+    return events.some((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.PsaTicketState) ? events : null;
+  });
+  expect(markersOf(older)).toBe(2);
+  expect(changeVersionUpserts(older)).toBe(2);
 });
