@@ -15,7 +15,10 @@ export class FilterError extends Error {}
 const OPS = new Set(['eq', 'noteq', 'gt', 'gte', 'lt', 'lte', 'beginswith', 'endswith', 'contains', 'exist', 'notexist', 'in', 'notin', 'and', 'or']);
 
 function fieldOf(item: Record<string, unknown>, name: string): unknown {
-  const key = Object.keys(item).find((k) => k.toLowerCase() === name.toLowerCase());
+  // Clients mostly spell fields as Autotask does: look that up before a case-insensitive scan.
+  if (Object.hasOwn(item, name)) return item[name];
+  const lower = name.toLowerCase();
+  const key = Object.keys(item).find((k) => k.toLowerCase() === lower);
   return key === undefined ? undefined : item[key];
 }
 

@@ -33,8 +33,13 @@ export function filterRecords<T>(records: readonly T[], conditions: string | nul
   }
   const sample = records[0];
   if (sample && typeof sample === 'object') {
-    const known = new Set(records.flatMap((r) => Object.keys(r as object)).map((k) => k.toLowerCase()));
-    const unknown = conditionFields(cond).find((f) => !known.has(f.toLowerCase()) && !OPTIONAL_FIELDS.has(f.toLowerCase()));
+    // A field is known when some record has it; the search stops at the first that does, so a
+    // lookup costs the same with ten records as with ten thousand.
+    const hasField = (field: string) => {
+      const lower = field.toLowerCase();
+      return OPTIONAL_FIELDS.has(lower) || records.some((r) => Object.keys(r as object).some((k) => k.toLowerCase() === lower));
+    };
+    const unknown = conditionFields(cond).find((f) => !hasField(f));
     if (unknown) return badRequest(`Invalid conditions: unknown field '${unknown}'. ${CONDITIONS_HELP}`);
   }
   return records.filter((r) => matches(r, cond));
