@@ -13,7 +13,8 @@ export async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
   } catch {
     ctx = null; // called outside an activity (scripts): nothing to beat
   }
-  if (!ctx) return fn();
+  // Local activities cannot heartbeat: the workflow task timeout covers a killed worker.
+  if (!ctx || ctx.info.isLocal) return fn();
   const c = ctx;
   // No beat at the start: the heartbeat timeout runs from the activity's start anyway, and most
   // calls finish long before the first interval, so they cost the server no heartbeat at all.

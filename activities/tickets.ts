@@ -4,7 +4,6 @@
  * vendor's answer. Creation is idempotent across retries and worker crashes: the marker is
  * looked up (our row first, then the PSA) before anything is created.
  */
-import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import type { Db } from '../db/connect';
 import type { PsaAdapter, PsaKind, PsaTicket, TicketWrite } from '../psa/core/types';
@@ -250,8 +249,9 @@ export function createTicketActivities(deps: ActivityDeps) {
    * The close without a read first. Every change by someone else reaches us as a ticket event
    * and marks the row (api/routes/psa-webhooks.ts), so an unmarked row with a live subscription
    * means nobody has worked on the ticket, up to events still in flight; the close's own answer
-   * covers the lasting traces of work (owner, resources, hours). The note carries a token: a
-   * retry (the first attempt's answer may be lost) looks for it before writing again.
+   * covers the lasting traces of work (owner, resources, hours). The note carries a token, stored
+   * before the call: a later attempt (the first one's answer may be lost, or its worker killed)
+   * finds it stored and looks for the note before writing again.
    */
   async function closeUnread(
     row: TicketRowView,
@@ -278,12 +278,14 @@ export function createTicketActivities(deps: ActivityDeps) {
         auditWrite(row.partnerId, row.connectionId, leftOpen ? 'ticket.note' : 'ticket.close', target, 'ok', { psaTicketId: row.psaTicketId, ...detail }),
       ],
     });
-    if (isRetry()) {
+    if (row.pendingNote === token) {
       const landed = await psaCall(row.connectionId, null, () => adapter.findNote(row.psaTicketId, token));
       if (landed) {
         const now = await psaCall(row.connectionId, null, () => adapter.checkTicket(row.psaTicketId, null));
         return done(!now.closed, { adopted: true });
       }
+    } else {
+      await db.updateTable('tickets').set({ pendingNote: token }).where('id', '=', row.id).execute();
     }
     const r = await psaCall(row.connectionId, { partnerId: row.partnerId, action: 'ticket.close', target }, () =>
       close(row.psaTicketId, statuses.closedStatus, statuses.openStatus, `${note}\n(ref ${token})`),
@@ -483,15 +485,6 @@ export function createTicketActivities(deps: ActivityDeps) {
 /** The token our next note on this ticket carries (marker + note number). */
 function nextNoteToken(row: { marker: string; noteCount: number }): string {
   return `${row.marker}#note-${row.noteCount + 1}`;
-}
-
-/** A retry may follow a write whose answer was lost; false outside an activity (scripts). */
-function isRetry(): boolean {
-  try {
-    return Context.current().info.attempt > 1;
-  } catch {
-    return false;
-  }
 }
 
 function markClosedWrite(db: Db, ticketRowId: string, by: 'engine' | 'psa', watermark?: string | null) {

@@ -21,6 +21,7 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -45,20 +46,22 @@ import {
   type SkipReason,
   type TicketPhase,
 } from './ticket-messages';
-import { GONE_FAILURES, OUTAGE_FAILURES, ticketDbActivity, ticketPsaActivity } from './service-ticket-options';
+import { GONE_FAILURES, OUTAGE_FAILURES, ticketDbActivity, ticketPsaActivity, ticketPsaLocalActivity } from './service-ticket-options';
 import { OrganizationIdKey, PartnerIdKey, ProblemKey, TicketStateKey, VendorKey } from './search-attributes';
 
 type AllActivities = TicketActivities & AlertActivities & PlatformCallbackActivities & TicketWebhookActivities;
 const store = proxyActivities<AllActivities>(ticketDbActivity);
-const psa = proxyActivities<AllActivities>(ticketPsaActivity);
+const psaRemote = proxyActivities<AllActivities>(ticketPsaActivity);
+const psaLocal = proxyLocalActivities<AllActivities>(ticketPsaLocalActivity);
 
 /** Past this many events the run continues as new while idle (well under Temporal's limits). */
 const HISTORY_BUDGET = 4_000;
 /*
- * Behaviour changes since the first release. Runs started with `input.revision` (>= 1) have them
- * all, decided by their input; older runs decide by the patch markers they recorded, so
- * `patched()` is asked only for those. A patch costs every new run a marker and an upsert of
- * Temporal's TemporalChangeVersion search attribute; the revision costs nothing.
+ * Behaviour changes since the first release. Runs started with `input.revision` (>= 1) have the
+ * two once guarded by patches, decided by their input; older runs decide by the patch markers
+ * they recorded, so `patched()` is asked only for those. A patch costs every new run a marker and
+ * an upsert of Temporal's TemporalChangeVersion search attribute; the revision costs nothing.
+ * Revision 2 makes the PSA calls local activities (service-ticket-options.ts).
  */
 /** Search attributes set by the client at start are not upserted again; open sets vendor and state at once. */
 const LEAN_SEARCH_ATTRIBUTES_PATCH = 'service-ticket-lean-search-attributes';
@@ -112,6 +115,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   let lastTicket: OpenTicketRef | null = null;
 
   const revised = (input.revision ?? 0) >= 1;
+  const psa = (input.revision ?? 0) >= 2 ? psaLocal : psaRemote;
   const keepEarlyChanges = revised || patched(EARLY_PSA_CHANGE_PATCH);
 
   setHandler(alertSignal, (a) => {

@@ -90,11 +90,12 @@ export const DEFAULT_TICKET_POLICY: TicketPolicy = {
 
 /**
  * The service-ticket workflow's behaviour revision, fixed for a run by its input. Revision 1 has
- * every change that was once guarded by `patched()`; a run started without a revision predates
- * it, and its patch markers (or their absence) decide as before. Changes that must not reach
- * runs in flight raise this number (see workflows/service-ticket.ts).
+ * every change that was once guarded by `patched()` (a run started without a revision predates
+ * it, and its patch markers, or their absence, decide as before); revision 2 makes the PSA calls
+ * local activities. Changes that must not reach runs in flight raise this number (see
+ * workflows/service-ticket.ts).
  */
-export const SERVICE_TICKET_REVISION = 1;
+export const SERVICE_TICKET_REVISION = 2;
 
 export interface ServiceTicketInput {
   organizationId: string;

@@ -151,7 +151,8 @@ test.each(['connectwise', 'halopsa'] as const)('%s: the PSA webhook (verified) t
 test('a PSA event that overtakes the open\'s answer is kept and honoured once the ticket is known', async () => {
   // The open activity writes the ticket row, then — before the run has its answer — the
   // technician closes the ticket and the verified callback is signalled. The run must not drop
-  // that event for want of a ticket (the poll is an hour away here).
+  // that event for want of a ticket (the poll is an hour away here). The open is a local
+  // activity, so the signal reaches the run when the workflow task heartbeats (about 8 s).
   const holds: Promise<void>[] = [];
   const local = await startTicketRig(stack, { pollIntervalMs: 60 * 60_000 }, (activities) => ({
     ...activities,
@@ -241,13 +242,15 @@ test('a forged PSA webhook is refused with 401', async () => {
   expect(res.status).toBe(401);
 });
 
-test("a run carries its behaviour revision in its input: today's runs record no patch markers; a run started without one still decides by its markers", async () => {
+test("a run carries its behaviour revision in its input: today's runs record no patch markers and call the PSA from local activities; a run started without one decides by its markers", async () => {
   const t = await seedTenants(stack.db);
   await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.direct.id, psa: 'autotask', organizationIds: t.direct.organizationIds });
   const org = t.direct.organizationIds[0]!;
   const historyOf = async (problem: Problem) => (await stack.client.workflow.getHandle(serviceTicketWorkflowId(org, problem)).fetchHistory()).events ?? [];
-  const markersOf = (events: Awaited<ReturnType<typeof historyOf>>) => events.filter((e) => e.markerRecordedEventAttributes).length;
-  const changeVersionUpserts = (events: Awaited<ReturnType<typeof historyOf>>) =>
+  type Events = Awaited<ReturnType<typeof historyOf>>;
+  const markersOf = (events: Events, name = 'core_patch') => events.filter((e) => e.markerRecordedEventAttributes?.markerName === name).length;
+  const scheduled = (events: Events) => events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  const changeVersionUpserts = (events: Events) =>
     events.filter((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).includes('TemporalChangeVersion')).length;
 
   // Today's client.
@@ -257,6 +260,8 @@ test("a run carries its behaviour revision in its input: today's runs record no 
   const today = await historyOf('backup_failed');
   expect(markersOf(today)).toBe(0);
   expect(changeVersionUpserts(today)).toBe(0);
+  expect(scheduled(today)).toEqual([]);
+  expect(markersOf(today, 'core_local_activity')).toBe(1);
 
   // A run started as clients did before revisions (no `revision` in the input): the patches are
   // asked, and record their markers, so its replay keeps deciding the same way.
@@ -274,4 +279,5 @@ test("a run carries its behaviour revision in its input: today's runs record no 
   });
   expect(markersOf(older)).toBe(2);
   expect(changeVersionUpserts(older)).toBe(2);
+  expect(scheduled(older)).toEqual(['openServiceTicket']);
 });
