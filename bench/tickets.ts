@@ -7,8 +7,9 @@
  *  - PSA calls to open and to close a ticket (from the simulators' request logs);
  *  - lifecycles per second unthrottled, and a baseline workflow with the same number of no-op
  *    activities on the same server and worker, alternated for `--rounds`, with the median ratio;
- *    a third yardstick with the lifecycle's signals and search-attribute upserts splits the gap
- *    into Temporal messaging and our own work;
+ *    since the lifecycle's PSA calls are local activities, a second baseline with as many no-op
+ *    local activities gives the like-for-like ratio, and a third yardstick with the lifecycle's
+ *    signals and search-attribute upserts splits that gap into Temporal messaging and our own work;
  *  - the worker process's peak RSS.
  * Starts its own Temporal dev server unless TEMPORAL_ADDRESS is set, and a scratch database
  * unless DATABASE_URL is set. Figures only: no pass/fail.
@@ -196,18 +197,24 @@ async function main(): Promise<void> {
     const closeLatency = await latencies(db, recovered, 'close');
     const closedCount = Number((await db.selectFrom('alerts').select((eb) => eb.fn.countAll<string>().as('n')).where('eventId', 'in', recovered).where('outcome', '=', 'closed').executeTakeFirstOrThrow()).n);
 
-    // Activities one lifecycle runs, read from a finished run's history.
+    // Activities one lifecycle runs (ordinary and local), read from a finished run's history.
     await sleep(500);
     const sample = pairs[0] as { org: string; problem: Problem; psa: PsaKind };
     const history = await temporal.workflow.getHandle(`ticket/${sample.org}/${sample.problem}`).fetchHistory();
-    const activitiesPerLifecycle = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+    const localActivities = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    const activitiesPerLifecycle = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length + localActivities;
 
     // 3 + 4, alternated so both see the same machine: unthrottled lifecycles (every raise and
     //    recovery sent as fast as the client can), then a baseline of as many workflows with as
     //    many no-op activities. The ratio is taken per round; the median is the figure.
-    const rounds: { lifecycles: number; baseline: number; shape: number }[] = [];
+    const rounds: { lifecycles: number; baseline: number; local: number; shape: number }[] = [];
     const zero = () => ({ temporal: 0, worker: 0, postgres: 0, bench: 0 });
-    const cpu = { lifecycle: zero(), baseline: zero(), shape: zero() };
+    const cpu = { lifecycle: zero(), baseline: zero(), local: zero(), shape: zero() };
+    const runBaseline = async (workflowType: string) =>
+      runPool(pairs, 32, async (_p, i) => {
+        const h = await temporal.workflow.start(workflowType, { taskQueue, workflowId: `bench-${workflowType}-${i}-${randomUUID()}`, args: [activitiesPerLifecycle] });
+        return h.workflowId;
+      }).then((ids) => Promise.all(ids.map((id) => temporal.workflow.getHandle(id).result())));
     const addCpu = (into: Record<CpuGroup, number>, a: CpuSnapshot, b: CpuSnapshot) => {
       const d = cpuBetween(a, b);
       for (const k of Object.keys(into) as CpuGroup[]) into[k] += d[k];
@@ -227,13 +234,15 @@ async function main(): Promise<void> {
       const c1 = cpuSnapshot(worker.pid);
       addCpu(cpu.lifecycle, c0, c1);
       const b0 = Date.now();
-      await runPool(pairs, 32, async (_p, i) => {
-        const h = await temporal.workflow.start('ticketBaselineWorkflow', { taskQueue, workflowId: `bench-baseline-${i}-${randomUUID()}`, args: [activitiesPerLifecycle] });
-        return h.workflowId;
-      }).then((ids) => Promise.all(ids.map((id) => temporal.workflow.getHandle(id).result())));
+      await runBaseline('ticketBaselineWorkflow');
       const baselinePerSec = lifecycles / ((Date.now() - b0) / 1000);
+      const cb = cpuSnapshot(worker.pid);
+      addCpu(cpu.baseline, c1, cb);
+      const l0 = Date.now();
+      await runBaseline('ticketLocalBaselineWorkflow');
+      const localPerSec = lifecycles / ((Date.now() - l0) / 1000);
       const c2 = cpuSnapshot(worker.pid);
-      addCpu(cpu.baseline, c1, c2);
+      addCpu(cpu.local, cb, c2);
       // The lifecycle's Temporal shape (signal-with-start, a second signal, two state upserts)
       // around the same no-op activities, sent the way the alerts client sends them.
       const s0 = Date.now();
@@ -256,13 +265,14 @@ async function main(): Promise<void> {
         await h.signal(shapeBaselineSignal, { event: 'recovered' });
         return workflowId;
       }).then((ids) => Promise.all(ids.map((id) => temporal.workflow.getHandle(id).result())));
-      rounds.push({ lifecycles: lifecyclesPerSec, baseline: baselinePerSec, shape: lifecycles / ((Date.now() - s0) / 1000) });
+      rounds.push({ lifecycles: lifecyclesPerSec, baseline: baselinePerSec, local: localPerSec, shape: lifecycles / ((Date.now() - s0) / 1000) });
       addCpu(cpu.shape, c2, cpuSnapshot(worker.pid));
     }
     const medianOf = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     const ratios = rounds.map((r) => r.lifecycles / r.baseline).sort((a, b) => a - b);
     const median = medianOf(ratios);
-    const shapeOverBaseline = medianOf(rounds.map((r) => r.shape / r.baseline));
+    const localRatios = rounds.map((r) => r.lifecycles / r.local).sort((a, b) => a - b);
+    const shapeOverLocal = medianOf(rounds.map((r) => r.shape / r.local));
     const lifecyclesOverShape = medianOf(rounds.map((r) => r.lifecycles / r.shape));
 
     const rss = worker.pid ? peakRssMb(worker.pid) : 0;
@@ -275,20 +285,22 @@ async function main(): Promise<void> {
     console.log(`recovery → closed latency        p50 ${closeLatency.p50} ms   p95 ${closeLatency.p95} ms   p99 ${closeLatency.p99} ms`);
     console.log(`PSA calls per ticket             open ${(callsOpen / lifecycles).toFixed(2)}   close ${(callsClose / lifecycles).toFixed(2)}   (target ≤ 2 each; measured after a warm-up lifecycle per connection)`);
     console.log(`  per vendor (open/close)        ${vendorFigures}`);
-    console.log(`activities per lifecycle         ${activitiesPerLifecycle}`);
+    console.log(`activities per lifecycle         ${activitiesPerLifecycle} (${localActivities} local)`);
     rounds.forEach((r, i) =>
       console.log(
-        `round ${i + 1}                          lifecycles ${r.lifecycles.toFixed(1)}/s (unthrottled, raise+recover)   baseline ${r.baseline.toFixed(1)}/s (${activitiesPerLifecycle} no-op activities each)   ratio ${(r.lifecycles / r.baseline).toFixed(2)}   shape baseline ${r.shape.toFixed(1)}/s`,
+        `round ${i + 1}                          lifecycles ${r.lifecycles.toFixed(1)}/s (unthrottled, raise+recover)   baseline ${r.baseline.toFixed(1)}/s (${activitiesPerLifecycle} no-op activities each)   ratio ${(r.lifecycles / r.baseline).toFixed(2)}   local baseline ${r.local.toFixed(1)}/s (ratio ${(r.lifecycles / r.local).toFixed(2)})   shape baseline ${r.shape.toFixed(1)}/s`,
       ),
     );
     console.log(`ratio (median of ${roundCount})             ${median.toFixed(2)}   (range ${(ratios[0] as number).toFixed(2)}–${(ratios[ratios.length - 1] as number).toFixed(2)}; target ≥ 0.7)`);
-    console.log(`  split (medians)                shape baseline / baseline ${shapeOverBaseline.toFixed(2)} (the signals and state upserts the design asks for)   lifecycles / shape baseline ${lifecyclesOverShape.toFixed(2)} (activities, PostgreSQL, simulators)`);
+    console.log(`ratio to the local baseline      ${medianOf(localRatios).toFixed(2)}   (range ${(localRatios[0] as number).toFixed(2)}–${(localRatios[localRatios.length - 1] as number).toFixed(2)}; no-op local activities, the kind the lifecycle's PSA calls are)`);
+    console.log(`  split (medians)                shape baseline / local baseline ${shapeOverLocal.toFixed(2)} (the signals and state upserts the design asks for)   lifecycles / shape baseline ${lifecyclesOverShape.toFixed(2)} (activities, PostgreSQL, simulators)`);
     const perRun = (c: Record<string, number>) =>
       Object.entries(c)
         .map(([k, v]) => `${k} ${((v * 1000) / (lifecycles * roundCount)).toFixed(1)}`)
         .join('   ');
     console.log(`CPU ms per lifecycle             ${perRun(cpu.lifecycle)}   (bench = client, API and simulators)`);
     console.log(`CPU ms per baseline workflow     ${perRun(cpu.baseline)}`);
+    console.log(`CPU ms per local baseline        ${perRun(cpu.local)}`);
     console.log(`CPU ms per shape baseline        ${perRun(cpu.shape)}`);
     console.log(`worker peak RSS                  ${rss} MB`);
     console.log(`closed ${closedCount}/${lifecycles}; duplicate markers in DB ${dup.rows[0]?.n}; at most one PSA ticket per marker: ${oneTicketEach}`);

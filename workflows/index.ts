@@ -3,4 +3,4 @@ export { systemCheckWorkflow } from './system-check';
 export { serviceTicketWorkflow } from './service-ticket';
 export { seatSyncWorkflow } from './seat-sync';
 export { integrationWorkflow } from './integration';
-export { ticketBaselineWorkflow, ticketShapeBaselineWorkflow } from './service-ticket-baseline';
+export { ticketBaselineWorkflow, ticketLocalBaselineWorkflow, ticketShapeBaselineWorkflow } from './service-ticket-baseline';

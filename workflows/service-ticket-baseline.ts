@@ -2,21 +2,29 @@
  * The benchmark's yardsticks (bench/tickets.ts), run on the same server and worker as the ticket
  * lifecycles so the ratios show what the ticket logic itself costs:
  *  - `ticketBaselineWorkflow`: as many activities as a lifecycle, each doing nothing (the issue's
- *    baseline);
+ *    baseline: ordinary activities);
+ *  - `ticketLocalBaselineWorkflow`: the same with local activities, the kind a lifecycle's PSA
+ *    calls are since revision 2;
  *  - `ticketShapeBaselineWorkflow`: the lifecycle's Temporal shape without its work: started by
- *    signal-with-start, a second signal, a state upsert after each of two no-op activities.
- *    Between the two sits the Temporal messaging the design asks for (a signal per alert, the
- *    ticket state as a search attribute); between it and a lifecycle, our activities, PostgreSQL
- *    and the simulated PSAs.
+ *    signal-with-start, a second signal, a state upsert after each of two no-op local activities.
+ *    Between the local baseline and it sits the Temporal messaging the design asks for (a signal
+ *    per alert, the ticket state as a search attribute); between it and a lifecycle, our
+ *    activities, PostgreSQL and the simulated PSAs.
  */
-import { condition, defineSignal, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { TicketBenchActivities } from '../activities/tickets-bench';
 import { TicketStateKey } from './search-attributes';
 
-const { ticketBenchNoop } = proxyActivities<TicketBenchActivities>({ startToCloseTimeout: '15s' });
+const remote = proxyActivities<TicketBenchActivities>({ startToCloseTimeout: '15s' });
+const local = proxyLocalActivities<TicketBenchActivities>({ startToCloseTimeout: '15s' });
 
 export async function ticketBaselineWorkflow(activityCount: number): Promise<number> {
-  for (let i = 0; i < activityCount; i += 1) await ticketBenchNoop(i);
+  for (let i = 0; i < activityCount; i += 1) await remote.ticketBenchNoop(i);
+  return activityCount;
+}
+
+export async function ticketLocalBaselineWorkflow(activityCount: number): Promise<number> {
+  for (let i = 0; i < activityCount; i += 1) await local.ticketBenchNoop(i);
   return activityCount;
 }
 
@@ -26,10 +34,10 @@ export async function ticketShapeBaselineWorkflow(): Promise<number> {
   const pending: string[] = [];
   setHandler(shapeBaselineSignal, (a) => void pending.push(a.event));
   await condition(() => pending.includes('raised'));
-  await ticketBenchNoop(0);
+  await local.ticketBenchNoop(0);
   upsertSearchAttributes([{ key: TicketStateKey, value: 'open' }]);
   await condition(() => pending.includes('recovered'));
-  await ticketBenchNoop(1);
+  await local.ticketBenchNoop(1);
   upsertSearchAttributes([{ key: TicketStateKey, value: 'closed' }]);
   return pending.length;
 }
