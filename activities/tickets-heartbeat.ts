@@ -1,6 +1,7 @@
 /**
- * PSA calls heartbeat while they run, so when a worker dies mid-call Temporal retries the
- * activity after the (short) heartbeat timeout instead of the whole start-to-close timeout.
+ * PSA calls run as ordinary activities (runs from before revision 2) heartbeat while they run, so
+ * when a worker dies mid-call Temporal retries the activity after the (short) heartbeat timeout
+ * instead of the whole start-to-close timeout.
  */
 import { Context } from '@temporalio/activity';
 
