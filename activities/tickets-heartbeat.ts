@@ -1,7 +1,7 @@
 /**
- * PSA calls run as ordinary activities (runs from before revision 2) heartbeat while they run, so
- * when a worker dies mid-call Temporal retries the activity after the (short) heartbeat timeout
- * instead of the whole start-to-close timeout.
+ * PSA calls made as ordinary activities (by service-ticket runs from before revision 2) heartbeat
+ * while they run, so when a worker dies mid-call Temporal retries the activity after the (short)
+ * heartbeat timeout instead of the whole start-to-close timeout.
  */
 import { Context } from '@temporalio/activity';
 

@@ -23,7 +23,6 @@ export type Sims = {
 
 export interface Stack {
   db: Db;
-  keys: KeyRing;
   temporal: TemporalTestContext;
   client: Client;
   taskQueue: string;
@@ -69,7 +68,6 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
   const token = config.API_TOKENS[0] as string;
   return {
     db,
-    keys,
     temporal,
     client: temporal.client,
     taskQueue,

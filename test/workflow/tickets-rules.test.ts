@@ -4,11 +4,11 @@
  * and catch up; alerts older than the catch-up window are skipped. PSA webhooks reach the run.
  * A run's behaviour revision comes with its input.
  */
+import { randomUUID } from 'node:crypto';
 import { seedTenants } from '../helpers/seed';
 import { startStack, type Stack } from '../helpers/stack';
 import { testKeys } from '../helpers/env';
 import { connectIntegration, simControls } from '../helpers/integration-fixture';
-import { randomUUID } from 'node:crypto';
 import { alertSignal, integrationRevokedSignal, psaTicketChangedSignal, serviceTicketWorkflowId, ticketMarker, type Problem } from '../../workflows/ticket-messages';
 import { FAST_POLICY, alertEvent, startTicketRig, waitFor, type TicketRig } from './tickets-helpers';
 import { ticketWebhookSecret } from '../../activities/tickets-webhooks';
