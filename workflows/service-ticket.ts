@@ -114,8 +114,9 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   /** The ticket of the last episode, for the run's result after the PSA closed it. */
   let lastTicket: OpenTicketRef | null = null;
 
-  const revised = (input.revision ?? 0) >= 1;
-  const psa = (input.revision ?? 0) >= 2 ? psaLocal : psaRemote;
+  const revision = input.revision ?? 0;
+  const revised = revision >= 1;
+  const psa = revision >= 2 ? psaLocal : psaRemote;
   const keepEarlyChanges = revised || patched(EARLY_PSA_CHANGE_PATCH);
 
   setHandler(alertSignal, (a) => {
