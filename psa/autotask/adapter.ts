@@ -310,9 +310,19 @@ export class AutotaskAdapter implements PsaAdapter {
     return { id: ticketId, number: null, marker: null, statusId: openStatusId, closed: Number(openStatusId) === COMPLETE, touchedByOthers: false, watermark: null };
   }
 
+  /**
+   * A TicketWebhook takes several calls, and one that is live before our own resource is
+   * excluded would report our own writes as someone else's work. So it is created inactive, made
+   * ready (Status subscribed, our resource excluded) and only then activated; a failure on the way
+   * deletes it. Inactive leftovers of a subscription cut short (worker killed) are found by their
+   * URL, which is this connection's own, and deleted first.
+   */
   async subscribeTicketEvents(url: string, secret: string): Promise<string> {
+    const own = await this.ownResourceId();
+    const leftovers = await this.query('TicketWebhooks', [{ op: 'eq', field: 'webhookUrl', value: url }]);
+    for (const hook of leftovers.items) await this.unsubscribeTicketEvents(String(hook.id));
     const id = await this.create('TicketWebhooks', 'TicketWebhooks', {
-      IsActive: true,
+      IsActive: false,
       Name: 'psa-sync ticket events',
       WebhookUrl: url,
       DeactivationUrl: url,
@@ -322,10 +332,14 @@ export class AutotaskAdapter implements PsaAdapter {
       IsSubscribedToDeleteEvents: true,
       SendThresholdExceededNotification: false,
     });
-    // Status is the field we care about; our own changes are excluded so they do not echo back.
-    await this.create(`TicketWebhooks/${id}/Fields`, 'TicketWebhooks', { FieldID: TICKET_STATUS_FIELD_ID, IsSubscribedField: true, IsDisplayAlwaysField: true, WebhookID: id });
-    const own = await this.ownResourceId();
-    if (own !== null) await this.create(`TicketWebhooks/${id}/ExcludedResources`, 'TicketWebhooks', { ResourceID: own, WebhookID: id });
+    try {
+      await this.create(`TicketWebhooks/${id}/Fields`, 'TicketWebhooks', { FieldID: TICKET_STATUS_FIELD_ID, IsSubscribedField: true, IsDisplayAlwaysField: true, WebhookID: id });
+      if (own !== null) await this.create(`TicketWebhooks/${id}/ExcludedResources`, 'TicketWebhooks', { ResourceID: own, WebhookID: id });
+      await this.http.request({ method: 'PATCH', url: 'TicketWebhooks', json: { id, IsActive: true }, endpoint: 'TicketWebhooks', idempotent: true });
+    } catch (err) {
+      await this.unsubscribeTicketEvents(String(id)).catch(() => undefined); // an inactive leftover is removed by the next subscribe
+      throw err;
+    }
     return String(id);
   }
 

@@ -63,6 +63,11 @@ const ENTITIES: Record<string, EntityDef> = {
   contractserviceunits: { right: 'contracts', fields: ['id', 'contractID', 'contractServiceID', 'serviceID', 'startDate', 'endDate', 'units'], rows: (s) => rowsOf(s.seed.units) },
   tickets: { right: 'tickets', fields: TICKET_FIELDS, rows: (s) => rowsOf([...s.tickets.values()]) },
   ticketnotes: { right: 'tickets', fields: ['id', 'ticketID', 'title', 'description', 'noteType', 'publish', 'creatorResourceID', 'createDateTime'], rows: (s) => rowsOf(s.notes) },
+  ticketwebhooks: {
+    right: 'tickets',
+    fields: ['id', 'name', 'webhookUrl', 'deactivationUrl', 'isActive', 'isReady'],
+    rows: (s) => [...s.webhooks.values()].map((w) => ({ id: w.id, name: w.name, webhookUrl: w.webhookUrl, deactivationUrl: w.deactivationUrl, isActive: w.isActive, isReady: w.fields.length > 0 })),
+  },
   resources: {
     right: 'tickets',
     fields: ['id', 'userName', 'firstName', 'lastName', 'isActive'],
@@ -417,6 +422,16 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
       secretKey: String(b.SecretKey ?? ''), isActive: b.IsActive !== false, fields: [], excludedResources: [],
     });
     return { status: 200, body: { itemId: id } };
+  }));
+  // Activation and renames; the GUID, owner and readiness are read-only.
+  server.route('PATCH', `${BASE}/TicketWebhooks`, guarded('tickets', (req) => {
+    const b = (req.json ?? {}) as Record<string, unknown>;
+    const hook = state.webhooks.get(Number(b.id));
+    if (!hook) return errors(404, `No TicketWebhooks with id ${String(b.id)}.`);
+    if (b.Name !== undefined) hook.name = String(b.Name);
+    if (b.WebhookUrl !== undefined) hook.webhookUrl = String(b.WebhookUrl);
+    if (b.IsActive !== undefined) hook.isActive = b.IsActive === true;
+    return { status: 200, body: { itemId: hook.id } };
   }));
   server.route('POST', `${BASE}/TicketWebhooks/:id/Fields`, guarded('tickets', (req) => {
     const hook = state.webhooks.get(Number(req.params.id));

@@ -2,7 +2,7 @@
  * In-memory Autotask database behind the simulator, with the mutations tests and the harness
  * need: a technician's note or close, a locked API user, a revoked security-level right, a
  * deleted contract service. Ticket changes by anyone but an excluded resource go out as signed
- * webhooks to active TicketWebhooks.
+ * webhooks to active TicketWebhooks that have a subscribed field.
  */
 import { randomUUID } from 'node:crypto';
 import { signWebhookDelivery } from './signing';
@@ -163,7 +163,8 @@ export class AutotaskSimState {
 
   private notify(action: 'Create' | 'Update', ticket: Ticket, by: number): void {
     for (const hook of this.webhooks.values()) {
-      if (!hook.isActive || hook.excludedResources.includes(by)) continue;
+      // A webhook with no subscribed field is not ready: Autotask sends it nothing.
+      if (!hook.isActive || hook.fields.length === 0 || hook.excludedResources.includes(by)) continue;
       const body = JSON.stringify({
         Action: action,
         Guid: hook.guid,

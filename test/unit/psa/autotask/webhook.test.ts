@@ -79,14 +79,48 @@ describe('deliveries from the simulator', () => {
     received = [];
   });
 
-  test('subscribing creates an active TicketWebhook on Status that excludes our own API user', async () => {
+  test('subscribing creates a TicketWebhook on Status that excludes our own API user, and activates it last', async () => {
     const adapter = await at.adapter();
     at.sim.server.log.length = 0;
     const id = await adapter.subscribeTicketEvents(hookUrl, SECRET);
-    expect(apiCalls(at.sim.server.log)).toEqual(['POST /ticketwebhooks', `POST /ticketwebhooks/${id}/fields`, 'POST /resources/query', `POST /ticketwebhooks/${id}/excludedresources`]);
+    expect(apiCalls(at.sim.server.log)).toEqual([
+      'POST /resources/query',
+      'POST /ticketwebhooks/query',
+      'POST /ticketwebhooks',
+      `POST /ticketwebhooks/${id}/fields`,
+      `POST /ticketwebhooks/${id}/excludedresources`,
+      'PATCH /ticketwebhooks',
+    ]);
     const hook = at.sim.state.webhooks.get(Number(id));
     expect(hook).toMatchObject({ isActive: true, webhookUrl: hookUrl, secretKey: SECRET, excludedResources: [at.sim.state.seed.apiUser.resourceId] });
     expect(hook?.fields.length).toBe(1);
+  });
+
+  // Live before our resource is excluded, a webhook reports our own writes as someone else's work.
+  for (const step of ['fields', 'excludedresources', 'ticketwebhooks$']) {
+    test(`a subscription that fails at ${step.replace('$', '')} leaves no webhook behind, and our own writes are not echoed`, async () => {
+      const adapter = await at.adapter();
+      at.sim.server.addFault({ kind: 'timeout', method: step === 'ticketwebhooks$' ? 'PATCH' : 'POST', path: step, ms: 50, times: 5 });
+      await expect(adapter.subscribeTicketEvents(hookUrl, SECRET)).rejects.toThrow();
+      at.sim.server.clearFaults();
+      expect([...at.sim.state.webhooks.values()]).toEqual([]);
+      const ticket = await adapter.createTicket({ marker: `m-${randomUUID()}`, title: 't', description: 'd', organization: SEED_FIXTURES.organization, ticketMapping: SEED_FIXTURES.ticketMapping });
+      await adapter.closeTicket(ticket.id, '5', 'resolved by us');
+      await at.sim.state.flush();
+      expect(received).toEqual([]);
+    });
+  }
+
+  test('an inactive leftover of a subscription cut short is deleted by the next one, which alone is live', async () => {
+    const adapter = await at.adapter();
+    // What a worker killed between the create and the activation leaves: inactive, not excluding us.
+    const leftover = await at.raw('POST', 'TicketWebhooks', { IsActive: false, Name: 'psa-sync ticket events', WebhookUrl: hookUrl, DeactivationUrl: hookUrl, SecretKey: SECRET });
+    const elsewhere = await at.raw('POST', 'TicketWebhooks', { IsActive: true, Name: 'another integration', WebhookUrl: 'https://example.invalid/hook', DeactivationUrl: 'https://example.invalid/hook' });
+    expect([leftover.status, elsewhere.status]).toEqual([200, 200]);
+    const id = await adapter.subscribeTicketEvents(hookUrl, SECRET);
+    const ours = [...at.sim.state.webhooks.values()].filter((w) => w.webhookUrl === hookUrl);
+    expect(ours.map((w) => ({ id: w.id, isActive: w.isActive }))).toEqual([{ id: Number(id), isActive: true }]);
+    expect(at.sim.state.webhooks.has((elsewhere.json as { itemId: number }).itemId)).toBe(true);
   });
 
   test('a technician closing a ticket is delivered, signed as Autotask signs it; our own writes are not echoed', async () => {
