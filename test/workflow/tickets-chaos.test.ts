@@ -1,9 +1,9 @@
 /**
  * Exactly once, proven: a burst of alerts for 30 organizations across the three simulators,
  * with 5xx, 429 + Retry-After, timeouts, lost create answers and a ticket-event subscription cut
- * short injected, while the worker
- * process is SIGKILLed and restarted repeatedly. Afterwards every problem has exactly one PSA
- * ticket, every alert has an outcome, and after the recoveries no ticket is left open.
+ * short injected, while the worker process is SIGKILLed and restarted repeatedly. Afterwards
+ * every problem has exactly one PSA ticket, every alert has an outcome, and after the recoveries
+ * no ticket is left open.
  */
 import fs from 'node:fs';
 import os from 'node:os';
