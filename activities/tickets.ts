@@ -17,7 +17,7 @@ import { alertOutcomeWrite, recordAlertOutcome } from './alerts';
 import { mainWriteId, writeTogether, writeTogetherReturning } from './write-together';
 import { ensureTicketWebhook, hasTicketWebhook } from './tickets-webhooks';
 import { heartbeating } from './tickets-heartbeat';
-import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason } from '../workflows/ticket-messages';
+import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type AlertOutcome, type Problem, type SkipReason } from '../workflows/ticket-messages';
 
 export const TICKET_ACTOR = 'psa-sync:tickets';
 
@@ -139,18 +139,42 @@ export function createTicketActivities(deps: ActivityDeps) {
     }
   }
 
-  async function ticketRow(ticketRowId: string) {
+  /**
+   * The ticket row with what building its adapter needs, and the outcomes already recorded on
+   * this ticket for `alertIds` (the alerts the caller's write answers), in one query.
+   */
+  async function ticketRow(ticketRowId: string, alertIds: string[] = []) {
     const row = await db
       .selectFrom('tickets as t')
       .innerJoin('connections as c', 'c.id', 't.connectionId')
       .leftJoin('ticketMappings as tm', 'tm.connectionId', 't.connectionId')
       .select(['t.id', 't.marker', 't.state', 't.psaTicketId', 't.connectionId', 't.touchedByOthers', 't.psaWatermark', 't.noteCount', 't.pendingNote', 'c.partnerId', 'tm.settings'])
       .select(['c.psa', 'c.status', 'c.health', 'c.healthReason', 'c.credentials', 'c.credentialsKeyId', 'c.updatedAt', 'c.webhookSubscriptionId'])
+      .select((eb) =>
+        jsonArrayFrom(
+          eb
+            .selectFrom('alerts as a')
+            .select(['a.id', 'a.outcome'])
+            // `= any(array)`: one statement text for any number of ids, none included.
+            .where('a.id', '=', eb.fn.any(eb.val(alertIds)))
+            .where('a.ticketId', '=', eb.ref('t.id'))
+            .where('a.outcome', 'is not', null),
+        ).as('recorded'),
+      )
       .where('t.id', '=', ticketRowId)
       .executeTakeFirst();
     if (!row) throw new RuleViolation('ticket_row_missing', 'The ticket record no longer exists');
     return row;
   }
+
+  /**
+   * True when every one of `alertIds` already carries `outcome` on this ticket: this write was
+   * made by an earlier run of the same call whose result never reached the workflow (a local
+   * activity's worker killed before its workflow task completed, an answer lost), so it is not
+   * made again.
+   */
+  const alreadyRecorded = (row: TicketRowView, alertIds: string[], outcomes: readonly AlertOutcome[]) =>
+    alertIds.length > 0 && alertIds.every((id) => row.recorded.some((r) => r.id === id && outcomes.includes(r.outcome as AlertOutcome)));
 
   type TicketRowView = Awaited<ReturnType<typeof ticketRow>>;
   const adapterOf = (row: TicketRowView) => adapters.forRow({ ...row, id: row.connectionId });
@@ -201,8 +225,7 @@ export function createTicketActivities(deps: ActivityDeps) {
    * stand in for the check (see closeUnread). Returns the bookkeeping writes for the caller to
    * send together with the alert's outcome.
    */
-  async function closeTicket(ref: TicketRef, note: string): Promise<{ outcome: CloseOutcome; writes: OperationNodeSource[] }> {
-    const row = await ticketRow(ref.ticketRowId);
+  async function closeTicket(ref: TicketRef, row: TicketRowView, note: string): Promise<{ outcome: CloseOutcome; writes: OperationNodeSource[] }> {
     if (row.state === 'closed') return { outcome: 'already_closed', writes: [] };
 
     const settings = ticketSettings(row);
@@ -293,8 +316,7 @@ export function createTicketActivities(deps: ActivityDeps) {
     return done(r.leftOpen, r.leftOpen ? { reason: 'the close showed work by a technician; left open' } : { statusId: r.ticket.statusId, closed: r.ticket.closed });
   }
 
-  async function reopenTicket(ref: TicketRef, note: string): Promise<void> {
-    const row = await ticketRow(ref.ticketRowId);
+  async function reopenTicket(ref: TicketRef, row: TicketRowView, note: string): Promise<void> {
     const settings = ticketSettings(row);
     const openStatus = settings.status;
     if (!openStatus) throw new RuleViolation('ticket_mapping_missing', 'The ticket mapping has no status');
@@ -347,7 +369,10 @@ export function createTicketActivities(deps: ActivityDeps) {
       const rows = m.episodes;
       const earlier = rows.find((r) => r.state === 'open' && r.connectionId === connectionId);
       if (earlier) {
-        await recordAlertOutcome(db, { alertIds: req.alertIds, outcome: 'ticket_adopted', reason: null, ticketRowId: earlier.id, detail: { psa: m.psa, connectionId, marker: earlier.marker } });
+        // An alert whose outcome that attempt already wrote keeps it (ticket_created, usually).
+        await alertOutcomeWrite(db, { alertIds: req.alertIds, outcome: 'ticket_adopted', reason: null, ticketRowId: earlier.id, detail: { psa: m.psa, connectionId, marker: earlier.marker } })
+          ?.where('outcome', 'is', null)
+          .execute();
         return opened(earlier, true);
       }
       const adapter = await adapters.forRow({ ...m, id: connectionId, status: m.connectionStatus });
@@ -407,7 +432,8 @@ export function createTicketActivities(deps: ActivityDeps) {
     },
 
     async addServiceTicketNote(ref: TicketRef, text: string, alertIds: string[]): Promise<void> {
-      const row = await ticketRow(ref.ticketRowId);
+      const row = await ticketRow(ref.ticketRowId, alertIds);
+      if (alreadyRecorded(row, alertIds, ['noted'])) return;
       const adapter = await adapterOf(row);
       const target = `ticket:${row.marker}`;
       // Once known as touched it stays so; until then our note must not hide someone's work.
@@ -425,7 +451,11 @@ export function createTicketActivities(deps: ActivityDeps) {
      * then only a note, and the technician decides. A ticket already closed in the PSA is recorded.
      */
     async closeServiceTicket(ref: TicketRef, note: string, alerts: { recovery: string; folded: string[] }): Promise<CloseOutcome> {
-      const { outcome, writes } = await closeTicket(ref, note);
+      const row = await ticketRow(ref.ticketRowId, [alerts.recovery]);
+      const earlier = row.recorded.find((r) => r.id === alerts.recovery)?.outcome;
+      const recordedClose = earlier ? CLOSE_OF_OUTCOME[earlier] : undefined;
+      if (recordedClose) return recordedClose;
+      const { outcome, writes } = await closeTicket(ref, row, note);
       const ticketRowId = ref.ticketRowId;
       const [o, reason] =
         outcome === 'closed' || outcome === 'already_closed'
@@ -443,7 +473,9 @@ export function createTicketActivities(deps: ActivityDeps) {
 
     /** Flapping: the same ticket comes back with the mapped open status. */
     async reopenServiceTicket(ref: TicketRef, note: string, alertIds: string[]): Promise<void> {
-      await reopenTicket(ref, note);
+      const row = await ticketRow(ref.ticketRowId, alertIds);
+      if (alreadyRecorded(row, alertIds, ['ticket_reopened'])) return;
+      await reopenTicket(ref, row, note);
       await recordAlertOutcome(db, { alertIds, outcome: 'ticket_reopened', reason: null, ticketRowId: ref.ticketRowId });
     },
 
@@ -481,6 +513,9 @@ export function createTicketActivities(deps: ActivityDeps) {
     readServiceTicket: (ref: TicketRef) => heartbeating(() => activities.readServiceTicket(ref)),
   };
 }
+
+/** What an earlier run of the close told the workflow, from the recovery alert's recorded outcome. */
+const CLOSE_OF_OUTCOME: Partial<Record<string, CloseOutcome>> = { closed: 'closed', recovery_noted: 'noted_only', no_open_ticket: 'closed_in_psa' };
 
 /** The token our next note on this ticket carries (marker + note number). */
 function nextNoteToken(row: { marker: string; noteCount: number }): string {

@@ -285,6 +285,61 @@ describe('connectwise: the close without a read, trusting the ticket callbacks',
   });
 });
 
+describe('a ticket write whose result never reached the run is not made again when the call runs again', () => {
+  // Each write below lands (PSA call, row, audit, the alert's outcome) and then its result is
+  // lost once, as when a worker dies before its workflow task completes: the call runs again.
+  let lossy: TicketRig;
+  const lost = new Set<string>();
+  beforeAll(async () => {
+    lossy = await startTicketRig(stack, {}, (activities) => {
+      const loseOnce =
+        <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+        async (...args: A): Promise<R> => {
+          const result = await fn(...args);
+          const key = `${name}:${JSON.stringify(args)}`;
+          if (lost.has(key)) return result;
+          lost.add(key);
+          throw new Error(`the result of ${name} was lost`);
+        };
+      return {
+        ...activities,
+        addServiceTicketNote: loseOnce('note', activities.addServiceTicketNote),
+        closeServiceTicket: loseOnce('close', activities.closeServiceTicket),
+        reopenServiceTicket: loseOnce('reopen', activities.reopenServiceTicket),
+      };
+    });
+  });
+  afterAll(() => lossy?.stop());
+
+  test.each(['connectwise', 'autotask', 'halopsa'] as const)('%s: one note, one close, one reopen, one note-only recovery', async (psa) => {
+    const { orgs } = await mappedOrganization(psa);
+    const sim = simControls(psa, stack.sims);
+    const org = orgs[0];
+    const report = async (event: 'raised' | 'recovered') => {
+      const e = alertEvent(org, 'backup_failed', event);
+      await lossy.alerts.reportAlert(e);
+      return (await handled(e.eventId)).outcome;
+    };
+    expect(await report('raised')).toBe('ticket_created');
+    const marker = ticketMarker(org, 'backup_failed', 1);
+    const t = (await ticketOf(marker))!;
+    expect(await report('raised')).toBe('noted');
+    expect(await report('recovered')).toBe('closed');
+    expect(sim.isClosed(t.psaTicketId)).toBe(true);
+    expect(await report('raised')).toBe('ticket_reopened');
+    await sim.technicianTouches(t.psaTicketId);
+    expect(await report('recovered')).toBe('recovery_noted');
+    expect(await auditActions(marker)).toEqual(['ticket.create', 'ticket.note', 'ticket.close', 'ticket.reopen', 'ticket.note']);
+    expect(sim.notesContaining(t.psaTicketId, 'is failing again')).toBe(1);
+    const row = (await ticketOf(marker))!;
+    // Every tokened note of ours is in the PSA once (ConnectWise's close note is one of them).
+    expect(row.noteCount).toBe(psa === 'connectwise' ? 3 : 2);
+    for (let n = 1; n <= row.noteCount; n += 1) expect({ n, inPsa: sim.notesContaining(t.psaTicketId, `${marker}#note-${n}`) }).toEqual({ n, inPsa: 1 });
+    expect(sim.notesContaining(t.psaTicketId, `${marker}#note-${row.noteCount + 1}`)).toBe(0);
+    expect(lost.size).toBeGreaterThanOrEqual(4);
+  });
+});
+
 test('the status query reports the open ticket and buffered repeats', async () => {
   const { orgs } = await mappedOrganization('connectwise');
   const org = orgs[0];
