@@ -105,7 +105,7 @@ test('30 organizations × 3 PSAs, faults and repeated SIGKILLs: one ticket per p
     await Promise.all([recoveries, chaos(3)]);
     await waitFor('every recovery handled', async () => (await unhandled()) === 0, 240_000, 500);
 
-    // Exactly one PSA ticket per organization × problem, and none left open.
+    // Exactly one PSA ticket per organization × problem, no note twice, and none left open.
     const counts: Record<string, number> = {};
     let openInPsa = 0;
     const wrong: Record<string, unknown>[] = [];
@@ -117,7 +117,10 @@ test('30 organizations × 3 PSAs, faults and repeated SIGKILLs: one ticket per p
       const row = await stack.db.selectFrom('tickets').selectAll().where('marker', '=', marker).executeTakeFirst();
       const psaOpen = row ? !sim.isClosed(row.psaTicketId) : null;
       if (psaOpen) openInPsa += 1;
-      if (inPsa !== 1 || row?.state !== 'closed' || psaOpen) {
+      // Every note of ours carries its token: each one in the PSA exactly once, none beyond the row's count.
+      const noteCopies = row ? Array.from({ length: row.noteCount + 1 }, (_, i) => sim.notesContaining(row.psaTicketId, `${marker}#note-${i + 1}`)) : [];
+      const notesOnce = noteCopies.every((copies, i) => copies === (i < noteCopies.length - 1 ? 1 : 0));
+      if (inPsa !== 1 || row?.state !== 'closed' || psaOpen || !notesOnce) {
         // Everything needed to tell what went wrong for this problem, in the failure message.
         const alertRows = await stack.db
           .selectFrom('alerts')
@@ -127,7 +130,7 @@ test('30 organizations × 3 PSAs, faults and repeated SIGKILLs: one ticket per p
           .orderBy('receivedAt')
           .execute();
         const audit = await stack.db.selectFrom('auditLog').select(['action', 'outcome', 'detail', 'at']).where('target', '=', `ticket:${marker}`).orderBy('at').execute();
-        wrong.push({ psa, marker, ticketsInPsa: inPsa, row: row && { state: row.state, closedBy: row.closedBy, touchedByOthers: row.touchedByOthers, noteCount: row.noteCount }, psaOpen, alertRows, audit });
+        wrong.push({ psa, marker, ticketsInPsa: inPsa, row: row && { state: row.state, closedBy: row.closedBy, touchedByOthers: row.touchedByOthers, noteCount: row.noteCount }, psaOpen, noteCopies, alertRows, audit });
       }
     }
     // No live subscription may report our own writes as someone else's work.
