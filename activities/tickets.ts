@@ -168,7 +168,7 @@ export function createTicketActivities(deps: ActivityDeps) {
   }
 
   /**
-   * True when every one of `alertIds` already carries `outcome` on this ticket: this write was
+   * True when every one of `alertIds` already carries one of `outcomes` on this ticket: this write was
    * made by an earlier run of the same call whose result never reached the workflow (a local
    * activity's worker killed before its workflow task completed, an answer lost), so it is not
    * made again.

@@ -314,8 +314,8 @@ export class AutotaskAdapter implements PsaAdapter {
    * A TicketWebhook takes several calls, and one that is live before our own resource is
    * excluded would report our own writes as someone else's work. So it is created inactive, made
    * ready (Status subscribed, our resource excluded) and only then activated; a failure on the way
-   * deletes it. Inactive leftovers of a subscription cut short (worker killed) are found by their
-   * URL, which is this connection's own, and deleted first.
+   * deletes it. Leftovers of a subscription cut short (worker killed) are found by their URL,
+   * which is this connection's own, and deleted first.
    */
   async subscribeTicketEvents(url: string, secret: string): Promise<string> {
     const own = await this.ownResourceId();
