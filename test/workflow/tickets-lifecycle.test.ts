@@ -1,7 +1,8 @@
 /**
  * Service tickets end to end, for each PSA: platform alert → Temporal → worker → simulator over
  * HTTP → PostgreSQL. One ticket per episode, debounced repeat notes, close on recovery, reopen
- * on flapping, note-only when a technician worked on it, the PSA closing first, and the trace.
+ * on flapping, note-only when a technician worked on it, the PSA closing first, the trace, and
+ * writes whose result never reached the run made once only.
  */
 import type { PsaKind } from '../../psa/core/types';
 import { seedTenants } from '../helpers/seed';
