@@ -168,13 +168,13 @@ export function createTicketActivities(deps: ActivityDeps) {
   }
 
   /**
-   * True when every one of `alertIds` already carries one of `outcomes` on this ticket: this write was
+   * True when every one of `alertIds` already carries `outcome` on this ticket: this write was
    * made by an earlier run of the same call whose result never reached the workflow (a local
    * activity's worker killed before its workflow task completed, an answer lost), so it is not
    * made again.
    */
-  const alreadyRecorded = (row: TicketRowView, alertIds: string[], outcomes: readonly AlertOutcome[]) =>
-    alertIds.length > 0 && alertIds.every((id) => row.recorded.some((r) => r.id === id && outcomes.includes(r.outcome as AlertOutcome)));
+  const alreadyRecorded = (row: TicketRowView, alertIds: string[], outcome: AlertOutcome) =>
+    alertIds.length > 0 && alertIds.every((id) => row.recorded.some((r) => r.id === id && r.outcome === outcome));
 
   type TicketRowView = Awaited<ReturnType<typeof ticketRow>>;
   const adapterOf = (row: TicketRowView) => adapters.forRow({ ...row, id: row.connectionId });
@@ -433,7 +433,7 @@ export function createTicketActivities(deps: ActivityDeps) {
 
     async addServiceTicketNote(ref: TicketRef, text: string, alertIds: string[]): Promise<void> {
       const row = await ticketRow(ref.ticketRowId, alertIds);
-      if (alreadyRecorded(row, alertIds, ['noted'])) return;
+      if (alreadyRecorded(row, alertIds, 'noted')) return;
       const adapter = await adapterOf(row);
       const target = `ticket:${row.marker}`;
       // Once known as touched it stays so; until then our note must not hide someone's work.
@@ -474,7 +474,7 @@ export function createTicketActivities(deps: ActivityDeps) {
     /** Flapping: the same ticket comes back with the mapped open status. */
     async reopenServiceTicket(ref: TicketRef, note: string, alertIds: string[]): Promise<void> {
       const row = await ticketRow(ref.ticketRowId, alertIds);
-      if (alreadyRecorded(row, alertIds, ['ticket_reopened'])) return;
+      if (alreadyRecorded(row, alertIds, 'ticket_reopened')) return;
       await reopenTicket(ref, row, note);
       await recordAlertOutcome(db, { alertIds, outcome: 'ticket_reopened', reason: null, ticketRowId: ref.ticketRowId });
     },
