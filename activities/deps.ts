@@ -5,20 +5,9 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect';
 import type { KeyRing } from '../security/crypto';
-import type { UrlPolicy } from '../psa/core/url-guard';
-import type { GovernorLimits } from '../psa/core/governor';
-import type { HttpCallRecord } from '../psa/core/http';
+import type { PsaRuntimeOptions } from '../infra/psa-adapters';
 
-export interface PsaRuntimeOptions {
-  urlPolicy: UrlPolicy;
-  /** Extra CA (PEM) trusted for PSA HTTPS (the ConnectWise simulator's test CA). */
-  ca?: string;
-  autotaskZoneLookupUrl?: string;
-  timeoutMs?: number;
-  /** Per-vendor overrides of the default rate budgets. */
-  limits?: Partial<Record<'connectwise' | 'autotask' | 'halopsa', Partial<GovernorLimits>>>;
-  onCall?: (connectionId: string, record: HttpCallRecord) => void;
-}
+export type { PsaRuntimeOptions } from '../infra/psa-adapters';
 
 export interface Logger {
   debug(message: string, meta?: Record<string, unknown>): void;

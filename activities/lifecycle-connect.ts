@@ -5,18 +5,26 @@
  * against the PSA, and finalize or compensate. Testing is a read, so a retried activity repeats
  * no PSA write.
  */
-import { sql } from 'kysely';
 import { PSA_LABELS, type ConnectionInfo, type PsaKind } from '../psa/core/types';
 import { PsaAuthError, PsaConfigError, PsaPermissionError } from '../psa/core/errors';
 import { NotFound, RuleViolation } from '../domain/errors';
 import { credentialsRejected } from '../domain/rules';
-import { findConnection, writeAudit } from '../db/repositories/integrations';
+import {
+  discardConnecting,
+  dropPendingCredentials,
+  findConnection,
+  markConnected,
+  markHealthy,
+  pendingCredentialsOf,
+  replaceCredentials,
+  WEBHOOK_CLAIM_PREFIX,
+} from '../db/repositories/integrations';
+import { writeAudit } from '../db/repositories/audit';
+import { openPendingCredentials, sealCredentials } from '../security/credentials';
+import { adapterForCredentials } from '../infra/psa-adapters';
 import type { ConnectRequest, ConnectResult, HealthResult, RetestRequest } from '../workflows/integration-messages';
-import { adapterForCredentials, sealCredentials } from './psa-connections';
-import { healthReasonOf, markUnhealthy, typed, type LifecycleContext } from './lifecycle-support';
-
-/** AAD of re-entered credentials: they open only for this connection's pending slot. */
-export const pendingCredentialsAad = (connectionId: string) => `pending_credentials:${connectionId}`;
+import { connectionRefused } from './connection-health';
+import { typed, type LifecycleContext } from './lifecycle-support';
 
 /** Why the PSA refused, when the refusal is about what the partner typed (not an outage). */
 function refusalReason(err: unknown): string | null {
@@ -25,7 +33,7 @@ function refusalReason(err: unknown): string | null {
   return null;
 }
 
-const siteFacts = (info: ConnectionInfo) => JSON.stringify({ ...info.site, accountName: info.accountName, ...(info.version ? { version: info.version } : {}) });
+const siteFacts = (info: ConnectionInfo): Record<string, string> => ({ ...info.site, accountName: info.accountName, ...(info.version ? { version: info.version } : {}) });
 
 export function createConnectActivities(ctx: LifecycleContext) {
   const { db, log } = ctx;
@@ -50,13 +58,7 @@ export function createConnectActivities(ctx: LifecycleContext) {
           await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.connect', outcome: 'error', detail: { psa: row.psa, reason } });
           throw credentialsRejected(row.psa, reason);
         }
-        const done = await db
-          .updateTable('connections')
-          .set({ status: 'connected', health: 'healthy', healthReason: null, healthCheckedAt: new Date(), site: siteFacts(info), connectedAt: new Date(), updatedAt: new Date() })
-          .where('id', '=', connectionId)
-          .where('status', '=', 'connecting')
-          .executeTakeFirst();
-        if (Number(done.numUpdatedRows) === 0) {
+        if (!(await markConnected(db, connectionId, siteFacts(info)))) {
           const now = await findConnection(db, connectionId);
           if (now?.status !== 'connected') throw new RuleViolation('connect_aborted', `This ${PSA_LABELS[row.psa]} connection attempt was abandoned; connect again.`);
         }
@@ -69,8 +71,7 @@ export function createConnectActivities(ctx: LifecycleContext) {
     /** Compensation of a failed connect: nothing of the attempt stays stored. Idempotent. */
     async discardConnection({ connectionId }: ConnectRequest): Promise<boolean> {
       ctx.adapters.invalidate(connectionId);
-      const res = await db.deleteFrom('connections').where('id', '=', connectionId).where('status', '=', 'connecting').executeTakeFirst();
-      return Number(res.numDeletedRows) > 0;
+      return discardConnecting(db, connectionId);
     },
 
     /**
@@ -85,24 +86,21 @@ export function createConnectActivities(ctx: LifecycleContext) {
         try {
           const { adapter } = await ctx.adapters.forConnection(connectionId, { allowUnhealthy: true });
           const info = await adapter.testConnection();
-          await db.updateTable('connections').set({ health: 'healthy', healthReason: null, healthCheckedAt: new Date(), site: siteFacts(info) }).where('id', '=', connectionId).execute();
+          await markHealthy(db, connectionId, siteFacts(info));
           await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.health', outcome: 'ok', detail: { health: 'healthy' } });
           return { health: 'healthy', reason: null };
         } catch (err) {
           if (!(err instanceof PsaAuthError)) throw err;
-          const reason = healthReasonOf(row, err);
-          await markUnhealthy(ctx, row, actor, reason);
-          return { health: 'unhealthy', reason };
+          return { health: 'unhealthy', reason: await connectionRefused(ctx, row, err, actor) };
         }
       });
     },
   };
 
   async function testPending(connectionId: string, psa: PsaKind, partnerId: string, actor: string): Promise<HealthResult> {
-    const pdb = db;
-    const pending = await pdb.selectFrom('pendingCredentials').selectAll().where('connectionId', '=', connectionId).executeTakeFirst();
+    const pending = await pendingCredentialsOf(db, connectionId);
     if (!pending) throw new RuleViolation('no_pending_credentials', 'There are no re-entered credentials to test; enter them again.');
-    const credentials = ctx.keys.openJson(pending.credentials, pendingCredentialsAad(connectionId));
+    const credentials = openPendingCredentials(ctx.keys, connectionId, pending.credentials);
     let info: ConnectionInfo;
     let adapter: Awaited<ReturnType<typeof adapterForCredentials>>;
     try {
@@ -111,24 +109,17 @@ export function createConnectActivities(ctx: LifecycleContext) {
     } catch (err) {
       const reason = refusalReason(err);
       if (reason === null) throw err;
-      await pdb.deleteFrom('pendingCredentials').where('connectionId', '=', connectionId).execute();
+      await dropPendingCredentials(db, connectionId);
       await writeAudit(db, { partnerId, connectionId, actor, action: 'integration.credentials', outcome: 'error', detail: { reason } });
       throw credentialsRejected(psa, reason);
     }
     // The ticket-event subscription authenticates with a secret derived from the old credentials:
     // drop it (best effort) so the ticket engine subscribes again with the new ones.
-    const subscription = (await pdb.selectFrom('connections').select('webhookSubscriptionId').where('id', '=', connectionId).executeTakeFirst())?.webhookSubscriptionId;
-    if (subscription && !subscription.startsWith('pending:')) {
+    const subscription = (await findConnection(db, connectionId))?.webhookSubscriptionId;
+    if (subscription && !subscription.startsWith(WEBHOOK_CLAIM_PREFIX)) {
       await adapter.unsubscribeTicketEvents(subscription).catch((err: unknown) => ctx.log.warn('old ticket subscription not removed', { connectionId, error: String(err) }));
     }
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('connections')
-        .set({ ...sealCredentials(ctx.keys, connectionId, credentials), webhookSubscriptionId: null, health: 'healthy', healthReason: null, healthCheckedAt: new Date(), site: siteFacts(info), updatedAt: sql<Date>`clock_timestamp()` })
-        .where('id', '=', connectionId)
-        .execute();
-      await trx.deleteFrom('pendingCredentials').where('connectionId', '=', connectionId).execute();
-    });
+    await replaceCredentials(db, connectionId, sealCredentials(ctx.keys, connectionId, credentials), siteFacts(info));
     ctx.adapters.invalidate(connectionId);
     await writeAudit(db, { partnerId, connectionId, actor, action: 'integration.credentials', outcome: 'ok', detail: { health: 'healthy' } });
     return { health: 'healthy', reason: null };

@@ -4,7 +4,6 @@
  * parents), then writes the read model and an audit row. Writes are upserts and deletes, so a
  * retried activity converges on the same rows.
  */
-import { sql } from 'kysely';
 import type { MappingKind, MappingValues, PsaAdapter, PsaKind } from '../psa/core/types';
 import { NotFound } from '../domain/errors';
 import {
@@ -17,7 +16,20 @@ import {
   parentsOf,
   picklistFieldsInOrder,
 } from '../domain/rules';
-import { findConnection, mappablePlan, partnerOrganization, writeAudit } from '../db/repositories/integrations';
+import { findConnection } from '../db/repositories/integrations';
+import { mappablePlan, partnerOrganization } from '../db/repositories/directory';
+import {
+  deleteOrganizationMapping,
+  deletePlanMapping,
+  deleteTicketMapping,
+  isPlanMapped,
+  mappedOrganizationsOnPlan,
+  organizationMappingOf,
+  saveOrganizationMapping,
+  savePlanMapping,
+  saveTicketMapping,
+} from '../db/repositories/mappings';
+import { writeAudit } from '../db/repositories/audit';
 import type { ChangeRequest, OrganizationMappingRequest, OrganizationUnlinkRequest, PlanMappingRequest, PlanUnlinkRequest, TicketMappingRequest } from '../workflows/integration-messages';
 import { actorUserId, typed, withAdapter, type LifecycleContext } from './lifecycle-support';
 
@@ -48,11 +60,7 @@ export function createMappingActivities(ctx: LifecycleContext) {
       return typed(() =>
         withAdapter(ctx, connectionId, actor, async (adapter, conn) => {
           await checkAgainstPsa(adapter, conn.psa, 'ticket', values);
-          await db
-            .insertInto('ticketMappings')
-            .values({ connectionId, settings: JSON.stringify(values), updatedBy: actorUserId(actor) })
-            .onConflict((oc) => oc.column('connectionId').doUpdateSet({ settings: JSON.stringify(values), updatedBy: actorUserId(actor), updatedAt: sql<Date>`now()` }))
-            .execute();
+          await saveTicketMapping(db, connectionId, values, actorUserId(actor));
           await writeAudit(db, { partnerId: conn.partnerId, connectionId, actor, action: 'integration.ticket_mapping.set', outcome: 'ok', detail: { values } });
         }),
       );
@@ -63,7 +71,7 @@ export function createMappingActivities(ctx: LifecycleContext) {
       return typed(async () => {
         const conn = await findConnection(db, connectionId);
         if (!conn) throw new NotFound('PSA connection');
-        await db.deleteFrom('ticketMappings').where('connectionId', '=', connectionId).execute();
+        await deleteTicketMapping(db, connectionId);
         await writeAudit(db, { partnerId: conn.partnerId, connectionId, actor, action: 'integration.ticket_mapping.reset', outcome: 'ok' });
       });
     },
@@ -75,12 +83,7 @@ export function createMappingActivities(ctx: LifecycleContext) {
         const plan = await mappablePlan(db, conn.partnerId, planId);
         if (!plan) throw new NotFound('Plan');
         await withAdapter(ctx, connectionId, actor, (adapter) => checkAgainstPsa(adapter, conn.psa, 'plan', values));
-        const json = JSON.stringify(values);
-        await db
-          .insertInto('planMappings')
-          .values({ planId, connectionId, psa: conn.psa, values: json })
-          .onConflict((oc) => oc.columns(['planId', 'connectionId']).doUpdateSet({ values: json, status: 'synced', statusReason: null, updatedAt: sql<Date>`now()` }))
-          .execute();
+        await savePlanMapping(db, { planId, connectionId, psa: conn.psa, values });
         await writeAudit(db, { partnerId: conn.partnerId, connectionId, actor, action: 'integration.plan.map', target: planId, outcome: 'ok', detail: { values } });
       });
     },
@@ -91,15 +94,8 @@ export function createMappingActivities(ctx: LifecycleContext) {
         if (!conn) throw new NotFound('PSA connection');
         const plan = await mappablePlan(db, conn.partnerId, planId);
         if (!plan) throw new NotFound('Plan');
-        const { n } = await db
-          .selectFrom('organizationMappings')
-          .innerJoin('organizations', 'organizations.id', 'organizationMappings.organizationId')
-          .select(sql<number>`count(*)::int`.as('n'))
-          .where('organizationMappings.connectionId', '=', connectionId)
-          .where('organizations.planId', '=', planId)
-          .executeTakeFirstOrThrow();
-        assertPlanUnlinkable(conn.psa, plan.name, n);
-        await db.deleteFrom('planMappings').where('planId', '=', planId).where('connectionId', '=', connectionId).execute();
+        assertPlanUnlinkable(conn.psa, plan.name, await mappedOrganizationsOnPlan(db, planId, connectionId));
+        await deletePlanMapping(db, planId, connectionId);
         await writeAudit(db, { partnerId: conn.partnerId, connectionId, actor, action: 'integration.plan.unlink', target: planId, outcome: 'ok' });
       });
     },
@@ -109,27 +105,13 @@ export function createMappingActivities(ctx: LifecycleContext) {
         const conn = await liveConnection(connectionId);
         const org = await partnerOrganization(db, conn.partnerId, organizationId);
         if (!org) throw new NotFound('Organization');
-        const existing = await db.selectFrom('organizationMappings').select(['psa', 'connectionId']).where('organizationId', '=', organizationId).executeTakeFirst();
+        const existing = await organizationMappingOf(db, organizationId);
         assertOrganizationFree(org.name, existing?.psa ?? null, conn.psa, existing?.connectionId === connectionId);
-        const planMapped = await db.selectFrom('planMappings').select('id').where('planId', '=', org.planId).where('connectionId', '=', connectionId).executeTakeFirst();
-        assertPlanMappedFirst(conn.psa, org.name, org.planName, planMapped !== undefined);
+        assertPlanMappedFirst(conn.psa, org.name, org.planName, await isPlanMapped(db, org.planId, connectionId));
         await withAdapter(ctx, connectionId, actor, (adapter) => checkAgainstPsa(adapter, conn.psa, 'organization', values));
-        const json = JSON.stringify(values);
-        // The unique organization_id decides races between two PSAs' workflows: the update only
-        // applies to a mapping on this connection, so a lost race reads back the winner.
-        const written = await db
-          .insertInto('organizationMappings')
-          .values({ organizationId, connectionId, psa: conn.psa, values: json })
-          .onConflict((oc) =>
-            oc
-              .column('organizationId')
-              .doUpdateSet({ values: json, status: 'mapped', statusReason: null, updatedAt: sql<Date>`now()` })
-              .where('organizationMappings.connectionId', '=', connectionId),
-          )
-          .returning('id')
-          .executeTakeFirst();
-        if (!written) {
-          const winner = await db.selectFrom('organizationMappings').select('psa').where('organizationId', '=', organizationId).executeTakeFirst();
+        if (!(await saveOrganizationMapping(db, { organizationId, connectionId, psa: conn.psa, values }))) {
+          // Another PSA's workflow mapped it meanwhile: refused as if it had been first.
+          const winner = await organizationMappingOf(db, organizationId);
           assertOrganizationFree(org.name, winner?.psa ?? null, conn.psa, false);
         }
         await writeAudit(db, { partnerId: conn.partnerId, connectionId, actor, action: 'integration.organization.map', target: organizationId, outcome: 'ok', detail: { values } });
@@ -142,7 +124,7 @@ export function createMappingActivities(ctx: LifecycleContext) {
         if (!conn) throw new NotFound('PSA connection');
         const org = await partnerOrganization(db, conn.partnerId, organizationId);
         if (!org) throw new NotFound('Organization');
-        await db.deleteFrom('organizationMappings').where('organizationId', '=', organizationId).where('connectionId', '=', connectionId).execute();
+        await deleteOrganizationMapping(db, organizationId, connectionId);
         await writeAudit(db, { partnerId: conn.partnerId, connectionId, actor, action: 'integration.organization.unlink', target: organizationId, outcome: 'ok' });
       });
     },

@@ -7,7 +7,10 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { PsaKind } from '../psa/core/types';
 import { PsaNotFoundError } from '../psa/core/errors';
 import { ConnectionUnhealthyError, NotFound } from '../domain/errors';
-import { findConnection, writeAudit } from '../db/repositories/integrations';
+import { findConnection, markRevoked, markRevoking, setWebhookSubscription, WEBHOOK_CLAIM_PREFIX } from '../db/repositories/integrations';
+import { deleteAllMappings } from '../db/repositories/mappings';
+import { openTicketsOf } from '../db/repositories/tickets';
+import { writeAudit } from '../db/repositories/audit';
 import type { ChangeRequest } from '../workflows/integration-messages';
 import { serviceTicketWorkflowId } from '../workflows/ticket-messages';
 import { typed, withAdapter, type LifecycleContext } from './lifecycle-support';
@@ -38,7 +41,7 @@ export function createRevokeActivities(ctx: LifecycleContext) {
       return typed(async () => {
         const row = await connection(connectionId);
         if (row.status === 'revoking' || row.status === 'revoked') return;
-        await db.updateTable('connections').set({ status: 'revoking' }).where('id', '=', connectionId).where('status', 'in', ['connected', 'connecting']).execute();
+        await markRevoking(db, connectionId);
         await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.revoke.begin', outcome: 'ok' });
       });
     },
@@ -47,12 +50,7 @@ export function createRevokeActivities(ctx: LifecycleContext) {
     async unlinkAllMappings({ connectionId, actor }: OnConnection<ChangeRequest>): Promise<{ plans: number; organizations: number }> {
       return typed(async () => {
         const row = await connection(connectionId);
-        const counts = await db.transaction().execute(async (trx) => {
-          const orgs = await trx.deleteFrom('organizationMappings').where('connectionId', '=', connectionId).executeTakeFirst();
-          const plans = await trx.deleteFrom('planMappings').where('connectionId', '=', connectionId).executeTakeFirst();
-          await trx.deleteFrom('ticketMappings').where('connectionId', '=', connectionId).execute();
-          return { plans: Number(plans.numDeletedRows), organizations: Number(orgs.numDeletedRows) };
-        });
+        const counts = await deleteAllMappings(db, connectionId);
         await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.revoke.unlink_all', outcome: 'ok', detail: counts });
         return counts;
       });
@@ -64,15 +62,7 @@ export function createRevokeActivities(ctx: LifecycleContext) {
       const runs = new Map<string, string | undefined>();
       for await (const wf of temporal.workflow.list({ query })) runs.set(wf.workflowId, wf.runId);
       // Visibility trails the runs it lists by a moment; the database knows every open ticket's run.
-      const open = await db
-        .selectFrom('tickets as t')
-        .innerJoin('connections as c', 'c.id', 't.connectionId')
-        .select(['t.organizationId', 't.problem'])
-        .where('c.partnerId', '=', partnerId)
-        .where('c.psa', '=', psa)
-        .where('t.state', '=', 'open')
-        .execute();
-      for (const t of open) {
+      for (const t of await openTicketsOf(db, partnerId, psa)) {
         const id = serviceTicketWorkflowId(t.organizationId, t.problem);
         if (!runs.has(id)) runs.set(id, undefined);
       }
@@ -96,7 +86,7 @@ export function createRevokeActivities(ctx: LifecycleContext) {
         const row = await connection(connectionId);
         const subscriptionId = row.webhookSubscriptionId;
         // `pending:…` is the ticket engine's claim while it subscribes: no vendor id exists yet.
-        if (!subscriptionId || subscriptionId.startsWith('pending:') || row.status === 'revoked') return false;
+        if (!subscriptionId || subscriptionId.startsWith(WEBHOOK_CLAIM_PREFIX) || row.status === 'revoked') return false;
         let removed = true;
         try {
           await withAdapter(ctx, connectionId, actor, (adapter) => adapter.unsubscribeTicketEvents(subscriptionId));
@@ -105,7 +95,7 @@ export function createRevokeActivities(ctx: LifecycleContext) {
           else if (err instanceof ConnectionUnhealthyError) removed = false; // no PSA call while unhealthy; the PSA admin removes it
           else throw err;
         }
-        await db.updateTable('connections').set({ webhookSubscriptionId: null }).where('id', '=', connectionId).execute();
+        await setWebhookSubscription(db, connectionId, null);
         await writeAudit(db, {
           partnerId: row.partnerId,
           connectionId,
@@ -125,14 +115,7 @@ export function createRevokeActivities(ctx: LifecycleContext) {
         const row = await connection(connectionId);
         ctx.adapters.invalidate(connectionId);
         if (row.status === 'revoked') return;
-        await db.transaction().execute(async (trx) => {
-          await trx.deleteFrom('pendingCredentials').where('connectionId', '=', connectionId).execute();
-          await trx
-            .updateTable('connections')
-            .set({ status: 'revoked', credentials: null, credentialsKeyId: null, webhookSubscriptionId: null, revokedAt: new Date(), updatedAt: new Date() })
-            .where('id', '=', connectionId)
-            .execute();
-        });
+        await markRevoked(db, connectionId);
         await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.revoke', outcome: 'ok' });
       });
     },

@@ -1,8 +1,8 @@
 /**
  * What every lifecycle activity shares: the adapter provider, the translation of our domain
  * errors into typed Temporal failures, and the health rule — a PSA auth failure (locked or
- * inactive API user, revoked key) marks the connection Unhealthy, after which the provider
- * refuses every PSA call except the re-test.
+ * inactive API user, revoked key) marks the connection Unhealthy (activities/connection-health.ts),
+ * after which the provider refuses every PSA call except the re-test.
  */
 import { Context } from '@temporalio/activity';
 import type { PsaAdapter } from '../psa/core/types';
@@ -10,9 +10,9 @@ import { PSA_LABELS } from '../psa/core/types';
 import { PsaAuthError, PsaConfigError, PsaPermissionError } from '../psa/core/errors';
 import type { Connection } from '../db/schema';
 import { ConnectionUnhealthyError, RuleViolation } from '../domain/errors';
-import { writeAudit } from '../db/repositories/integrations';
 import { domainFailure } from '../workflows/integration-messages';
-import { adapterProviderFor, type AdapterProvider } from './psa-connections';
+import { adapterProviderFor, type AdapterProvider } from '../infra/psa-adapters';
+import { connectionRefused } from './connection-health';
 import type { ActivityDeps } from './deps';
 
 export interface LifecycleContext extends ActivityDeps {
@@ -55,23 +55,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** `actor` as a users.id foreign key (null for 'platform'). */
 export const actorUserId = (actor: string) => (UUID.test(actor) ? actor : null);
 
-export function healthReasonOf(connection: Pick<Connection, 'psa'>, err: PsaAuthError): string {
-  const vendor = PSA_LABELS[connection.psa];
-  return err.accountDisabled
-    ? `The ${vendor} API user is locked or inactive (${err.message})`
-    : `${vendor} rejected the stored credentials (${err.message})`;
-}
-
-export async function markUnhealthy(ctx: LifecycleContext, connection: Connection, actor: string, reason: string): Promise<void> {
-  await ctx.db
-    .updateTable('connections')
-    .set({ health: 'unhealthy', healthReason: reason, healthCheckedAt: new Date() })
-    .where('id', '=', connection.id)
-    .execute();
-  await writeAudit(ctx.db, { partnerId: connection.partnerId, connectionId: connection.id, actor, action: 'integration.health', outcome: 'error', detail: { health: 'unhealthy', reason } });
-  ctx.log.warn('PSA connection became unhealthy', { connectionId: connection.id, psa: connection.psa });
-}
-
 /**
  * Runs `body` with the connection's adapter. The provider refuses an Unhealthy connection before
  * any PSA call; an auth failure during the call makes it Unhealthy; a missing PSA right becomes a
@@ -87,12 +70,7 @@ export async function withAdapter<T>(
   try {
     return await body(adapter, connection);
   } catch (err) {
-    if (err instanceof PsaAuthError) {
-      const reason = healthReasonOf(connection, err);
-      await markUnhealthy(ctx, connection, actor, reason);
-      ctx.adapters.invalidate(connectionId);
-      throw new ConnectionUnhealthyError(reason);
-    }
+    if (err instanceof PsaAuthError) throw new ConnectionUnhealthyError(await connectionRefused(ctx, connection, err, actor));
     if (err instanceof PsaPermissionError) {
       throw new RuleViolation('psa_permission_missing', `${PSA_LABELS[connection.psa]} refused the call: ${err.message}. Add the right to the API user's security role.`);
     }

@@ -5,6 +5,8 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
+import { writeAudit } from '../db/repositories/audit';
+import { TICKET_ACTOR } from './ticket-calls';
 
 export interface AlertResetNotice {
   ticketRowId: string;
@@ -48,18 +50,15 @@ export function createPlatformCallbackActivities({ db, platformCallbackUrl }: Ac
         }
         result = { delivered: true, status: res.status };
       }
-      await db
-        .insertInto('auditLog')
-        .values({
-          partnerId: notice.partnerId,
-          connectionId: notice.connectionId,
-          actor: 'psa-sync:tickets',
-          action: 'platform.alert_reset',
-          target: `organization:${notice.organizationId}:${notice.problem}`,
-          outcome: 'ok',
-          detail: JSON.stringify({ ...result, psaTicketId: notice.psaTicketId, ticketRowId: notice.ticketRowId, reason: notice.how }),
-        })
-        .execute();
+      await writeAudit(db, {
+        partnerId: notice.partnerId,
+        connectionId: notice.connectionId,
+        actor: TICKET_ACTOR,
+        action: 'platform.alert_reset',
+        target: `organization:${notice.organizationId}:${notice.problem}`,
+        outcome: 'ok',
+        detail: { ...result, psaTicketId: notice.psaTicketId, ticketRowId: notice.ticketRowId, reason: notice.how },
+      });
       return result;
     },
   };

@@ -1,25 +1,41 @@
 /**
  * Side effects of the service-ticket workflow: where an organization's tickets go (its mapping),
- * and every PSA ticket write — each followed by the `tickets` row and an audit-log row with the
- * vendor's answer. Creation is idempotent across retries and worker crashes: the marker is
- * looked up (our row first, then the PSA) before anything is created.
+ * and every PSA ticket write — each followed by the `tickets` row, an audit-log row with the
+ * vendor's answer and the alerts' outcomes, sent together as one statement. Creation is
+ * idempotent across retries and worker crashes: the marker is looked up (our row first, then the
+ * PSA) before anything is created. The close policy is domain/ticket-close.ts; how a PSA call
+ * fails out of an activity is ticket-calls.ts.
  */
 import type { ActivityDeps } from './deps';
-import type { Db } from '../db/connect';
 import type { PsaAdapter, PsaKind, PsaTicket, TicketWrite } from '../psa/core/types';
 import type { OperationNodeSource } from 'kysely';
-import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { PsaNotFoundError } from '../psa/core/errors';
 import { RuleViolation } from '../domain/errors';
-import { adapterProviderFor } from './psa-connections';
-import { toActivityFailure } from './tickets-psa-errors';
-import { alertOutcomeWrite, recordAlertOutcome } from './alerts';
-import { mainWriteId, writeTogether, writeTogetherReturning } from './write-together';
+import { alreadyRecorded, closeAfterRead, closeApproach, closeOfRecordedOutcome, nextNoteToken, recoveryOutcome, withNoteToken, type CloseOutcome } from '../domain/ticket-close';
+import { adapterProviderFor } from '../infra/psa-adapters';
+import { auditInsert, writeAudit } from '../db/repositories/audit';
+import { alertOutcomeWrite, recordAlertOutcome, recordFirstAlertOutcome } from '../db/repositories/alerts';
+import {
+  markTicketTouched,
+  setPendingNote,
+  ticketClosedWrite,
+  ticketForWrite,
+  ticketInsertWrite,
+  ticketNotedWrite,
+  ticketReopenedWrite,
+  ticketTargetOf,
+  ticketUnreadCloseWrite,
+  type TicketTargetRow,
+  type TicketWriteRow,
+} from '../db/repositories/tickets';
+import { mainWriteId, writeTogether, writeTogetherReturning } from '../db/repositories/write-together';
 import { ensureTicketWebhook, hasTicketWebhook } from './tickets-webhooks';
 import { heartbeating } from './tickets-heartbeat';
-import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type AlertOutcome, type Problem, type SkipReason } from '../workflows/ticket-messages';
+import { TICKET_ACTOR, ticketCalls } from './ticket-calls';
+import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason } from '../workflows/ticket-messages';
 
-export const TICKET_ACTOR = 'psa-sync:tickets';
+export { TICKET_ACTOR } from './ticket-calls';
+export type { CloseOutcome } from '../domain/ticket-close';
 
 export type TicketTarget =
   | { kind: 'ready'; connectionId: string; psa: PsaKind }
@@ -55,8 +71,6 @@ export interface TicketRef {
   psaTicketId: string;
 }
 
-export type CloseOutcome = 'closed' | 'noted_only' | 'closed_in_psa' | 'already_closed';
-
 export interface ReadTicketResult {
   closed: boolean;
   /** The ticket no longer exists in the PSA (deleted there). */
@@ -64,50 +78,8 @@ export interface ReadTicketResult {
   touchedByOthers: boolean;
 }
 
-/**
- * Loads an organization's mapping and its connection's ticket mapping (or says why there is
- * none), with every ticket row of `problem` so far, in one query.
- */
-async function loadMapping(db: Db, organizationId: string, problem = '') {
-  return db
-    .selectFrom('organizationMappings as om')
-    .innerJoin('connections as c', 'c.id', 'om.connectionId')
-    .innerJoin('organizations as o', 'o.id', 'om.organizationId')
-    .leftJoin('ticketMappings as tm', 'tm.connectionId', 'om.connectionId')
-    .select([
-      'om.connectionId',
-      'om.psa',
-      'om.values',
-      'om.status as mappingStatus',
-      'c.status as connectionStatus',
-      'c.partnerId',
-      'tm.settings',
-      'o.name as organizationName',
-      // The adapter is built from these without reading the connection again.
-      'c.health',
-      'c.healthReason',
-      'c.credentials',
-      'c.credentialsKeyId',
-      'c.updatedAt',
-      'c.webhookSubscriptionId',
-    ])
-    .select((eb) =>
-      jsonArrayFrom(
-        eb
-          .selectFrom('tickets as t')
-          .select(['t.id', 't.psaTicketId', 't.psaTicketNumber', 't.marker', 't.state', 't.connectionId'])
-          .where('t.organizationId', '=', organizationId)
-          .where('t.problem', '=', problem),
-      ).as('episodes'),
-    )
-    .where('om.organizationId', '=', organizationId)
-    .executeTakeFirst();
-}
-
-type MappingRow = Awaited<ReturnType<typeof loadMapping>>;
-
 /** Where the organization's tickets go, or why none may be opened. */
-function targetOf(m: MappingRow): TicketTarget {
+function targetOf(m: TicketTargetRow | undefined): TicketTarget {
   if (!m) return { kind: 'skip', reason: 'organization_unmapped', sentence: 'The organization is not mapped to a PSA', psa: null };
   if (m.connectionStatus !== 'connected') {
     return { kind: 'skip', reason: 'integration_revoked', sentence: `The ${m.psa} integration is not connected (${m.connectionStatus})`, psa: m.psa };
@@ -119,67 +91,32 @@ function targetOf(m: MappingRow): TicketTarget {
   return { kind: 'ready', connectionId: m.connectionId, psa: m.psa };
 }
 
+/** The connection a ticket row's PSA calls are made on (and audited against). */
+const connectionOf = (row: TicketWriteRow) => ({ id: row.connectionId, partnerId: row.partnerId, psa: row.psa });
+
+const ticketTarget = (marker: string) => `ticket:${marker}`;
+
+type Closed = { outcome: CloseOutcome; writes: OperationNodeSource[] };
+
 export function createTicketActivities(deps: ActivityDeps) {
   const { db, log } = deps;
   const adapters = adapterProviderFor(deps);
+  const { call, failure } = ticketCalls({ ...deps, adapters });
 
-  const auditWrite = (partnerId: string | null, connectionId: string, action: string, target: string, outcome: 'ok' | 'error', detail: Record<string, unknown>) =>
-    db.insertInto('auditLog').values({ partnerId, connectionId, actor: TICKET_ACTOR, action, target, outcome, detail: JSON.stringify(detail) });
-  const audit = (...args: Parameters<typeof auditWrite>) => auditWrite(...args).execute();
+  /** An audit entry of ticket work that succeeded, to send with the row's bookkeeping. */
+  const audited = (row: { partnerId: string; connectionId: string }, action: string, target: string, detail: Record<string, unknown>) =>
+    auditInsert(db, { partnerId: row.partnerId, connectionId: row.connectionId, actor: TICKET_ACTOR, action, target, outcome: 'ok', detail });
 
-  /** Runs a PSA call; failures are audited (writes only) and turned into typed Temporal failures. */
-  async function psaCall<T>(connectionId: string, write: { partnerId: string | null; action: string; target: string } | null, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (write) {
-        await audit(write.partnerId, connectionId, write.action, write.target, 'error', { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }).catch(() => undefined);
-      }
-      throw await toActivityFailure(err, db, connectionId);
-    }
-  }
-
-  /**
-   * The ticket row with what building its adapter needs, and the outcomes already recorded on
-   * this ticket for `alertIds` (the alerts the caller's write answers), in one query.
-   */
-  async function ticketRow(ticketRowId: string, alertIds: string[] = []) {
-    const row = await db
-      .selectFrom('tickets as t')
-      .innerJoin('connections as c', 'c.id', 't.connectionId')
-      .leftJoin('ticketMappings as tm', 'tm.connectionId', 't.connectionId')
-      .select(['t.id', 't.marker', 't.state', 't.psaTicketId', 't.connectionId', 't.touchedByOthers', 't.psaWatermark', 't.noteCount', 't.pendingNote', 'c.partnerId', 'tm.settings'])
-      .select(['c.psa', 'c.status', 'c.health', 'c.healthReason', 'c.credentials', 'c.credentialsKeyId', 'c.updatedAt', 'c.webhookSubscriptionId'])
-      .select((eb) =>
-        jsonArrayFrom(
-          eb
-            .selectFrom('alerts as a')
-            .select(['a.id', 'a.outcome'])
-            // `= any(array)`: one statement text for any number of ids, none included.
-            .where('a.id', '=', eb.fn.any(eb.val(alertIds)))
-            .where('a.ticketId', '=', eb.ref('t.id'))
-            .where('a.outcome', 'is not', null),
-        ).as('recorded'),
-      )
-      .where('t.id', '=', ticketRowId)
-      .executeTakeFirst();
+  /** The ticket row and the outcomes already recorded on it for `alertIds` (the alerts the caller's write answers). */
+  async function ticketRow(ticketRowId: string, alertIds: string[] = []): Promise<TicketWriteRow> {
+    const row = await ticketForWrite(db, ticketRowId, alertIds);
     if (!row) throw new RuleViolation('ticket_row_missing', 'The ticket record no longer exists');
     return row;
   }
 
-  /**
-   * True when every one of `alertIds` already carries `outcome` on this ticket: this write was
-   * made by an earlier run of the same call whose result never reached the workflow (a local
-   * activity's worker killed before its workflow task completed, an answer lost), so it is not
-   * made again.
-   */
-  const alreadyRecorded = (row: TicketRowView, alertIds: string[], outcome: AlertOutcome) =>
-    alertIds.length > 0 && alertIds.every((id) => row.recorded.some((r) => r.id === id && r.outcome === outcome));
+  const adapterOf = (row: TicketWriteRow) => adapters.forRow({ ...row, id: row.connectionId });
 
-  type TicketRowView = Awaited<ReturnType<typeof ticketRow>>;
-  const adapterOf = (row: TicketRowView) => adapters.forRow({ ...row, id: row.connectionId });
-
-  function ticketSettings(row: TicketRowView) {
+  function ticketSettings(row: TicketWriteRow) {
     if (!row.settings) throw new RuleViolation('ticket_mapping_missing', 'Ticket mapping is not set for this PSA');
     return row.settings;
   }
@@ -188,11 +125,9 @@ export function createTicketActivities(deps: ActivityDeps) {
    * Before each of our writes: one read of the record for work by others since our last write
    * (our write would hide it), kept in the row's sticky `touchedByOthers`.
    */
-  async function checkBeforeWrite(row: TicketRowView, adapter: PsaAdapter): Promise<{ closed: boolean; touched: boolean }> {
-    const check = await psaCall(row.connectionId, null, () => adapter.checkTicket(row.psaTicketId, row.psaWatermark));
-    if (check.touchedByOthers && !row.touchedByOthers) {
-      await db.updateTable('tickets').set({ touchedByOthers: true, updatedAt: new Date() }).where('id', '=', row.id).execute();
-    }
+  async function checkBeforeWrite(row: TicketWriteRow, adapter: PsaAdapter): Promise<{ closed: boolean; touched: boolean }> {
+    const check = await call(connectionOf(row), null, () => adapter.checkTicket(row.psaTicketId, row.psaWatermark));
+    if (check.touchedByOthers && !row.touchedByOthers) await markTicketTouched(db, row.id);
     return { closed: check.closed, touched: row.touchedByOthers || check.touchedByOthers };
   }
 
@@ -201,23 +136,16 @@ export function createTicketActivities(deps: ActivityDeps) {
    * stored before the PSA call; a later attempt that finds it stored asks the PSA whether that
    * note landed (its answer may have been lost) instead of writing it again.
    */
-  async function noteOnce(row: TicketRowView, adapter: PsaAdapter, text: string, target: string): Promise<TicketWrite> {
+  async function noteOnce(row: TicketWriteRow, adapter: PsaAdapter, text: string): Promise<TicketWrite> {
     const token = nextNoteToken(row);
     if (row.pendingNote === token) {
-      const landed = await psaCall(row.connectionId, null, () => adapter.findNote(row.psaTicketId, token));
+      const landed = await call(connectionOf(row), null, () => adapter.findNote(row.psaTicketId, token));
       if (landed) return landed;
     } else {
-      await db.updateTable('tickets').set({ pendingNote: token }).where('id', '=', row.id).execute();
+      await setPendingNote(db, row.id, token);
     }
-    return psaCall(row.connectionId, { partnerId: row.partnerId, action: 'ticket.note', target }, () => adapter.addTicketNote(row.psaTicketId, `${text}\n(ref ${token})`));
+    return call(connectionOf(row), { action: 'ticket.note', target: ticketTarget(row.marker) }, () => adapter.addTicketNote(row.psaTicketId, withNoteToken(text, token)));
   }
-
-  /** The row's bookkeeping after a note: one more, none pending, the PSA's new stamp. */
-  const notedWrite = (row: TicketRowView, write: TicketWrite) =>
-    db
-      .updateTable('tickets')
-      .set((eb) => ({ noteCount: eb('noteCount', '+', 1), pendingNote: null, psaWatermark: write.watermark, updatedAt: new Date() }))
-      .where('id', '=', row.id);
 
   /**
    * Two PSA calls in the usual case: the record check, then the close (status and note in one
@@ -225,47 +153,49 @@ export function createTicketActivities(deps: ActivityDeps) {
    * stand in for the check (see closeUnread). Returns the bookkeeping writes for the caller to
    * send together with the alert's outcome.
    */
-  async function closeTicket(ref: TicketRef, row: TicketRowView, note: string): Promise<{ outcome: CloseOutcome; writes: OperationNodeSource[] }> {
+  async function closeTicket(ref: TicketRef, row: TicketWriteRow, note: string): Promise<Closed> {
     if (row.state === 'closed') return { outcome: 'already_closed', writes: [] };
-
     const settings = ticketSettings(row);
     const closedStatus = settings.closedStatus;
     if (!closedStatus) throw new RuleViolation('ticket_mapping_missing', 'The ticket mapping has no closed status');
     const adapter = await adapterOf(row);
-    const target = `ticket:${row.marker}`;
-    if (adapter.closeTicketUnread && settings.status && !row.touchedByOthers && hasTicketWebhook(row.webhookSubscriptionId)) {
+    const target = ticketTarget(row.marker);
+    const approach = closeApproach({
+      touchedByOthers: row.touchedByOthers,
+      canCloseUnread: adapter.closeTicketUnread !== undefined,
+      eventsLive: hasTicketWebhook(row.webhookSubscriptionId),
+      hasOpenStatus: !!settings.status,
+    });
+    if (approach === 'close_unread' && adapter.closeTicketUnread && settings.status) {
       return closeUnread(row, adapter.closeTicketUnread.bind(adapter), adapter, { closedStatus, openStatus: settings.status }, note);
     }
     const current = await checkBeforeWrite(row, adapter);
-    if (current.closed) {
-      // Closed, and nobody else changed it since our last write: an earlier attempt of this close
-      // landed but its answer was lost. Otherwise someone in the PSA closed it.
-      if (current.touched) return { outcome: 'closed_in_psa', writes: [markClosedWrite(db, ref.ticketRowId, 'psa')] };
-      return {
-        outcome: 'closed',
-        writes: [markClosedWrite(db, ref.ticketRowId, 'engine'), auditWrite(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: ref.psaTicketId, adopted: true })],
-      };
+    switch (closeAfterRead(current)) {
+      case 'closed_in_psa':
+        return { outcome: 'closed_in_psa', writes: [ticketClosedWrite(db, ref.ticketRowId, 'psa')] };
+      case 'adopt':
+        return {
+          outcome: 'closed',
+          writes: [ticketClosedWrite(db, ref.ticketRowId, 'engine'), audited(row, 'ticket.close', target, { psaTicketId: ref.psaTicketId, adopted: true })],
+        };
+      case 'note_only': {
+        const write = await noteOnce(row, adapter, note);
+        return {
+          outcome: 'noted_only',
+          writes: [ticketNotedWrite(db, row.id, write.watermark), audited(row, 'ticket.note', target, { psaTicketId: ref.psaTicketId, reason: 'worked on by a technician; left open' })],
+        };
+      }
+      case 'close': {
+        const closed = await call(connectionOf(row), { action: 'ticket.close', target }, () => adapter.closeTicket(ref.psaTicketId, closedStatus, note));
+        return {
+          outcome: 'closed',
+          writes: [
+            ticketClosedWrite(db, ref.ticketRowId, 'engine', closed.watermark),
+            audited(row, 'ticket.close', target, { psaTicketId: closed.id, statusId: closed.statusId, closed: closed.closed }),
+          ],
+        };
+      }
     }
-    if (current.touched) {
-      const write = await noteOnce(row, adapter, note, target);
-      return {
-        outcome: 'noted_only',
-        writes: [
-          notedWrite(row, write),
-          auditWrite(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId, reason: 'worked on by a technician; left open' }),
-        ],
-      };
-    }
-    const closed = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.close', target }, () =>
-      adapter.closeTicket(ref.psaTicketId, closedStatus, note),
-    );
-    return {
-      outcome: 'closed',
-      writes: [
-        markClosedWrite(db, ref.ticketRowId, 'engine', closed.watermark),
-        auditWrite(row.partnerId, ref.connectionId, 'ticket.close', target, 'ok', { psaTicketId: closed.id, statusId: closed.statusId, closed: closed.closed }),
-      ],
-    };
   }
 
   /**
@@ -277,66 +207,69 @@ export function createTicketActivities(deps: ActivityDeps) {
    * finds it stored and looks for the note before writing again.
    */
   async function closeUnread(
-    row: TicketRowView,
+    row: TicketWriteRow,
     close: NonNullable<PsaAdapter['closeTicketUnread']>,
     adapter: PsaAdapter,
     statuses: { closedStatus: string; openStatus: string },
     note: string,
-  ): Promise<{ outcome: CloseOutcome; writes: OperationNodeSource[] }> {
-    const target = `ticket:${row.marker}`;
+  ): Promise<Closed> {
+    const target = ticketTarget(row.marker);
     const token = nextNoteToken(row);
-    const done = (leftOpen: boolean, detail: Record<string, unknown>) => ({
-      outcome: leftOpen ? ('noted_only' as const) : ('closed' as const),
-      writes: [
-        db
-          .updateTable('tickets')
-          .set((eb) => ({
-            noteCount: eb('noteCount', '+', 1),
-            pendingNote: null,
-            updatedAt: new Date(),
-            ...(leftOpen ? { touchedByOthers: true } : { state: 'closed' as const, closedBy: 'engine' as const, closedAt: new Date() }),
-          }))
-          .where('id', '=', row.id)
-          .where('state', '=', 'open'),
-        auditWrite(row.partnerId, row.connectionId, leftOpen ? 'ticket.note' : 'ticket.close', target, 'ok', { psaTicketId: row.psaTicketId, ...detail }),
-      ],
+    const done = (leftOpen: boolean, detail: Record<string, unknown>): Closed => ({
+      outcome: leftOpen ? 'noted_only' : 'closed',
+      writes: [ticketUnreadCloseWrite(db, row.id, leftOpen), audited(row, leftOpen ? 'ticket.note' : 'ticket.close', target, { psaTicketId: row.psaTicketId, ...detail })],
     });
     if (row.pendingNote === token) {
-      const landed = await psaCall(row.connectionId, null, () => adapter.findNote(row.psaTicketId, token));
+      const landed = await call(connectionOf(row), null, () => adapter.findNote(row.psaTicketId, token));
       if (landed) {
-        const now = await psaCall(row.connectionId, null, () => adapter.checkTicket(row.psaTicketId, null));
+        const now = await call(connectionOf(row), null, () => adapter.checkTicket(row.psaTicketId, null));
         return done(!now.closed, { adopted: true });
       }
     } else {
-      await db.updateTable('tickets').set({ pendingNote: token }).where('id', '=', row.id).execute();
+      await setPendingNote(db, row.id, token);
     }
-    const r = await psaCall(row.connectionId, { partnerId: row.partnerId, action: 'ticket.close', target }, () =>
-      close(row.psaTicketId, statuses.closedStatus, statuses.openStatus, `${note}\n(ref ${token})`),
-    );
+    const r = await call(connectionOf(row), { action: 'ticket.close', target }, () => close(row.psaTicketId, statuses.closedStatus, statuses.openStatus, withNoteToken(note, token)));
     return done(r.leftOpen, r.leftOpen ? { reason: 'the close showed work by a technician; left open' } : { statusId: r.ticket.statusId, closed: r.ticket.closed });
   }
 
-  async function reopenTicket(ref: TicketRef, row: TicketRowView, note: string): Promise<void> {
-    const settings = ticketSettings(row);
-    const openStatus = settings.status;
+  /** Reopens the ticket in the PSA; returns the bookkeeping writes for the caller to send with the alerts' outcome. */
+  async function reopenTicket(ref: TicketRef, row: TicketWriteRow, note: string): Promise<OperationNodeSource[]> {
+    const openStatus = ticketSettings(row).status;
     if (!openStatus) throw new RuleViolation('ticket_mapping_missing', 'The ticket mapping has no status');
     const adapter = await adapterOf(row);
-    const target = `ticket:${row.marker}`;
+    const target = ticketTarget(row.marker);
     if (!row.touchedByOthers) await checkBeforeWrite(row, adapter);
-    const reopened = await psaCall(ref.connectionId, { partnerId: row.partnerId, action: 'ticket.reopen', target }, () =>
-      adapter.reopenTicket(ref.psaTicketId, openStatus, note),
+    const reopened = await call(connectionOf(row), { action: 'ticket.reopen', target }, () => adapter.reopenTicket(ref.psaTicketId, openStatus, note));
+    return [ticketReopenedWrite(db, ref.ticketRowId, reopened.watermark), audited(row, 'ticket.reopen', target, { psaTicketId: reopened.id, statusId: reopened.statusId, closed: reopened.closed })];
+  }
+
+  /** A PSA ticket the create found or made: our row, its audit entry and the alerts' outcome, all or nothing. */
+  async function recordOpened(m: TicketTargetRow, req: OpenTicketRequest, marker: string, ticket: PsaTicket, found: boolean) {
+    const connectionId = m.connectionId;
+    const [row] = await writeTogetherReturning<{ id: string; psaTicketId: string; psaTicketNumber: string | null; marker: string }>(
+      db,
+      ticketInsertWrite(db, {
+        connectionId,
+        organizationId: req.organizationId,
+        problem: req.problem,
+        marker,
+        psaTicketId: ticket.id,
+        psaTicketNumber: ticket.number,
+        touchedByOthers: ticket.touchedByOthers,
+        psaWatermark: ticket.watermark,
+      }),
+      [
+        audited(m, found ? 'ticket.adopt' : 'ticket.create', ticketTarget(marker), { psaTicketId: ticket.id, psaTicketNumber: ticket.number, statusId: ticket.statusId, closed: ticket.closed }),
+        alertOutcomeWrite(db, { alertIds: req.alertIds, outcome: found ? 'ticket_adopted' : 'ticket_created', reason: null, ticketRowId: mainWriteId, detail: { psa: m.psa, connectionId, marker } }),
+      ],
     );
-    await db
-      .updateTable('tickets')
-      .set({ state: 'open', closedBy: null, closedAt: null, psaWatermark: reopened.watermark, updatedAt: new Date() })
-      .where('id', '=', ref.ticketRowId)
-      .execute();
-    await audit(row.partnerId, ref.connectionId, 'ticket.reopen', target, 'ok', { psaTicketId: reopened.id, statusId: reopened.statusId, closed: reopened.closed });
+    if (!row) throw new Error(`the ticket row for ${marker} was not written`);
+    return row;
   }
 
   const activities = {
     async resolveTicketTarget(organizationId: string): Promise<TicketTarget> {
-      return targetOf(await loadMapping(db, organizationId));
+      return targetOf(await ticketTargetOf(db, organizationId));
     },
 
     /**
@@ -345,7 +278,7 @@ export function createTicketActivities(deps: ActivityDeps) {
      * audit entry and the alert's outcome. A retry adopts what an earlier attempt left behind.
      */
     async openServiceTicket(req: OpenTicketRequest): Promise<OpenTicketResult> {
-      const m = await loadMapping(db, req.organizationId, req.problem);
+      const m = await ticketTargetOf(db, req.organizationId, req.problem);
       const target = targetOf(m);
       if (target.kind === 'skip' || !m) {
         const skipped = target.kind === 'skip' ? target : ({ kind: 'skip', reason: 'organization_unmapped', sentence: 'The organization is not mapped', psa: null } as const);
@@ -353,6 +286,7 @@ export function createTicketActivities(deps: ActivityDeps) {
         return { kind: 'skipped', reason: skipped.reason, sentence: skipped.sentence, psa: skipped.psa };
       }
       const connectionId = m.connectionId;
+      const connection = { id: connectionId, partnerId: m.partnerId, psa: m.psa };
       const opened = (row: { id: string; psaTicketId: string; psaTicketNumber: string | null; marker: string }, adopted: boolean): OpenTicketResult => ({
         kind: 'opened',
         ticketRowId: row.id,
@@ -370,9 +304,7 @@ export function createTicketActivities(deps: ActivityDeps) {
       const earlier = rows.find((r) => r.state === 'open' && r.connectionId === connectionId);
       if (earlier) {
         // An alert whose outcome that attempt already wrote keeps it (ticket_created, usually).
-        await alertOutcomeWrite(db, { alertIds: req.alertIds, outcome: 'ticket_adopted', reason: null, ticketRowId: earlier.id, detail: { psa: m.psa, connectionId, marker: earlier.marker } })
-          ?.where('outcome', 'is', null)
-          .execute();
+        await recordFirstAlertOutcome(db, { alertIds: req.alertIds, outcome: 'ticket_adopted', reason: null, ticketRowId: earlier.id, detail: { psa: m.psa, connectionId, marker: earlier.marker } });
         return opened(earlier, true);
       }
       const adapter = await adapters.forRow({ ...m, id: connectionId, status: m.connectionStatus });
@@ -382,66 +314,35 @@ export function createTicketActivities(deps: ActivityDeps) {
       }
       const episode = rows.reduce((max, r) => Math.max(max, episodeOfMarker(r.marker) ?? 0), 0) + 1;
       const marker = ticketMarker(req.organizationId, req.problem, episode);
-      const target_ = `ticket:${marker}`;
 
       // Find before create: a create that committed in the PSA but never answered is adopted here.
-      const found = await psaCall(connectionId, null, () => adapter.findTicketByMarker(marker));
-      let ticket: PsaTicket;
-      if (found) {
-        ticket = found;
-      } else {
-        const org = { name: m.organizationName };
-        ticket = await psaCall(connectionId, { partnerId: m.partnerId, action: 'ticket.create', target: target_ }, () =>
+      const found = await call(connection, null, () => adapter.findTicketByMarker(marker));
+      const ticket =
+        found ??
+        (await call(connection, { action: 'ticket.create', target: ticketTarget(marker) }, () =>
           adapter.createTicket({
             marker,
-            title: `${PROBLEM_TITLES[req.problem]}: ${org.name}`,
-            description: `SaaS Backup reported "${PROBLEM_TITLES[req.problem]}" for ${org.name} at ${req.occurredAt}.\nThis ticket is managed by the backup platform (reference ${marker}).`,
+            title: `${PROBLEM_TITLES[req.problem]}: ${m.organizationName}`,
+            description: `SaaS Backup reported "${PROBLEM_TITLES[req.problem]}" for ${m.organizationName} at ${req.occurredAt}.\nThis ticket is managed by the backup platform (reference ${marker}).`,
             organization: m.values,
             ticketMapping: m.settings as Record<string, string>,
           }),
-        );
-      }
-      // The ticket row, its audit entry and the alert's outcome: one statement, all or nothing.
-      const ticketInsert = db
-        .insertInto('tickets')
-        .values({
-          connectionId,
-          organizationId: req.organizationId,
-          problem: req.problem,
-          marker,
-          psaTicketId: ticket.id,
-          psaTicketNumber: ticket.number,
-          state: 'open',
-          touchedByOthers: ticket.touchedByOthers,
-          psaWatermark: ticket.watermark,
-        })
-        .onConflict((oc) => oc.column('marker').doUpdateSet({ psaTicketId: ticket.id, psaWatermark: ticket.watermark, updatedAt: new Date(), ...(ticket.touchedByOthers ? { touchedByOthers: true } : {}) }))
-        .returning(['id', 'psaTicketId', 'psaTicketNumber', 'marker']);
-      const [row] = await writeTogetherReturning<{ id: string; psaTicketId: string; psaTicketNumber: string | null; marker: string }>(db, ticketInsert, [
-        auditWrite(m.partnerId, connectionId, found ? 'ticket.adopt' : 'ticket.create', target_, 'ok', {
-          psaTicketId: ticket.id,
-          psaTicketNumber: ticket.number,
-          statusId: ticket.statusId,
-          closed: ticket.closed,
-        }),
-        alertOutcomeWrite(db, { alertIds: req.alertIds, outcome: found ? 'ticket_adopted' : 'ticket_created', reason: null, ticketRowId: mainWriteId, detail: { psa: m.psa, connectionId, marker } }),
-      ]);
-      if (!row) throw new Error(`the ticket row for ${marker} was not written`);
+        ));
+      const row = await recordOpened(m, req, marker, ticket, !!found);
       log.info('service ticket opened', { marker, psaTicketId: ticket.id, adopted: !!found });
       return opened(row, !!found);
     },
 
     async addServiceTicketNote(ref: TicketRef, text: string, alertIds: string[]): Promise<void> {
       const row = await ticketRow(ref.ticketRowId, alertIds);
-      if (alreadyRecorded(row, alertIds, 'noted')) return;
+      if (alreadyRecorded(row.recorded, alertIds, 'noted')) return;
       const adapter = await adapterOf(row);
-      const target = `ticket:${row.marker}`;
       // Once known as touched it stays so; until then our note must not hide someone's work.
       if (!row.touchedByOthers) await checkBeforeWrite(row, adapter);
-      const write = await noteOnce(row, adapter, text, target);
+      const write = await noteOnce(row, adapter, text);
       await writeTogether(db, [
-        notedWrite(row, write),
-        auditWrite(row.partnerId, ref.connectionId, 'ticket.note', target, 'ok', { psaTicketId: ref.psaTicketId }),
+        ticketNotedWrite(db, row.id, write.watermark),
+        audited(row, 'ticket.note', ticketTarget(row.marker), { psaTicketId: ref.psaTicketId }),
         alertOutcomeWrite(db, { alertIds, outcome: 'noted', reason: null, ticketRowId: ref.ticketRowId }),
       ]);
     },
@@ -452,21 +353,15 @@ export function createTicketActivities(deps: ActivityDeps) {
      */
     async closeServiceTicket(ref: TicketRef, note: string, alerts: { recovery: string; folded: string[] }): Promise<CloseOutcome> {
       const row = await ticketRow(ref.ticketRowId, [alerts.recovery]);
-      const earlier = row.recorded.find((r) => r.id === alerts.recovery)?.outcome;
-      const recordedClose = earlier ? CLOSE_OF_OUTCOME[earlier] : undefined;
+      const recordedClose = closeOfRecordedOutcome(row.recorded.find((r) => r.id === alerts.recovery)?.outcome);
       if (recordedClose) return recordedClose;
       const { outcome, writes } = await closeTicket(ref, row, note);
       const ticketRowId = ref.ticketRowId;
-      const [o, reason] =
-        outcome === 'closed' || outcome === 'already_closed'
-          ? (['closed', null] as const)
-          : outcome === 'noted_only'
-            ? (['recovery_noted', 'A technician has worked on the ticket; it is left open for them to close'] as const)
-            : (['no_open_ticket', 'The ticket was already closed in the PSA'] as const);
+      const recovery = recoveryOutcome(outcome);
       await writeTogether(db, [
         ...writes,
         alertOutcomeWrite(db, { alertIds: alerts.folded, outcome: 'noted', reason: 'folded into the recovery note', ticketRowId }),
-        alertOutcomeWrite(db, { alertIds: [alerts.recovery], outcome: o, reason, ticketRowId }),
+        alertOutcomeWrite(db, { alertIds: [alerts.recovery], outcome: recovery.outcome, reason: recovery.reason, ticketRowId }),
       ]);
       return outcome;
     },
@@ -474,34 +369,33 @@ export function createTicketActivities(deps: ActivityDeps) {
     /** Flapping: the same ticket comes back with the mapped open status. */
     async reopenServiceTicket(ref: TicketRef, note: string, alertIds: string[]): Promise<void> {
       const row = await ticketRow(ref.ticketRowId, alertIds);
-      if (alreadyRecorded(row, alertIds, 'ticket_reopened')) return;
-      await reopenTicket(ref, row, note);
-      await recordAlertOutcome(db, { alertIds, outcome: 'ticket_reopened', reason: null, ticketRowId: ref.ticketRowId });
+      if (alreadyRecorded(row.recorded, alertIds, 'ticket_reopened')) return;
+      const writes = await reopenTicket(ref, row, note);
+      await writeTogether(db, [...writes, alertOutcomeWrite(db, { alertIds, outcome: 'ticket_reopened', reason: null, ticketRowId: ref.ticketRowId })]);
     },
 
     /** Polling backstop and webhooks without a status: what the PSA says about the ticket now. */
     async readServiceTicket(ref: TicketRef): Promise<ReadTicketResult> {
-      const { adapter } = await adapters.forConnection(ref.connectionId);
+      const { adapter, connection } = await adapters.forConnection(ref.connectionId);
       try {
         const t = await adapter.getTicket(ref.psaTicketId);
-        if (t.touchedByOthers) await db.updateTable('tickets').set({ touchedByOthers: true }).where('id', '=', ref.ticketRowId).where('touchedByOthers', '=', false).execute();
+        if (t.touchedByOthers) await markTicketTouched(db, ref.ticketRowId);
         return { closed: t.closed, deleted: false, touchedByOthers: t.touchedByOthers };
       } catch (err) {
         if (err instanceof PsaNotFoundError) return { closed: true, deleted: true, touchedByOthers: false };
-        throw await toActivityFailure(err, db, ref.connectionId);
+        throw await failure(err, connection);
       }
     },
 
     async markTicketClosedByPsa(ticketRowId: string, deleted: boolean): Promise<void> {
       const row = await ticketRow(ticketRowId);
-      await markClosed(db, ticketRowId, 'psa');
-      await audit(row.partnerId, row.connectionId, 'ticket.closed_in_psa', `ticket:${row.marker}`, 'ok', { psaTicketId: row.psaTicketId, deleted });
+      await writeTogether(db, [ticketClosedWrite(db, ticketRowId, 'psa'), audited(row, 'ticket.closed_in_psa', ticketTarget(row.marker), { psaTicketId: row.psaTicketId, deleted })]);
     },
 
     /** The integration was revoked under an open ticket: recorded, nothing sent to the PSA. */
     async abandonServiceTicket(ticketRowId: string, reason: string): Promise<void> {
       const row = await ticketRow(ticketRowId);
-      await audit(row.partnerId, row.connectionId, 'ticket.abandon', `ticket:${row.marker}`, 'ok', { psaTicketId: row.psaTicketId, reason });
+      await writeAudit(db, { partnerId: row.partnerId, connectionId: row.connectionId, actor: TICKET_ACTOR, action: 'ticket.abandon', target: ticketTarget(row.marker), outcome: 'ok', detail: { psaTicketId: row.psaTicketId, reason } });
     },
   };
   return {
@@ -512,26 +406,6 @@ export function createTicketActivities(deps: ActivityDeps) {
     reopenServiceTicket: (ref: TicketRef, note: string, alertIds: string[]) => heartbeating(() => activities.reopenServiceTicket(ref, note, alertIds)),
     readServiceTicket: (ref: TicketRef) => heartbeating(() => activities.readServiceTicket(ref)),
   };
-}
-
-/** What an earlier run of the close told the workflow, from the recovery alert's recorded outcome. */
-const CLOSE_OF_OUTCOME: Partial<Record<string, CloseOutcome>> = { closed: 'closed', recovery_noted: 'noted_only', no_open_ticket: 'closed_in_psa' };
-
-/** The token our next note on this ticket carries (marker + note number). */
-function nextNoteToken(row: { marker: string; noteCount: number }): string {
-  return `${row.marker}#note-${row.noteCount + 1}`;
-}
-
-function markClosedWrite(db: Db, ticketRowId: string, by: 'engine' | 'psa', watermark?: string | null) {
-  return db
-    .updateTable('tickets')
-    .set({ state: 'closed', closedBy: by, closedAt: new Date(), updatedAt: new Date(), ...(watermark === undefined ? {} : { psaWatermark: watermark }) })
-    .where('id', '=', ticketRowId)
-    .where('state', '=', 'open');
-}
-
-async function markClosed(db: Db, ticketRowId: string, by: 'engine' | 'psa'): Promise<void> {
-  await markClosedWrite(db, ticketRowId, by).execute();
 }
 
 export type TicketActivities = ReturnType<typeof createTicketActivities>;

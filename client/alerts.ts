@@ -4,12 +4,12 @@
  * organization × problem workflow, so repeats never open a second ticket. `alertTrace` reads an
  * alert's whole story back from PostgreSQL (alert row, ticket row, audit log).
  */
-import type { Client } from '@temporalio/client';
-import { sql } from 'kysely';
 import { z } from 'zod';
-import type { Db } from '../db/connect';
-import { InvalidInput, NotFound, RuleViolation } from '../domain/errors';
-import { issuesOf } from '../api/http';
+import { NotFound, RuleViolation, parseOrThrow } from '../domain/errors';
+import { findAlertByEventId, receiveAlert } from '../db/repositories/alerts';
+import { ticketForTrace } from '../db/repositories/tickets';
+import { ticketAuditTrail } from '../db/repositories/audit';
+import type { ClientDeps } from './deps';
 import type { serviceTicketWorkflow } from '../workflows/service-ticket';
 import {
   ALERT_EVENTS,
@@ -85,10 +85,8 @@ export interface AlertTrace {
   steps: TraceStep[];
 }
 
-export interface AlertsClientOptions {
-  db: Db;
-  temporal: Client;
-  taskQueue: string;
+export interface AlertsClientOptions extends ClientDeps {
+  /** Ticket timing (debounce, flap and catch-up windows); defaults from ticket-messages. */
   policy?: Partial<TicketPolicy>;
 }
 
@@ -139,89 +137,31 @@ export function createAlertsClient(opts: AlertsClientOptions) {
 
   return {
     async reportAlert(raw: unknown): Promise<ReportResult> {
-      const parsed = alertInputSchema.safeParse(raw);
-      if (!parsed.success) throw new InvalidInput(issuesOf(parsed.error));
-      const input = parsed.data;
-      // One statement: the organization, where it is mapped (the run's PsaVendor at start) and
-      // the alert row inserted for it (nothing when the event id is known already).
-      const found = await db
-        .with('org', (qb) =>
-          qb
-            .selectFrom('organizations as o')
-            .leftJoin('organizationMappings as om', 'om.organizationId', 'o.id')
-            .select(['o.id', 'o.partnerId', 'om.psa'])
-            .where('o.id', '=', input.organizationId),
-        )
-        .with('ins', (qb) =>
-          qb
-            .insertInto('alerts')
-            .columns(['eventId', 'partnerId', 'organizationId', 'problem', 'event', 'occurredAt', 'detail'])
-            .expression((eb) =>
-              eb
-                .selectFrom('org')
-                .select([
-                  eb.val(input.eventId).as('eventId'),
-                  'org.partnerId',
-                  'org.id',
-                  eb.val(input.problem).as('problem'),
-                  eb.val(input.event).as('event'),
-                  sql<Date>`${input.occurredAt}::timestamptz`.as('occurredAt'),
-                  sql<string>`${JSON.stringify(input.detail ?? {})}::jsonb`.as('detail'),
-                ]),
-            )
-            .onConflict((oc) => oc.column('eventId').doNothing())
-            .returningAll(),
-        )
-        .selectFrom('org')
-        .leftJoin('ins', (join) => join.onTrue())
-        .select(['org.partnerId', 'org.psa', 'ins.id as insertedId', 'ins.occurredAt as insertedOccurredAt', 'ins.receivedAt as insertedReceivedAt'])
-        .executeTakeFirst();
+      const input = parseOrThrow(alertInputSchema, raw);
+      const found = await receiveAlert(db, { ...input, detail: input.detail ?? {} });
       if (!found) throw new NotFound('Organization');
-      const org = found;
-      const inserted =
-        found.insertedId !== null && found.insertedOccurredAt !== null && found.insertedReceivedAt !== null
-          ? {
-              id: found.insertedId,
-              eventId: input.eventId,
-              organizationId: input.organizationId,
-              problem: input.problem as string,
-              event: input.event,
-              occurredAt: found.insertedOccurredAt,
-              receivedAt: found.insertedReceivedAt,
-              outcome: null,
-            }
-          : null;
-      const row = inserted ?? (await db.selectFrom('alerts').selectAll().where('eventId', '=', input.eventId).executeTakeFirstOrThrow());
+      const inserted = found.inserted
+        ? { ...found.inserted, eventId: input.eventId, organizationId: input.organizationId, problem: input.problem as string, event: input.event, outcome: null }
+        : null;
+      const row = inserted ?? (await findAlertByEventId(db, input.eventId));
+      if (!row) throw new NotFound('Alert');
       if (!inserted && (row.organizationId !== input.organizationId || row.problem !== input.problem || row.event !== input.event)) {
         throw new RuleViolation('event_id_reused', `Event ${input.eventId} was already reported for another organization, problem or event`);
       }
       // A repeat of an alert not yet handled is signalled again (the workflow ignores ids it has
       // seen), so an alert whose first delivery died between the insert and the signal is not lost.
-      if (inserted || row.outcome === null) await signal(row, org.partnerId, org);
+      if (inserted || row.outcome === null) await signal(row, found.partnerId, found);
       return { receipt: toReceipt(row), duplicate: !inserted };
     },
 
     async alertTrace(eventId: string, partnerIds?: readonly string[]): Promise<AlertTrace> {
-      const alert = await db.selectFrom('alerts').selectAll().where('eventId', '=', eventId).executeTakeFirst();
+      const alert = await findAlertByEventId(db, eventId);
       if (!alert || (partnerIds && !partnerIds.includes(alert.partnerId))) throw new NotFound('Alert');
-      const ticket = alert.ticketId
-        ? await db
-            .selectFrom('tickets as t')
-            .innerJoin('connections as c', 'c.id', 't.connectionId')
-            .select(['t.id', 't.marker', 'c.psa', 't.psaTicketId', 't.psaTicketNumber', 't.state', 't.closedBy', 't.noteCount', 't.connectionId'])
-            .where('t.id', '=', alert.ticketId)
-            .executeTakeFirst()
-        : undefined;
+      const ticket = alert.ticketId ? await ticketForTrace(db, alert.ticketId) : undefined;
       const steps: TraceStep[] = [{ at: alert.receivedAt.toISOString(), step: 'received', detail: { event: alert.event, occurredAt: alert.occurredAt.toISOString() } }];
       if (ticket) {
         steps.push({ at: alert.receivedAt.toISOString(), step: 'mapped', detail: { psa: ticket.psa, connectionId: ticket.connectionId } });
-        const audits = await db
-          .selectFrom('auditLog')
-          .selectAll()
-          .where((eb) => eb.or([eb('target', '=', `ticket:${ticket.marker}`), eb.and([eb('action', '=', 'platform.alert_reset'), eb(sql<string>`detail->>'ticketRowId'`, '=', ticket.id)])]))
-          .orderBy('id')
-          .execute();
-        for (const a of audits) {
+        for (const a of await ticketAuditTrail(db, ticket)) {
           steps.push({ at: a.at.toISOString(), step: a.outcome === 'ok' ? (AUDIT_STEPS[a.action] ?? a.action) : `${AUDIT_STEPS[a.action] ?? a.action}_failed`, detail: a.detail });
         }
       }

@@ -1,3 +1,5 @@
-/** The platform's typed clients. */
+/** The platform's typed clients: one shape each, `create…Client(deps)` (see deps.ts). */
+export * from './deps';
 export * from './alerts';
 export * from './integrations';
+export * from './seats';

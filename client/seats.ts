@@ -1,9 +1,9 @@
 /** The platform reports an organization's seat count; psa-sync pushes it to the PSA's billing. */
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import type { Db } from '../db/connect';
-import { NotFound } from '../domain/errors';
+import { NotFound, parseOrThrow } from '../domain/errors';
+import { seatStateOf, setSeatCount } from '../db/repositories/seats';
 import { seatSyncWorkflow, seatSyncWorkflowId, seatsChangedSignal } from '../workflows/seat-sync';
+import type { ClientDeps } from './deps';
 
 export const seatReportSchema = z.object({ seats: z.number().int().min(0).max(1_000_000) }).strict();
 export type SeatReport = z.infer<typeof seatReportSchema>;
@@ -15,27 +15,43 @@ export interface SeatSyncTiming {
 
 export const DEFAULT_SEAT_SYNC_TIMING: SeatSyncTiming = { debounceMs: 30_000, idleMs: 3_600_000 };
 
-export async function reportSeatCount(
-  deps: { db: Db; temporal: Client; taskQueue: string },
-  organizationId: string,
-  report: SeatReport,
-  timing: SeatSyncTiming = DEFAULT_SEAT_SYNC_TIMING,
-): Promise<{ workflowId: string }> {
-  const { seats } = seatReportSchema.parse(report);
-  const org = await deps.db
-    .updateTable('organizations')
-    .set({ seatCount: seats, updatedAt: new Date() })
-    .where('id', '=', organizationId)
-    .returning(['id', 'partnerId'])
-    .executeTakeFirst();
-  if (!org) throw new NotFound('Organization');
-  const workflowId = seatSyncWorkflowId(organizationId);
-  await deps.temporal.workflow.signalWithStart(seatSyncWorkflow, {
-    workflowId,
-    taskQueue: deps.taskQueue,
-    args: [{ organizationId, partnerId: org.partnerId, ...timing }],
-    signal: seatsChangedSignal,
-    signalArgs: [],
-  });
-  return { workflowId };
+export interface SeatsClientOptions extends ClientDeps {
+  /** Debounce and idle time of the seat-sync workflows it starts. */
+  timing?: SeatSyncTiming;
+}
+
+export function createSeatsClient(opts: SeatsClientOptions) {
+  const { db, temporal, taskQueue } = opts;
+  const timing = opts.timing ?? DEFAULT_SEAT_SYNC_TIMING;
+  return {
+    /** Stores the count and nudges (or starts) the organization's seat-sync workflow. */
+    async reportSeatCount(organizationId: string, report: SeatReport): Promise<{ workflowId: string }> {
+      const { seats } = parseOrThrow(seatReportSchema, report);
+      const org = await setSeatCount(db, organizationId, seats);
+      if (!org) throw new NotFound('Organization');
+      const workflowId = seatSyncWorkflowId(organizationId);
+      await temporal.workflow.signalWithStart(seatSyncWorkflow, {
+        workflowId,
+        taskQueue,
+        args: [{ organizationId, partnerId: org.partnerId, ...timing }],
+        signal: seatsChangedSignal,
+        signalArgs: [],
+      });
+      return { workflowId };
+    },
+
+    /** The reported count and the seat-sync state (desired, pushed, status, last error). */
+    async seatState(organizationId: string) {
+      const state = await seatStateOf(db, organizationId);
+      if (!state) throw new NotFound('Organization');
+      return state;
+    },
+  };
+}
+
+export type SeatsClient = ReturnType<typeof createSeatsClient>;
+
+/** The seat report as the HTTP route still calls it: one client per call. */
+export function reportSeatCount(deps: ClientDeps, organizationId: string, report: SeatReport, timing?: SeatSyncTiming): Promise<{ workflowId: string }> {
+  return createSeatsClient({ ...deps, ...(timing ? { timing } : {}) }).reportSeatCount(organizationId, report);
 }

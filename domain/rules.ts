@@ -1,18 +1,14 @@
 /**
- * Pure rules of the integration lifecycle, from the vendor documents: which PSAs map plans,
- * which need the plan mapped before an organization, which fields a mapping form requires,
- * and the sentences a partner reads when a rule refuses a change. No I/O: the lifecycle
- * activities call these with rows they loaded, and the unit tests call them directly.
+ * Pure rules of the integration lifecycle, from the vendor documents: whether a PSA maps plans,
+ * whether it needs the plan mapped before an organization (its capabilities, psa/capabilities.ts),
+ * which fields a mapping form requires, and the sentences a partner reads when a rule refuses a
+ * change. No I/O: the lifecycle activities call these with rows they loaded, and the unit tests
+ * call them directly.
  */
 import type { FieldSpec, MappingKind, MappingValues, PsaKind } from '../psa/core/types';
 import { PSA_LABELS } from '../psa/core/types';
+import { capabilitiesOf } from '../psa/capabilities';
 import { InvalidInput, RuleViolation, type FieldIssue } from './errors';
-
-/** Plans are mapped in ConnectWise (category…catalog item) and Autotask (service); HaloPSA has no plan form. */
-export const PSAS_WITH_PLAN_MAPPING: readonly PsaKind[] = ['connectwise', 'autotask'];
-
-/** "You cannot map organizations before successfully mapping plans" — for the PSAs that map plans. */
-export const PSAS_REQUIRING_PLAN_BEFORE_ORGANIZATION: readonly PsaKind[] = ['connectwise', 'autotask'];
 
 const KIND_LABEL: Record<MappingKind, string> = { ticket: 'ticket mapping', plan: 'plan mapping', organization: 'organization mapping' };
 
@@ -70,7 +66,7 @@ export function optionNotInPsa(psa: PsaKind, kind: MappingKind, spec: FieldSpec,
 }
 
 export function assertPlansMappedIn(psa: PsaKind): void {
-  if (!PSAS_WITH_PLAN_MAPPING.includes(psa)) {
+  if (!capabilitiesOf(psa).planMapping) {
     throw new RuleViolation('plan_mapping_not_supported', `Plans are not mapped in ${PSA_LABELS[psa]}; map organizations to a customer and software licence instead.`);
   }
 }
@@ -85,7 +81,7 @@ export function assertOrganizationFree(organizationName: string, mappedOn: PsaKi
 }
 
 export function assertPlanMappedFirst(psa: PsaKind, organizationName: string, planName: string, planMapped: boolean): void {
-  if (planMapped || !PSAS_REQUIRING_PLAN_BEFORE_ORGANIZATION.includes(psa)) return;
+  if (planMapped || !capabilitiesOf(psa).planBeforeOrganization) return;
   throw new RuleViolation(
     'plan_not_mapped',
     `Map the plan "${planName}" to ${PSA_LABELS[psa]} before mapping ${organizationName}: an organization can only be mapped once its plan is.`,
@@ -94,7 +90,7 @@ export function assertPlanMappedFirst(psa: PsaKind, organizationName: string, pl
 
 /** Unlinking a plan would orphan organization mappings that rely on it (the reverse of plan_not_mapped). */
 export function assertPlanUnlinkable(psa: PsaKind, planName: string, mappedOrganizations: number): void {
-  if (mappedOrganizations === 0 || !PSAS_REQUIRING_PLAN_BEFORE_ORGANIZATION.includes(psa)) return;
+  if (mappedOrganizations === 0 || !capabilitiesOf(psa).planBeforeOrganization) return;
   throw new RuleViolation(
     'plan_has_mapped_organizations',
     `${mappedOrganizations} organization(s) on the plan "${planName}" are mapped to ${PSA_LABELS[psa]}; unlink them before unlinking the plan.`,
@@ -112,3 +108,16 @@ export const connectInProgress = (psa: PsaKind) =>
 
 export const credentialsRejected = (psa: PsaKind, reason: string) =>
   new RuleViolation('credentials_rejected', `${PSA_LABELS[psa]} did not accept these credentials: ${reason}`);
+
+/** Why seat sync does not run for this connection, or null when it does (the PSA's seat-sync switch). */
+export function seatSyncSwitchedOff(psa: PsaKind, ticketSettings: MappingValues | null): string | null {
+  const field = capabilitiesOf(psa).seatSyncSwitch;
+  if (field === null || ticketSettings?.[field] !== 'false') return null;
+  return `seat sync is switched off in the ${PSA_LABELS[psa]} integration configuration`;
+}
+
+/** The one sentence a connection carries when the PSA refuses its credentials (it becomes Unhealthy). */
+export function unhealthyReason(psa: PsaKind, refusal: { message: string; accountDisabled: boolean }): string {
+  const vendor = PSA_LABELS[psa];
+  return refusal.accountDisabled ? `The ${vendor} API user is locked or inactive (${refusal.message})` : `${vendor} rejected the stored credentials (${refusal.message})`;
+}

@@ -1,11 +1,11 @@
 /** Turns typed config into the live dependencies the worker and the API share. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
 import type { Env } from '../config/env';
 import { createDb, DatabaseUnreachableError, type Db } from '../db/connect';
 import { developmentKeyRing, KeyRing } from '../security/crypto';
-import type { PsaRuntimeOptions } from '../activities/deps';
+import { pingDatabase } from '../db/repositories/system';
+import type { PsaRuntimeOptions } from './psa-adapters';
 import { PROJECT_ROOT } from './temporal-dev-server';
 
 export function keyRingFrom(config: Env): KeyRing {
@@ -29,7 +29,7 @@ export function psaOptionsFrom(config: Env): PsaRuntimeOptions {
 export async function openDatabase(config: Env): Promise<Db> {
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   try {
-    await sql`select 1`.execute(db);
+    await pingDatabase(db);
   } catch (err) {
     await db.destroy().catch(() => undefined);
     throw new DatabaseUnreachableError(config.DATABASE_URL, err);

@@ -7,7 +7,7 @@
 import { ApplicationFailure, ApplicationFailureCategory, ActivityFailure } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { MappingValues, PsaKind } from '../psa/core/types';
-import { AccessDenied, ConnectionUnhealthyError, InvalidInput, NotFound, RuleViolation, type FieldIssue } from '../domain/errors';
+import { DOMAIN_ERRORS, DomainError, isDomainFailureType, type DomainFailureDetail } from '../domain/errors';
 
 export const integrationWorkflowId = (partnerId: string, psa: PsaKind) => `integration/${partnerId}/${psa}`;
 
@@ -96,28 +96,15 @@ export const unlinkOrganizationUpdate = defineUpdate<void, [OrganizationUnlinkRe
 export const revokeUpdate = defineUpdate<RevokeResult, [ChangeRequest]>('revoke');
 export const integrationStateQuery = defineQuery<IntegrationState>('state');
 
-/** Failure `details[0]` of our domain errors: what the client needs to rebuild them. */
-export interface DomainFailureDetail {
-  code: string;
-  issues?: FieldIssue[];
-  reason?: string | null;
-}
-
-export const DOMAIN_FAILURE_TYPES = ['RuleViolation', 'NotFound', 'AccessDenied', 'InvalidInput', 'ConnectionUnhealthyError'] as const;
+export { DOMAIN_FAILURE_TYPES, type DomainFailureDetail } from '../domain/errors';
 
 /**
  * A domain error as a non-retryable ApplicationFailure (type = class name, code in details).
  * BENIGN: a refused change is an expected answer, not an incident, so workers log it quietly.
  */
 export function domainFailure(err: unknown): ApplicationFailure | null {
-  const make = (type: string, message: string, detail: DomainFailureDetail) =>
-    ApplicationFailure.create({ type, message, details: [detail], nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
-  if (err instanceof RuleViolation) return make('RuleViolation', err.message, { code: err.code });
-  if (err instanceof NotFound) return make('NotFound', err.message, { code: err.code });
-  if (err instanceof AccessDenied) return make('AccessDenied', err.message, { code: err.code });
-  if (err instanceof InvalidInput) return make('InvalidInput', err.message, { code: err.code, issues: err.issues });
-  if (err instanceof ConnectionUnhealthyError) return make('ConnectionUnhealthyError', err.message, { code: err.code, reason: err.reason });
-  return null;
+  if (!(err instanceof DomainError)) return null;
+  return ApplicationFailure.create({ type: err.name, message: err.message, details: [err.failureDetail()], nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
 }
 
 /** The ApplicationFailure inside an activity failure (or the failure itself). */
@@ -131,21 +118,8 @@ export function applicationFailureOf(err: unknown): ApplicationFailure | null {
 export function domainErrorOf(err: unknown): Error | null {
   let cur: unknown = err;
   for (let depth = 0; cur && depth < 5; depth += 1) {
-    if (cur instanceof ApplicationFailure && cur.type && (DOMAIN_FAILURE_TYPES as readonly string[]).includes(cur.type)) {
-      const detail = (cur.details?.[0] ?? {}) as Partial<DomainFailureDetail>;
-      const message = cur.message;
-      switch (cur.type) {
-        case 'RuleViolation':
-          return new RuleViolation(detail.code ?? 'rule_violation', message);
-        case 'NotFound':
-          return Object.assign(new NotFound('Resource'), { message });
-        case 'AccessDenied':
-          return new AccessDenied(message);
-        case 'InvalidInput':
-          return new InvalidInput(detail.issues ?? []);
-        case 'ConnectionUnhealthyError':
-          return new ConnectionUnhealthyError(detail.reason ?? null);
-      }
+    if (cur instanceof ApplicationFailure && cur.type && isDomainFailureType(cur.type)) {
+      return DOMAIN_ERRORS[cur.type](cur.message, (cur.details?.[0] ?? {}) as Partial<DomainFailureDetail>);
     }
     cur = (cur as { cause?: unknown }).cause;
   }

@@ -1,17 +1,15 @@
 /** Named activity-option profiles; every proxyActivities call in workflows/ uses one of these. */
 import type { ActivityOptions } from '@temporalio/workflow';
+import { ERRORS, NON_RETRYABLE_FAILURE_TYPES, WAITING_FAILURE_TYPES } from '../domain/error-catalogue';
 
-/** Error class names no retry can fix (PSA errors from psa/core/errors.ts + our own). */
-export const NON_RETRYABLE = [
-  'PsaAuthError',
-  'PsaPermissionError',
-  'PsaNotFoundError',
-  'PsaValidationError',
-  'PsaConfigError',
-  'RuleViolation',
-  'ConnectionUnhealthyError',
-  'DecryptionError',
-];
+/** Error class names no retry can fix, from the error catalogue (domain/error-catalogue.ts). */
+export const NON_RETRYABLE: string[] = [...NON_RETRYABLE_FAILURE_TYPES];
+
+/** Failures that mean "the PSA or the connection is down for now": ticket work waits and tries again. */
+export const OUTAGE_FAILURE_TYPES: ReadonlySet<string> = new Set(WAITING_FAILURE_TYPES);
+
+/** Failures that mean "the integration is gone" (its connection no longer exists): stop quietly. */
+export const GONE_FAILURE_TYPES: ReadonlySet<string> = new Set([ERRORS.not_found.type]);
 
 /** Database reads and writes: short, retried quickly. */
 export const dbActivity: ActivityOptions = {

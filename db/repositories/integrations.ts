@@ -1,86 +1,156 @@
 /**
- * The integration read model and the small writes the lifecycle activities make. The portal's
- * badges (Connected, ticket mapping done, plan Synced, organization mapped) come from here, so
- * it never asks Temporal.
+ * Integrations: each partner's connection to a PSA (status, health, sealed credentials, the
+ * ticket-event subscription) and the read model the portal's cards come from (Connected, ticket
+ * mapping done, plans Synced, organizations mapped), so the portal never asks Temporal.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../connect';
-import type { Connection, ConnectionStatus, Database, Health } from '../schema';
-import { PSA_KINDS, type MappingValues, type PsaKind } from '../../psa/core/types';
+import type { Connection, ConnectionStatus, Health } from '../schema';
+import { PSA_KINDS, type PsaKind } from '../../psa/core/types';
+import type { SealedCredentials } from '../../security/credentials';
 
-type Executor = Kysely<Database> | Transaction<Database>;
+// The routes read these from here until they import the areas' own modules.
+export { partnerChain } from './directory';
+export { organizationMappingsView, planMappingsView } from './mappings';
 
-
-export interface AuditEntry {
-  partnerId: string | null;
-  connectionId: string | null;
-  actor: string;
-  action: string;
-  target?: string | null;
-  outcome: 'ok' | 'error';
-  detail?: Record<string, unknown>;
-}
-
-export async function writeAudit(db: Executor, entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto('auditLog')
-    .values({
-      partnerId: entry.partnerId,
-      connectionId: entry.connectionId,
-      actor: entry.actor,
-      action: entry.action,
-      target: entry.target ?? null,
-      outcome: entry.outcome,
-      detail: JSON.stringify(entry.detail ?? {}),
-    })
-    .execute();
-}
-
-export async function findConnection(db: Executor, connectionId: string): Promise<Connection | undefined> {
+export async function findConnection(db: Db, connectionId: string): Promise<Connection | undefined> {
   return db.selectFrom('connections').selectAll().where('id', '=', connectionId).executeTakeFirst();
 }
 
 /** The non-revoked connection of a partner × PSA (at most one: partial unique index). */
-export async function liveConnection(db: Executor, partnerId: string, psa: PsaKind): Promise<Connection | undefined> {
+export async function liveConnection(db: Db, partnerId: string, psa: PsaKind): Promise<Connection | undefined> {
   return db.selectFrom('connections').selectAll().where('partnerId', '=', partnerId).where('psa', '=', psa).where('status', '<>', 'revoked').executeTakeFirst();
 }
 
-/** The target partner followed by its ancestors; empty when it does not exist. */
-export async function partnerChain(db: Executor, partnerId: string): Promise<string[]> {
-  const chain: string[] = [];
-  let current: string | null = partnerId;
-  while (current && chain.length < 10 && !chain.includes(current)) {
-    const row: { id: string; parentId: string | null } | undefined = await db.selectFrom('partners').select(['id', 'parentId']).where('id', '=', current).executeTakeFirst();
-    if (!row) break;
-    chain.push(row.id);
-    current = row.parentId;
-  }
-  return chain;
+/**
+ * A `connecting` row holding the partner's sealed credentials, before any PSA call. Throws the
+ * database's unique violation (23505) when another live connection of this partner × PSA exists.
+ */
+export async function insertConnecting(db: Db, row: { id: string; partnerId: string; psa: PsaKind } & SealedCredentials): Promise<void> {
+  await db.insertInto('connections').values({ ...row, status: 'connecting', site: JSON.stringify({}) }).execute();
 }
 
-/** A plan the partner may map: its own, or one its master reseller assigned to it. */
-export async function mappablePlan(db: Executor, partnerId: string, planId: string) {
-  return db
-    .selectFrom('plans')
-    .select(['id', 'name', 'partnerId'])
-    .where('id', '=', planId)
-    .where((eb) =>
-      eb.or([
-        eb('partnerId', '=', partnerId),
-        eb.exists(eb.selectFrom('planAssignments').select('planId').where('planAssignments.planId', '=', planId).where('planAssignments.partnerId', '=', partnerId)),
-      ]),
+/** Deletes the row if it is still `connecting` (a failed or abandoned connect); true when it did. */
+export async function discardConnecting(db: Db, connectionId: string): Promise<boolean> {
+  const res = await db.deleteFrom('connections').where('id', '=', connectionId).where('status', '=', 'connecting').executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+/** A tested `connecting` row becomes Connected + Healthy; false when it is no longer `connecting`. */
+export async function markConnected(db: Db, connectionId: string, site: Record<string, string>): Promise<boolean> {
+  const done = await db
+    .updateTable('connections')
+    .set({ status: 'connected', health: 'healthy', healthReason: null, healthCheckedAt: new Date(), site: JSON.stringify(site), connectedAt: new Date(), updatedAt: new Date() })
+    .where('id', '=', connectionId)
+    .where('status', '=', 'connecting')
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) > 0;
+}
+
+export async function markHealthy(db: Db, connectionId: string, site: Record<string, string>): Promise<void> {
+  await db.updateTable('connections').set({ health: 'healthy', healthReason: null, healthCheckedAt: new Date(), site: JSON.stringify(site) }).where('id', '=', connectionId).execute();
+}
+
+/**
+ * Marks the connection Unhealthy with `reason`. True when this changed it (it was healthy, or
+ * unhealthy for another reason): the row is locked first, so however many calls fail at once,
+ * one of them sees the change.
+ */
+export async function markUnhealthy(db: Db, connectionId: string, reason: string): Promise<boolean> {
+  const r = await db
+    .with('before', (qb) => qb.selectFrom('connections').select(['health', 'healthReason']).where('id', '=', connectionId).forUpdate())
+    .updateTable('connections')
+    .set({ health: 'unhealthy', healthReason: reason, healthCheckedAt: new Date(), updatedAt: new Date() })
+    .where('id', '=', connectionId)
+    .returning((eb) =>
+      eb
+        .exists(eb.selectFrom('before').select('health').where((w) => w.or([w('before.health', '=', 'healthy'), w('before.healthReason', 'is distinct from', reason)])))
+        .as('changed'),
     )
     .executeTakeFirst();
+  return Boolean(r?.changed);
 }
 
-export async function partnerOrganization(db: Executor, partnerId: string, organizationId: string) {
-  return db
-    .selectFrom('organizations')
-    .innerJoin('plans', 'plans.id', 'organizations.planId')
-    .select(['organizations.id', 'organizations.name', 'organizations.planId', 'plans.name as planName'])
-    .where('organizations.id', '=', organizationId)
-    .where('organizations.partnerId', '=', partnerId)
+export async function pendingCredentialsOf(db: Db, connectionId: string) {
+  return db.selectFrom('pendingCredentials').selectAll().where('connectionId', '=', connectionId).executeTakeFirst();
+}
+
+/** Re-entered credentials wait here for their test; a newer entry replaces an older one. */
+export async function savePendingCredentials(db: Db, connectionId: string, sealed: SealedCredentials): Promise<void> {
+  await db
+    .insertInto('pendingCredentials')
+    .values({ connectionId, ...sealed })
+    .onConflict((oc) => oc.column('connectionId').doUpdateSet(sealed))
+    .execute();
+}
+
+export async function dropPendingCredentials(db: Db, connectionId: string): Promise<void> {
+  await db.deleteFrom('pendingCredentials').where('connectionId', '=', connectionId).execute();
+}
+
+/**
+ * Tested re-entered credentials replace the stored ones, with no subscription left (its secret
+ * came from the old ones), Healthy again; the pending entry goes in the same transaction.
+ */
+export async function replaceCredentials(db: Db, connectionId: string, sealed: SealedCredentials, site: Record<string, string>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('connections')
+      .set({ ...sealed, webhookSubscriptionId: null, health: 'healthy', healthReason: null, healthCheckedAt: new Date(), site: JSON.stringify(site), updatedAt: sql<Date>`clock_timestamp()` })
+      .where('id', '=', connectionId)
+      .execute();
+    await dropPendingCredentials(trx, connectionId);
+  });
+}
+
+/** First step of a revoke: a connected (or connecting) row becomes `revoking`. */
+export async function markRevoking(db: Db, connectionId: string): Promise<void> {
+  await db.updateTable('connections').set({ status: 'revoking' }).where('id', '=', connectionId).where('status', 'in', ['connected', 'connecting']).execute();
+}
+
+/** Last step of a revoke: the credentials (stored and pending) are forgotten and the row ends. */
+export async function markRevoked(db: Db, connectionId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await dropPendingCredentials(trx, connectionId);
+    await trx
+      .updateTable('connections')
+      .set({ status: 'revoked', credentials: null, credentialsKeyId: null, webhookSubscriptionId: null, revokedAt: new Date(), updatedAt: new Date() })
+      .where('id', '=', connectionId)
+      .execute();
+  });
+}
+
+/** `webhook_subscription_id` holds `pending:<epoch ms>` while a worker subscribes (a claim). */
+export const WEBHOOK_CLAIM_PREFIX = 'pending:';
+
+/**
+ * Claims the right to subscribe the connection to ticket events: true when no subscription and
+ * no live claim exists (a claim older than `staleAfterMs` was left by a crashed worker).
+ */
+export async function claimWebhookSubscription(db: Db, connectionId: string, staleAfterMs: number): Promise<boolean> {
+  const stale = `${WEBHOOK_CLAIM_PREFIX}${Date.now() - staleAfterMs}`;
+  const r = await db
+    .updateTable('connections')
+    .set({ webhookSubscriptionId: `${WEBHOOK_CLAIM_PREFIX}${Date.now()}` })
+    .where('id', '=', connectionId)
+    .where('status', '=', 'connected')
+    // Claims sort by time within the prefix only when equally long; epoch ms stays 13 digits until 2286.
+    .where((eb) =>
+      eb.or([eb('webhookSubscriptionId', 'is', null), eb.and([eb('webhookSubscriptionId', 'like', `${WEBHOOK_CLAIM_PREFIX}%`), eb('webhookSubscriptionId', '<', stale)])]),
+    )
+    .returning('id')
     .executeTakeFirst();
+  return !!r;
+}
+
+/** Drops a claim whose subscription failed, so the next ticket tries again. */
+export async function releaseWebhookClaim(db: Db, connectionId: string): Promise<void> {
+  await db.updateTable('connections').set({ webhookSubscriptionId: null }).where('id', '=', connectionId).where('webhookSubscriptionId', 'like', `${WEBHOOK_CLAIM_PREFIX}%`).execute();
+}
+
+/** The vendor's subscription id (made), or null (removed). */
+export async function setWebhookSubscription(db: Db, connectionId: string, subscriptionId: string | null): Promise<void> {
+  await db.updateTable('connections').set({ webhookSubscriptionId: subscriptionId }).where('id', '=', connectionId).execute();
 }
 
 export interface IntegrationBadges {
@@ -138,57 +208,3 @@ export async function listIntegrations(db: Db, partnerId: string): Promise<Integ
   });
 }
 
-export async function ticketMappingOf(db: Executor, connectionId: string): Promise<MappingValues | null> {
-  const row = await db.selectFrom('ticketMappings').select('settings').where('connectionId', '=', connectionId).executeTakeFirst();
-  return row?.settings ?? null;
-}
-
-/** Every plan the partner may map, with its mappings on every PSA ("you will see both integrations listed"). */
-export async function planMappingsView(db: Db, partnerId: string) {
-  const plans = await db
-    .selectFrom('plans')
-    .select(['id', 'name', 'partnerId'])
-    .where((eb) =>
-      eb.or([eb('partnerId', '=', partnerId), eb('id', 'in', eb.selectFrom('planAssignments').select('planId').where('planAssignments.partnerId', '=', partnerId))]),
-    )
-    .orderBy('name')
-    .execute();
-  const mappings = plans.length
-    ? await db
-        .selectFrom('planMappings')
-        .innerJoin('connections', 'connections.id', 'planMappings.connectionId')
-        .select(['planMappings.planId', 'planMappings.psa', 'planMappings.values', 'planMappings.status', 'planMappings.statusReason'])
-        .where('connections.partnerId', '=', partnerId)
-        .where('connections.status', '<>', 'revoked')
-        .where(
-          'planMappings.planId',
-          'in',
-          plans.map((p) => p.id),
-        )
-        .execute()
-    : [];
-  return plans.map((p) => ({
-    planId: p.id,
-    name: p.name,
-    assigned: p.partnerId !== partnerId,
-    mappings: mappings.filter((m) => m.planId === p.id).map((m) => ({ psa: m.psa, values: m.values, status: m.status, statusReason: m.statusReason })),
-  }));
-}
-
-/** Every organization of the partner with its (single) mapping, wherever it is. */
-export async function organizationMappingsView(db: Db, partnerId: string) {
-  return (
-    await db
-      .selectFrom('organizations as o')
-      .leftJoin('organizationMappings as m', 'm.organizationId', 'o.id')
-      .select(['o.id', 'o.name', 'o.planId', 'm.psa', 'm.values', 'm.status', 'm.statusReason'])
-      .where('o.partnerId', '=', partnerId)
-      .orderBy('o.name')
-      .execute()
-  ).map((r) => ({
-    organizationId: r.id,
-    name: r.name,
-    planId: r.planId,
-    mapping: r.psa ? { psa: r.psa, values: r.values, status: r.status, statusReason: r.statusReason } : null,
-  }));
-}

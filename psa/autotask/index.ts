@@ -10,6 +10,7 @@ import { AutotaskAdapter } from './adapter';
 import { AUTOTASK_HOST_PATTERNS, autotaskCredentialsSchema, type AutotaskCredentials } from './credentials';
 import { mapAutotaskError, messagesOf } from './errors';
 import { zoneInfoSchema } from './schemas';
+import { AUTOTASK_CAPABILITIES } from './capabilities';
 
 export { AutotaskAdapter } from './adapter';
 export { AUTOTASK_FIELDS } from './fields';
@@ -51,6 +52,7 @@ export const autotaskFactory: AdapterFactory<AutotaskCredentials> = {
   credentialsSchema: autotaskCredentialsSchema,
   defaultLimits: AUTOTASK_DEFAULT_LIMITS,
   secretFields: ['secret'],
+  capabilities: AUTOTASK_CAPABILITIES,
   async create(credentials, ctx) {
     const limits = resolveLimits(AUTOTASK_DEFAULT_LIMITS, ctx.limits);
     const governor = governorFor(`${ctx.connectionKey}:autotask`, limits);

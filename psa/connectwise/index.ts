@@ -12,6 +12,7 @@ import { ACCEPT, ConnectWiseApi } from './api';
 import { ConnectWiseAdapter } from './adapter';
 import { CONNECTWISE_HOST_PATTERNS, connectwiseCredentialsSchema, type ConnectWiseCredentials } from './credentials';
 import { mapConnectWiseError } from './errors';
+import { CONNECTWISE_CAPABILITIES } from './capabilities';
 
 export { CONNECTWISE_FIELDS } from './fields';
 export { CONNECTWISE_HOST_PATTERNS, connectwiseCredentialsSchema, normaliseSiteUrl } from './credentials';
@@ -41,6 +42,7 @@ export const connectwiseFactory: AdapterFactory<ConnectWiseCredentials> = {
   credentialsSchema: connectwiseCredentialsSchema,
   defaultLimits: CONNECTWISE_DEFAULT_LIMITS,
   secretFields: ['privateKey'],
+  capabilities: CONNECTWISE_CAPABILITIES,
 
   async create(credentials, ctx) {
     // Re-parse so values from storage get the same normalisation; issues name fields, never values.

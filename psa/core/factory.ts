@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { RateGovernor, type GovernorLimits } from './governor';
 import type { HttpCallRecord } from './http';
-import type { PsaAdapter, PsaKind } from './types';
+import type { PsaAdapter, PsaKind, VendorCapabilities } from './types';
 import type { UrlPolicy } from './url-guard';
 
 export interface AdapterContext {
@@ -30,6 +30,8 @@ export interface AdapterFactory<C = unknown> {
   readonly defaultLimits: GovernorLimits;
   /** Names of the credential fields that are secret (never shown back, never logged). */
   readonly secretFields: readonly string[];
+  /** What the vendor can do; the engine asks these instead of naming vendors. */
+  readonly capabilities: VendorCapabilities;
   /** Validates URLs (SSRF guard) and builds the adapter; no network call to the PSA except zone discovery. */
   create(credentials: C, ctx: AdapterContext): Promise<PsaAdapter>;
 }

@@ -55,6 +55,26 @@ export interface OptionsQuery {
   pageSize?: number;
 }
 
+/**
+ * What a vendor can do, as data on its adapter factory (and in `psa/capabilities.ts` for pure
+ * code): the engine asks these instead of naming vendors. Optional adapter methods
+ * (`closeTicketUnread`) are capabilities too, asked by their presence.
+ */
+export interface VendorCapabilities {
+  /** Plans are mapped to a PSA catalog item or service (the plan form has fields). */
+  readonly planMapping: boolean;
+  /** An organization may be mapped only once its plan is mapped on the same connection. */
+  readonly planBeforeOrganization: boolean;
+  /** A boolean ticket-mapping field whose 'false' switches seat sync off; null when seat sync always runs. */
+  readonly seatSyncSwitch: string | null;
+  /**
+   * Ticket events also report our own changes, naming the agent who made them, so the receiver
+   * drops ours by that name; false where the PSA leaves our own changes out (self-suppressed).
+   */
+  readonly ticketEventsIncludeOwnChanges: boolean;
+}
+
+/** Rights the integration needs in the PSA (probed by `probePermissions`). */
 export const CAPABILITIES = ['tickets', 'companies', 'billing', 'catalog'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

@@ -12,6 +12,7 @@ import { HaloPsaAdapter } from './adapter';
 import { HaloTokenSource } from './auth';
 import { HALO_HOST_PATTERNS, HALO_SECRET_FIELDS, haloPsaCredentialsSchema, type HaloPsaCredentials } from './credentials';
 import { createHaloErrorMapper } from './errors';
+import { HALOPSA_CAPABILITIES } from './capabilities';
 
 export type { HaloPsaCredentials } from './credentials';
 export { haloPsaCredentialsSchema, normaliseSiteUrl, HALO_HOST_PATTERNS } from './credentials';
@@ -27,6 +28,7 @@ export const halopsaFactory: AdapterFactory<HaloPsaCredentials> = {
   credentialsSchema: haloPsaCredentialsSchema,
   defaultLimits: HALO_DEFAULT_LIMITS,
   secretFields: HALO_SECRET_FIELDS,
+  capabilities: HALOPSA_CAPABILITIES,
 
   async create(rawCredentials, ctx) {
     // Re-parse so callers that skipped the schema still get a normalised URL and trimmed values.

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connect';
 import type { KeyRing } from '../../security/crypto';
 import type { MappingValues, PsaKind } from '../../psa/core/types';
-import { sealCredentials } from '../../activities/psa-connections';
+import { sealCredentials } from '../../security/credentials';
 import * as cw from '../../sims/connectwise';
 import * as halo from '../../sims/halopsa';
 import * as at from '../../sims/autotask';

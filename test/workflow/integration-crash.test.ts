@@ -8,7 +8,7 @@ import path from 'node:path';
 import { startStack, type Stack } from '../helpers/stack';
 import { seedTenants } from '../helpers/seed';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
-import { createAdapterProvider } from '../../activities/psa-connections';
+import { createAdapterProvider } from '../../infra/psa-adapters';
 import { ensureTicketWebhook } from '../../activities/tickets-webhooks';
 import { integrationsPath, psaWrites, vendorKits, type VendorKit } from './integration-kit';
 

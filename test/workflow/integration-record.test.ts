@@ -6,7 +6,7 @@
 import { Client } from '@temporalio/client';
 import { startHaloPsaSim, SEED_CREDENTIALS as HALO, SEED_FIXTURES as HF } from '../../sims/halopsa';
 import { startConnectWiseSim, SEED_CREDENTIALS as CW, SEED_FIXTURES as CWF } from '../../sims/connectwise';
-import { IntegrationsClient } from '../../client/integrations';
+import { createIntegrationsClient } from '../../client/integrations';
 import { integrationWorkflow, initialIntegrationState } from '../../workflows/integration';
 import { integrationWorkflowId } from '../../workflows/integration-messages';
 import { createDataConverter } from '../../security/data-converter';
@@ -27,7 +27,7 @@ maybe('record integration lifecycle histories', async () => {
   const psa: PsaRuntimeOptions = { urlPolicy: { allowHosts: ['127.0.0.1'], allowPrivateNetworks: true, allowHttp: true }, ca: cw.ca, timeoutMs: 5000 };
   const taskQueue = uniqueTaskQueue('integration-record');
   const worker = await t.startWorker(taskQueue, { db, keys: REPLAY_KEYS, psa, log: memoryLogger().log, temporal: client, publicBaseUrl: 'http://127.0.0.1:1', platformCallbackUrl: null });
-  const integrations = new IntegrationsClient({ temporal: client, db, keys: REPLAY_KEYS, taskQueue, psa });
+  const integrations = createIntegrationsClient({ temporal: client, db, keys: REPLAY_KEYS, taskQueue, psa });
   try {
     const tenants = await seedTenants(db);
     const p = tenants.master.id;

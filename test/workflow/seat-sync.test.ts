@@ -2,16 +2,16 @@
  * Seat sync end to end: platform → API/client → Temporal → worker → PSA simulator billing objects.
  */
 import type { PsaKind } from '../../psa/core/types';
-import { reportSeatCount } from '../../client/seats';
+import { createSeatsClient } from '../../client/seats';
 import { seatSyncWorkflowId } from '../../workflows/seat-sync';
-import { createAdapterProvider } from '../../activities/psa-connections';
+import { createAdapterProvider } from '../../infra/psa-adapters';
 import { connectIntegration } from '../helpers/integration-fixture';
 import { seedTenants } from '../helpers/seed';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
 const fast = { debounceMs: 300, idleMs: 500 };
-const platform = () => ({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue });
+const seatsClient = () => createSeatsClient({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue, timing: fast });
 
 beforeAll(async () => {
   stack = await startStack('seat-sync');
@@ -37,7 +37,7 @@ describe.each<PsaKind>(['connectwise', 'autotask', 'halopsa'])('%s', (psa) => {
     const { organizationId, fx, adapter } = await mappedOrganization(psa);
     const before = await adapter.getQuantity(fx.organization);
     const target = before + 9;
-    for (const seats of [before + 1, before + 4, target]) await reportSeatCount(platform(), organizationId, { seats }, fast);
+    for (const seats of [before + 1, before + 4, target]) await seatsClient().reportSeatCount(organizationId, { seats });
     const summary = await stack.client.workflow.getHandle(seatSyncWorkflowId(organizationId)).result();
     expect(summary).toEqual({ pushes: 1, lastOutcome: 'updated' });
     expect(await adapter.getQuantity(fx.organization)).toBe(target);
@@ -51,7 +51,7 @@ describe.each<PsaKind>(['connectwise', 'autotask', 'halopsa'])('%s', (psa) => {
   test('reporting the same count again changes nothing in the PSA', async () => {
     const { organizationId, fx, adapter } = await mappedOrganization(psa);
     const current = await adapter.getQuantity(fx.organization);
-    await reportSeatCount(platform(), organizationId, { seats: current }, fast);
+    await seatsClient().reportSeatCount(organizationId, { seats: current });
     expect(await stack.client.workflow.getHandle(seatSyncWorkflowId(organizationId)).result()).toEqual({ pushes: 1, lastOutcome: 'in_sync' });
     expect(await adapter.getQuantity(fx.organization)).toBe(current);
   });
@@ -60,7 +60,7 @@ describe.each<PsaKind>(['connectwise', 'autotask', 'halopsa'])('%s', (psa) => {
 test('HaloPSA with "sync seat quantity" off records a skip and writes nothing', async () => {
   const { organizationId, fx, adapter } = await mappedOrganization('halopsa', { syncSeatQuantity: 'false' });
   const before = await adapter.getQuantity(fx.organization);
-  await reportSeatCount(platform(), organizationId, { seats: before + 3 }, fast);
+  await seatsClient().reportSeatCount(organizationId, { seats: before + 3 });
   expect(await stack.client.workflow.getHandle(seatSyncWorkflowId(organizationId)).result()).toEqual({ pushes: 1, lastOutcome: 'skipped' });
   expect(await adapter.getQuantity(fx.organization)).toBe(before);
   expect(await pushes(organizationId)).toHaveLength(0);
@@ -71,7 +71,7 @@ test('an unmapped organization is skipped without any PSA call', async () => {
   const organizationId = tenants.direct.organizationIds[0] as string;
   const calls = () => stack.sims.connectwise.server.log.length + stack.sims.autotask.server.log.length + stack.sims.halopsa.server.log.length;
   const before = calls();
-  await reportSeatCount(platform(), organizationId, { seats: 3 }, fast);
+  await seatsClient().reportSeatCount(organizationId, { seats: 3 });
   expect(await stack.client.workflow.getHandle(seatSyncWorkflowId(organizationId)).result()).toEqual({ pushes: 1, lastOutcome: 'skipped' });
   expect(calls()).toBe(before);
 });

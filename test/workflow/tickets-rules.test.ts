@@ -11,7 +11,7 @@ import { testKeys } from '../helpers/env';
 import { connectIntegration, simControls } from '../helpers/integration-fixture';
 import { alertSignal, integrationRevokedSignal, psaTicketChangedSignal, serviceTicketWorkflowId, ticketMarker, type Problem } from '../../workflows/ticket-messages';
 import { FAST_POLICY, alertEvent, startTicketRig, waitFor, type TicketRig } from './tickets-helpers';
-import { ticketWebhookSecret } from '../../activities/tickets-webhooks';
+import { ticketWebhookSecret } from '../../security/credentials';
 import * as halo from '../../sims/halopsa';
 
 let stack: Stack;

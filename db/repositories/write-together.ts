@@ -4,7 +4,7 @@
  * The writes must touch different rows; PostgreSQL runs every CTE even when nothing reads it.
  */
 import { sql, type OperationNodeSource, type RawBuilder } from 'kysely';
-import type { Db } from '../db/connect';
+import type { Db } from '../connect';
 
 type Write = OperationNodeSource | null | undefined;
 

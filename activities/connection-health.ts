@@ -1,0 +1,32 @@
+/**
+ * The one way a connection becomes Unhealthy: the PSA refuses its stored credentials (a locked
+ * or inactive API user, a revoked key), whichever activity made the call. The row gets one
+ * sentence (domain/rules.ts `unhealthyReason`), the change is audited and logged once, and the
+ * cached adapter is dropped; from then on the adapter provider refuses every PSA call except
+ * the re-test.
+ */
+import type { PsaKind } from '../psa/core/types';
+import type { PsaAuthError } from '../psa/core/errors';
+import { unhealthyReason } from '../domain/rules';
+import { markUnhealthy } from '../db/repositories/integrations';
+import { writeAudit } from '../db/repositories/audit';
+import type { AdapterProvider } from '../infra/psa-adapters';
+import type { ActivityDeps } from './deps';
+
+export interface RefusedConnection {
+  id: string;
+  partnerId: string;
+  psa: PsaKind;
+}
+
+/** Marks the connection Unhealthy after `err`; returns the reason it now carries. */
+export async function connectionRefused(deps: Pick<ActivityDeps, 'db' | 'log'> & { adapters: AdapterProvider }, connection: RefusedConnection, err: PsaAuthError, actor: string): Promise<string> {
+  const reason = unhealthyReason(connection.psa, err);
+  const changed = await markUnhealthy(deps.db, connection.id, reason);
+  deps.adapters.invalidate(connection.id);
+  if (changed) {
+    await writeAudit(deps.db, { partnerId: connection.partnerId, connectionId: connection.id, actor, action: 'integration.health', outcome: 'error', detail: { health: 'unhealthy', reason } });
+    deps.log.warn('PSA connection became unhealthy', { connectionId: connection.id, psa: connection.psa });
+  }
+  return reason;
+}

@@ -1,0 +1,53 @@
+/**
+ * The platform's directory as psa-sync reads it: partners and their hierarchy, users and their
+ * roles, plans (own or assigned by a master reseller) and organizations. The platform writes it.
+ */
+import type { Db } from '../connect';
+import type { User } from '../schema';
+
+/** The target partner followed by its ancestors; empty when it does not exist. */
+export async function partnerChain(db: Db, partnerId: string): Promise<string[]> {
+  const chain: string[] = [];
+  let current: string | null = partnerId;
+  while (current && chain.length < 10 && !chain.includes(current)) {
+    const row: { id: string; parentId: string | null } | undefined = await db.selectFrom('partners').select(['id', 'parentId']).where('id', '=', current).executeTakeFirst();
+    if (!row) break;
+    chain.push(row.id);
+    current = row.parentId;
+  }
+  return chain;
+}
+
+export async function partnerExists(db: Db, partnerId: string): Promise<boolean> {
+  return (await db.selectFrom('partners').select('id').where('id', '=', partnerId).executeTakeFirst()) !== undefined;
+}
+
+/** A portal user, as authentication needs them. */
+export async function findUser(db: Db, userId: string): Promise<Pick<User, 'id' | 'partnerId' | 'role'> | undefined> {
+  return db.selectFrom('users').select(['id', 'partnerId', 'role']).where('id', '=', userId).executeTakeFirst();
+}
+
+/** A plan the partner may map: its own, or one its master reseller assigned to it. */
+export async function mappablePlan(db: Db, partnerId: string, planId: string) {
+  return db
+    .selectFrom('plans')
+    .select(['id', 'name', 'partnerId'])
+    .where('id', '=', planId)
+    .where((eb) =>
+      eb.or([
+        eb('partnerId', '=', partnerId),
+        eb.exists(eb.selectFrom('planAssignments').select('planId').where('planAssignments.planId', '=', planId).where('planAssignments.partnerId', '=', partnerId)),
+      ]),
+    )
+    .executeTakeFirst();
+}
+
+export async function partnerOrganization(db: Db, partnerId: string, organizationId: string) {
+  return db
+    .selectFrom('organizations')
+    .innerJoin('plans', 'plans.id', 'organizations.planId')
+    .select(['organizations.id', 'organizations.name', 'organizations.planId', 'plans.name as planName'])
+    .where('organizations.id', '=', organizationId)
+    .where('organizations.partnerId', '=', partnerId)
+    .executeTakeFirst();
+}

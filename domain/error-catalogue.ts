@@ -1,0 +1,333 @@
+/**
+ * Every stable error code psa-sync answers with, once: its HTTP status, whether trying the same
+ * thing again unchanged can succeed, the sentence a caller reads when the error carries none of
+ * its own, and what a partner or support person does about it. `type` is the error class the
+ * code travels as (the Temporal failure type: our class names). Retry policies, the HTTP
+ * mapping and `docs/errors.md` (`npm run docs:errors`) are derived from this table.
+ *
+ * Pure data, no imports: workflow code derives its retry lists from it inside the sandbox.
+ */
+
+export type ErrorArea = 'request' | 'integration' | 'mapping' | 'tickets' | 'psa';
+
+export interface ErrorEntry {
+  readonly area: ErrorArea;
+  /** The error class the code travels as (Temporal failure type); null for the catch-all. */
+  readonly type: string | null;
+  readonly status: number;
+  /** Trying the same call again unchanged can succeed (Temporal retries; a caller may too). */
+  readonly retryable: boolean;
+  /** The PSA or the connection is not usable for now: ticket and seat work waits for it. */
+  readonly waits?: true;
+  /** The caller reads this sentence instead of the error's own (which may hold internals). */
+  readonly fixedMessage?: true;
+  readonly message: string;
+  readonly remediation: string;
+}
+
+export const ERRORS = {
+  invalid_input: {
+    area: 'request',
+    type: 'InvalidInput',
+    status: 400,
+    retryable: false,
+    fixedMessage: true,
+    message: 'The request is invalid',
+    remediation: 'Correct the fields listed in `issues` and send the request again.',
+  },
+  unauthenticated: {
+    area: 'request',
+    type: 'Unauthenticated',
+    status: 401,
+    retryable: false,
+    message: 'A valid platform token is required',
+    remediation: 'Send a platform token as `Authorization: Bearer …`, with `X-User-Id` naming a user on portal routes; signed deliveries need a fresh, matching signature.',
+  },
+  access_denied: {
+    area: 'request',
+    type: 'AccessDenied',
+    status: 403,
+    retryable: false,
+    message: 'Your role cannot manage integrations',
+    remediation: 'Ask an Owner, Super Admin or Admin of the partner, or of a reseller above it, to make the change.',
+  },
+  not_found: {
+    area: 'request',
+    type: 'NotFound',
+    status: 404,
+    retryable: false,
+    message: 'The resource was not found',
+    remediation: "Check the id in the request. Another partner's ids are reported as not found too.",
+  },
+  event_id_reused: {
+    area: 'request',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The event id was already reported for another organization, problem or event',
+    remediation: 'Give every alert event its own `eventId`; a repeat of an event must repeat its organization, problem and event.',
+  },
+  webhook_replayed: {
+    area: 'request',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'This signed delivery was already received',
+    remediation: 'Nothing for a duplicate delivery. A new alert needs its own signature over a fresh timestamp.',
+  },
+  rule_violation: {
+    area: 'request',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The change breaks a rule of the integration',
+    remediation: 'Read the message: it names the rule and what to change first.',
+  },
+  internal: {
+    area: 'request',
+    type: null,
+    status: 500,
+    retryable: true,
+    fixedMessage: true,
+    message: 'Internal error',
+    remediation: 'Try again later. Support finds the cause in the service logs at the time of the request.',
+  },
+
+  not_connected: {
+    area: 'integration',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The PSA is not connected',
+    remediation: 'Connect the PSA on the Integrations page first.',
+  },
+  already_connected: {
+    area: 'integration',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The PSA is already connected',
+    remediation: 'Nothing, if it is the right account. To connect another one, revoke this connection first.',
+  },
+  connect_in_progress: {
+    area: 'integration',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'A connection to this PSA is being set up',
+    remediation: 'Wait for the other connect to finish (an abandoned one is cleared after 10 minutes), then reload the Integrations page.',
+  },
+  connect_aborted: {
+    area: 'integration',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The connection attempt is no longer pending',
+    remediation: 'Connect again: the attempt was abandoned or revoked while its credentials were being tested.',
+  },
+  credentials_rejected: {
+    area: 'integration',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The PSA did not accept these credentials',
+    remediation: "Check the API user and its keys (site URL, integration code, client id and secret) in the PSA and enter them again; the message quotes the PSA's reason.",
+  },
+  no_pending_credentials: {
+    area: 'integration',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'There are no re-entered credentials to test',
+    remediation: 'Enter the new credentials again, then test them.',
+  },
+  connection_unhealthy: {
+    area: 'integration',
+    type: 'ConnectionUnhealthyError',
+    status: 409,
+    retryable: false,
+    waits: true,
+    message: 'The PSA connection is unhealthy',
+    remediation:
+      'Unlock or fix the API user in the PSA, then re-enter its credentials (or test again) on the Integrations page. Tickets wait for the connection until their catch-up window ends.',
+  },
+  psa_permission_missing: {
+    area: 'integration',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: "The PSA's API user lacks a right",
+    remediation: "Add the right named in the message to the API user's security role in the PSA, then try again.",
+  },
+  psa_configuration: {
+    area: 'integration',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The PSA site or setting cannot be used',
+    remediation: "Correct the site URL or setting named in the message. For a self-hosted PSA, support checks the deployment's PSA_ALLOW_* settings.",
+  },
+  credentials_unreadable: {
+    area: 'integration',
+    type: 'DecryptionError',
+    status: 500,
+    retryable: false,
+    fixedMessage: true,
+    message: "The stored credentials cannot be decrypted with this deployment's keys",
+    remediation: 'Support: put the key the credentials were sealed with back into ENCRYPTION_KEYS, or have the partner re-enter the credentials.',
+  },
+
+  option_not_found: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The chosen option does not exist in the PSA',
+    remediation: 'Reload the options and pick one that exists; it may have been deleted or renamed in the PSA, or belong to another parent.',
+  },
+  plan_mapping_not_supported: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'Plans are not mapped in this PSA',
+    remediation: "Map organizations directly (for example to a customer and software licence); this PSA's plan form has no fields.",
+  },
+  plan_not_mapped: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: "The organization's plan is not mapped yet",
+    remediation: "Map the organization's plan to this PSA first, then map the organization.",
+  },
+  plan_has_mapped_organizations: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'Organizations on this plan are still mapped',
+    remediation: 'Unlink the organizations on this plan first, then unlink the plan.',
+  },
+  organization_mapped_elsewhere: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The organization is mapped to another PSA',
+    remediation: 'Unlink the organization on the PSA it is mapped to, then map it here: an organization is on one PSA at a time.',
+  },
+
+  ticket_mapping_missing: {
+    area: 'tickets',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'Ticket mapping is not set for this PSA',
+    remediation: 'Set the ticket mapping (where tickets go, open and closed statuses) on the Integrations page. Alerts raised meanwhile are recorded as skipped.',
+  },
+  ticket_row_missing: {
+    area: 'tickets',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The ticket record no longer exists',
+    remediation: 'Nothing: the ticket went with its organization or connection. The alert is recorded as skipped.',
+  },
+
+  psa_auth: {
+    area: 'psa',
+    type: 'PsaAuthError',
+    status: 422,
+    retryable: false,
+    waits: true,
+    message: 'The PSA refused the credentials',
+    remediation: 'Unlock or re-activate the API user in the PSA, or re-enter working credentials. The connection is marked unhealthy until a test succeeds.',
+  },
+  psa_permission: {
+    area: 'psa',
+    type: 'PsaPermissionError',
+    status: 422,
+    retryable: false,
+    message: "The PSA's API user lacks a right for this call",
+    remediation: "Add the missing right to the API user's security role in the PSA.",
+  },
+  psa_validation: {
+    area: 'psa',
+    type: 'PsaValidationError',
+    status: 422,
+    retryable: false,
+    message: 'The PSA refused the data it was sent',
+    remediation: "Check the mappings against the PSA (a status, board, queue or item may have changed there) and read the PSA's own messages in the error.",
+  },
+  psa_config: {
+    area: 'psa',
+    type: 'PsaConfigError',
+    status: 422,
+    retryable: false,
+    message: 'The PSA site or setting cannot be used',
+    remediation: "Correct the site URL or setting named in the message. For a self-hosted PSA, support checks the deployment's PSA_ALLOW_* settings.",
+  },
+  psa_not_found: {
+    area: 'psa',
+    type: 'PsaNotFoundError',
+    status: 502,
+    retryable: false,
+    message: 'The record does not exist in the PSA',
+    remediation: 'The record was deleted in the PSA: map the organization or plan again (its mapping shows as broken).',
+  },
+  psa_rate_limited: {
+    area: 'psa',
+    type: 'PsaRateLimitedError',
+    status: 502,
+    retryable: true,
+    waits: true,
+    message: 'The PSA throttled the call',
+    remediation: "Nothing: calls resume after the PSA's Retry-After. If it lasts, other integrations are sharing the API user's budget.",
+  },
+  psa_unavailable: {
+    area: 'psa',
+    type: 'PsaUnavailableError',
+    status: 502,
+    retryable: true,
+    waits: true,
+    message: 'The PSA did not answer',
+    remediation: "Nothing: calls resume when the PSA answers again. If it lasts, check the PSA's status page and the site URL.",
+  },
+} as const satisfies Record<string, ErrorEntry>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+type CodesOfType<T extends string> = { [K in ErrorCode]: (typeof ERRORS)[K]['type'] extends T ? K : never }[ErrorCode];
+
+/** Codes a RuleViolation may carry. */
+export type RuleCode = CodesOfType<'RuleViolation'>;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, code);
+}
+
+export function isRuleCode(code: unknown): code is RuleCode {
+  return isErrorCode(code) && ERRORS[code].type === 'RuleViolation';
+}
+
+export function errorEntry(code: ErrorCode): ErrorEntry {
+  return ERRORS[code];
+}
+
+const entries = Object.values(ERRORS) as readonly ErrorEntry[];
+const typesWhere = (keep: (e: ErrorEntry) => boolean): string[] => [...new Set(entries.filter(keep).flatMap((e) => (e.type === null ? [] : [e.type])))];
+
+/** Failure types no retry can fix: Temporal `nonRetryableErrorTypes`. */
+export const NON_RETRYABLE_FAILURE_TYPES: readonly string[] = typesWhere((e) => !e.retryable);
+
+/** Failure types that mean the PSA or the connection is down for now: work waits and tries again. */
+export const WAITING_FAILURE_TYPES: readonly string[] = typesWhere((e) => e.waits === true);
+
+/** The one code an error class stands for, where it stands for exactly one (the PSA errors, DecryptionError…). */
+export function codeOfType(type: string): ErrorCode | null {
+  const codes = ERROR_CODES.filter((c) => ERRORS[c].type === type);
+  return codes.length === 1 ? (codes[0] as ErrorCode) : null;
+}

@@ -1,0 +1,13 @@
+import type { VendorCapabilities } from '../core/types';
+
+/**
+ * No plan form (organizations map to a customer and software licence); the integration
+ * configuration's "Sync seat quantity" switches seat sync; webhooks also fire for our own
+ * actions and name the agent.
+ */
+export const HALOPSA_CAPABILITIES: VendorCapabilities = {
+  planMapping: false,
+  planBeforeOrganization: false,
+  seatSyncSwitch: 'syncSeatQuantity',
+  ticketEventsIncludeOwnChanges: true,
+};
