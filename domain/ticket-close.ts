@@ -49,11 +49,15 @@ export function recoveryOutcome(outcome: CloseOutcome): { outcome: AlertOutcome;
   }
 }
 
-const CLOSE_OF_OUTCOME: Partial<Record<string, CloseOutcome>> = { closed: 'closed', recovery_noted: 'noted_only', no_open_ticket: 'closed_in_psa' };
+const CLOSE_OF_OUTCOME = new Map<string, CloseOutcome>([
+  ['closed', 'closed'],
+  ['recovery_noted', 'noted_only'],
+  ['no_open_ticket', 'closed_in_psa'],
+]);
 
 /** What an earlier run of the close told the workflow, from the recovery alert's recorded outcome. */
 export function closeOfRecordedOutcome(outcome: string | null | undefined): CloseOutcome | undefined {
-  return outcome ? CLOSE_OF_OUTCOME[outcome] : undefined;
+  return outcome ? CLOSE_OF_OUTCOME.get(outcome) : undefined;
 }
 
 /**

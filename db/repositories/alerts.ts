@@ -110,3 +110,9 @@ export async function recordAlertOutcome(db: Db, rec: AlertOutcomeRecord): Promi
 export async function recordFirstAlertOutcome(db: Db, rec: AlertOutcomeRecord): Promise<void> {
   await alertOutcomeWrite(db, rec)?.where('outcome', 'is', null).execute();
 }
+
+/** Remembers a signed delivery; false when it was received before (a replay). */
+export async function recordWebhookReceipt(db: Db, id: string): Promise<boolean> {
+  const fresh = await db.insertInto('webhookReceipts').values({ id }).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
+  return fresh !== undefined;
+}

@@ -53,22 +53,19 @@ export async function markHealthy(db: Db, connectionId: string, site: Record<str
 
 /**
  * Marks the connection Unhealthy with `reason`. True when this changed it (it was healthy, or
- * unhealthy for another reason): the row is locked first, so however many calls fail at once,
- * one of them sees the change.
+ * unhealthy for another reason). The row is locked as it is read, before the update, so of
+ * several calls failing at once exactly one sees the change.
  */
 export async function markUnhealthy(db: Db, connectionId: string, reason: string): Promise<boolean> {
   const r = await db
-    .with('before', (qb) => qb.selectFrom('connections').select(['health', 'healthReason']).where('id', '=', connectionId).forUpdate())
+    .with('before', (qb) => qb.selectFrom('connections').select(['id', 'health', 'healthReason']).where('id', '=', connectionId).forUpdate())
     .updateTable('connections')
+    .from('before')
     .set({ health: 'unhealthy', healthReason: reason, healthCheckedAt: new Date(), updatedAt: new Date() })
-    .where('id', '=', connectionId)
-    .returning((eb) =>
-      eb
-        .exists(eb.selectFrom('before').select('health').where((w) => w.or([w('before.health', '=', 'healthy'), w('before.healthReason', 'is distinct from', reason)])))
-        .as('changed'),
-    )
+    .whereRef('connections.id', '=', 'before.id')
+    .returning(['before.health as previousHealth', 'before.healthReason as previousReason'])
     .executeTakeFirst();
-  return Boolean(r?.changed);
+  return r !== undefined && (r.previousHealth === 'healthy' || r.previousReason !== reason);
 }
 
 export async function pendingCredentialsOf(db: Db, connectionId: string) {
