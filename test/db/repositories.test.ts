@@ -61,7 +61,10 @@ async function openTicket(connectionId: string, organizationId: string) {
 beforeAll(async () => {
   db = testDb();
   const pool = new Pool({ connectionString: testConfig().DATABASE_URL, max: 1 });
-  countingDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()], log: () => {
+  countingDb = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin()],
+    log: () => {
       counter.sent += 1;
     },
   });
