@@ -5,6 +5,7 @@
  */
 import type { MappingValues, PsaKind } from '../psa/core/types';
 import { PSA_LABELS } from '../psa/core/types';
+import { capabilitiesOf } from '../psa/capabilities';
 import type { DemoTenant } from './seed';
 
 export interface DemoVendor {
@@ -35,10 +36,13 @@ export async function runJourney(api: ApiCall, tenant: DemoTenant, v: DemoVendor
   const connected = await expect('connect', 201, api('POST', `${base}/connect`, { credentials: v.credentials }), (b) => `${b.integration.status}, ${b.integration.health} (${b.accountName})`);
   await expect('ticket mapping with a blank field is refused', 400, api('PUT', `${base}/ticket-mapping`, { values: { ...v.ticketMapping, status: '' } }), (b) => b.error.issues.map((i: any) => `${i.field}: ${i.message}`).join('; '));
   await expect('ticket mapping', 200, api('PUT', `${base}/ticket-mapping`, { values: v.ticketMapping }), (b) => `ticket mapping done: ${b.integration.ticketMappingDone}`);
-  if (v.psa === 'halopsa') {
+  const can = capabilitiesOf(v.psa);
+  if (!can.planMapping) {
     await expect('plan mapping is refused', 409, api('PUT', `${base}/plan-mappings/${tenant.planId}`, { values: {} }), refusal);
   } else {
-    await expect(`organization before its plan is refused`, 409, api('PUT', `${base}/organization-mappings/${org.id}`, { values: v.organization }), refusal);
+    if (can.planBeforeOrganization) {
+      await expect(`organization before its plan is refused`, 409, api('PUT', `${base}/organization-mappings/${org.id}`, { values: v.organization }), refusal);
+    }
     await expect('plan mapping', 200, api('PUT', `${base}/plan-mappings/${tenant.planId}`, { values: v.planMapping }), (b) => `plan ${b.plan.mappings.map((m: any) => `${m.psa}: ${m.status}`).join(', ')}`);
   }
   await expect(`organization mapping (${org.name})`, 200, api('PUT', `${base}/organization-mappings/${org.id}`, { values: v.organization }), (b) => `${b.organization.mapping.psa} ${JSON.stringify(b.organization.mapping.values)}`);
