@@ -228,25 +228,21 @@ export function createIntegrationsClient(deps: IntegrationsClientDeps) {
     },
 
     mapPlan(partnerId: string, psa: PsaKind, planId: string, values: MappingValues, actor: string): Promise<void> {
-      const id = parse(idSchema, planId, 'planId');
-      const v = parse(mappingValuesSchema, values, 'values');
-      return call(partnerId, psa, (h) => h.executeUpdate(mapPlanUpdate, { args: [{ actor, planId: id, values: v }] }));
+      const args = { actor, planId: parse(idSchema, planId, 'planId'), values: parse(mappingValuesSchema, values, 'values') };
+      return call(partnerId, psa, (h) => h.executeUpdate(mapPlanUpdate, { args: [args] }));
     },
 
     unlinkPlan(partnerId: string, psa: PsaKind, planId: string, actor: string): Promise<void> {
-      const id = parse(idSchema, planId, 'planId');
-      return call(partnerId, psa, (h) => h.executeUpdate(unlinkPlanUpdate, { args: [{ actor, planId: id }] }));
+      return call(partnerId, psa, (h) => h.executeUpdate(unlinkPlanUpdate, { args: [{ actor, planId: parse(idSchema, planId, 'planId') }] }));
     },
 
     mapOrganization(partnerId: string, psa: PsaKind, organizationId: string, values: MappingValues, actor: string): Promise<void> {
-      const id = parse(idSchema, organizationId, 'organizationId');
-      const v = parse(mappingValuesSchema, values, 'values');
-      return call(partnerId, psa, (h) => h.executeUpdate(mapOrganizationUpdate, { args: [{ actor, organizationId: id, values: v }] }));
+      const args = { actor, organizationId: parse(idSchema, organizationId, 'organizationId'), values: parse(mappingValuesSchema, values, 'values') };
+      return call(partnerId, psa, (h) => h.executeUpdate(mapOrganizationUpdate, { args: [args] }));
     },
 
     unlinkOrganization(partnerId: string, psa: PsaKind, organizationId: string, actor: string): Promise<void> {
-      const id = parse(idSchema, organizationId, 'organizationId');
-      return call(partnerId, psa, (h) => h.executeUpdate(unlinkOrganizationUpdate, { args: [{ actor, organizationId: id }] }));
+      return call(partnerId, psa, (h) => h.executeUpdate(unlinkOrganizationUpdate, { args: [{ actor, organizationId: parse(idSchema, organizationId, 'organizationId') }] }));
     },
 
     /** Unlinks everything of this PSA, stops its syncs, wipes the credentials. Safe to call again. */

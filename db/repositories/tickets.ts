@@ -4,8 +4,10 @@
  * each PSA call. The `…Write` functions return a statement for `writeTogether`, so the row,
  * its audit entry and the alerts' outcomes land in one round trip.
  */
+import type { Insertable } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../connect';
+import type { TicketsTable } from '../schema';
 import type { PsaKind } from '../../psa/core/types';
 
 /**
@@ -79,16 +81,9 @@ export async function ticketForWrite(db: Db, ticketRowId: string, alertIds: read
 
 export type TicketWriteRow = NonNullable<Awaited<ReturnType<typeof ticketForWrite>>>;
 
-export interface NewTicket {
-  connectionId: string;
-  organizationId: string;
-  problem: string;
-  marker: string;
-  psaTicketId: string;
-  psaTicketNumber: string | null;
+export type NewTicket = Pick<Insertable<TicketsTable>, 'connectionId' | 'organizationId' | 'problem' | 'marker' | 'psaTicketId' | 'psaTicketNumber' | 'psaWatermark'> & {
   touchedByOthers: boolean;
-  psaWatermark: string | null;
-}
+};
 
 /**
  * Our row of a ticket just created (or found) in the PSA, returning its id for the writes sent
