@@ -34,7 +34,6 @@ import { heartbeating } from './tickets-heartbeat';
 import { TICKET_ACTOR, ticketCalls } from './ticket-calls';
 import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason } from '../workflows/ticket-messages';
 
-export { TICKET_ACTOR } from './ticket-calls';
 export type { CloseOutcome } from '../domain/ticket-close';
 
 export type TicketTarget =

@@ -52,20 +52,20 @@ export async function markHealthy(db: Db, connectionId: string, site: Record<str
 }
 
 /**
- * Marks the connection Unhealthy with `reason`. True when this changed it (it was healthy, or
- * unhealthy for another reason). The row is locked as it is read, before the update, so of
- * several calls failing at once exactly one sees the change.
+ * Marks the connection Unhealthy with `reason` (the latest refusal's). True when this made it
+ * Unhealthy: the row is locked as it is read, before the update, so of several calls failing at
+ * once exactly one sees the change.
  */
 export async function markUnhealthy(db: Db, connectionId: string, reason: string): Promise<boolean> {
   const r = await db
-    .with('before', (qb) => qb.selectFrom('connections').select(['id', 'health', 'healthReason']).where('id', '=', connectionId).forUpdate())
+    .with('before', (qb) => qb.selectFrom('connections').select(['id', 'health']).where('id', '=', connectionId).forUpdate())
     .updateTable('connections')
     .from('before')
     .set({ health: 'unhealthy', healthReason: reason, healthCheckedAt: new Date(), updatedAt: new Date() })
     .whereRef('connections.id', '=', 'before.id')
-    .returning(['before.health as previousHealth', 'before.healthReason as previousReason'])
+    .returning('before.health as previousHealth')
     .executeTakeFirst();
-  return r !== undefined && (r.previousHealth === 'healthy' || r.previousReason !== reason);
+  return r?.previousHealth === 'healthy';
 }
 
 export async function pendingCredentialsOf(db: Db, connectionId: string) {

@@ -162,8 +162,10 @@ describe('connection health', () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => markUnhealthy(db, connectionId, 'ConnectWise rejected the stored credentials (401)')));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await findConnection(db, connectionId)).toMatchObject({ health: 'unhealthy', healthReason: 'ConnectWise rejected the stored credentials (401)' });
-    expect(await markUnhealthy(db, connectionId, 'ConnectWise rejected the stored credentials (401)')).toBe(false);
-    expect(await markUnhealthy(db, connectionId, 'The ConnectWise API user is locked or inactive (locked)')).toBe(true);
+    expect(await markUnhealthy(db, connectionId, 'The ConnectWise API user is locked or inactive (locked)')).toBe(false);
+    expect((await findConnection(db, connectionId))?.healthReason).toBe('The ConnectWise API user is locked or inactive (locked)');
+    await db.updateTable('connections').set({ health: 'healthy', healthReason: null }).where('id', '=', connectionId).execute();
+    expect(await markUnhealthy(db, connectionId, 'ConnectWise rejected the stored credentials (401)')).toBe(true);
     expect(await markUnhealthy(db, randomUUID(), 'no such row')).toBe(false);
   });
 });
