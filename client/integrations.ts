@@ -21,7 +21,7 @@ import { sealCredentials, sealPendingCredentials } from '../security/credentials
 import { adapterFactories } from '../psa/registry';
 import { PSA_KINDS, type FieldSpec, type MappingKind, type MappingValues, type Page, type PicklistOption, type PsaKind } from '../psa/core/types';
 import { psaErrorFromFailure } from '../psa/core/errors';
-import { InvalidInput, NotFound, parseOrThrow, type FieldIssue } from '../domain/errors';
+import { InvalidInput, NotFound, parseOrThrow as parse, type FieldIssue } from '../domain/errors';
 import { alreadyConnected, assertPlansMappedIn, connectInProgress, notConnected } from '../domain/rules';
 import { discardConnecting, insertConnecting, liveConnection, savePendingCredentials } from '../db/repositories/integrations';
 import { partnerExists } from '../db/repositories/directory';
@@ -59,8 +59,6 @@ export const actorSchema = z.string().min(1).max(100);
 
 /** A `connecting` row older than this belongs to an attempt whose caller vanished. */
 const STALE_CONNECTING_MS = 10 * 60_000;
-
-const parse = parseOrThrow;
 
 /**
  * The vendor's credentials schema, made strict so a stray field (a tenant id, a role) is refused
