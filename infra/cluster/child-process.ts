@@ -87,3 +87,40 @@ export function startSupervised(opts: SupervisedOptions): Supervised {
     },
   };
 }
+
+export interface NodeEntryOptions {
+  name: string;
+  /** A TypeScript entry point, run through tsx. */
+  entry: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Resolves once a line matches; resolves at once when null. */
+  ready: RegExp | null;
+  /** Every output line, e.g. to echo it with the service's name. */
+  onLine?: (line: string) => void;
+}
+
+/** A psa-sync process (worker, API) from its TypeScript entry; waits for its ready line. */
+export async function startNodeEntry(opts: NodeEntryOptions): Promise<Supervised> {
+  const recent: string[] = [];
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const child = startSupervised({
+    name: opts.name,
+    command: process.execPath,
+    args: ['--require', 'tsx/cjs', opts.entry],
+    cwd: opts.cwd,
+    env: opts.env,
+    onOutput: (line) => {
+      recent.push(line);
+      if (recent.length > 200) recent.shift();
+      opts.onLine?.(line);
+      if (opts.ready?.test(line)) markReady();
+    },
+  });
+  if (opts.ready) {
+    const outcome = await Promise.race([ready.then(() => 'ready'), child.exited]);
+    if (outcome !== 'ready') throw new Error(`${opts.name} ended (${outcome}) before it was ready:\n${recent.slice(-30).join('\n')}`);
+  }
+  return child;
+}

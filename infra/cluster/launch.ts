@@ -5,13 +5,13 @@
  * `npm run start:cluster`, the cluster test tier and bench/storm all start the system here.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createDb, ensureDatabase } from '../../db/connect';
 import { migrateToLatest } from '../../db/migrator';
 import { bundleWorkflows } from '../../worker/create-worker';
 import { PROJECT_ROOT } from '../temporal-dev-server';
-import { startSupervised, type Supervised } from './child-process';
+import { startNodeEntry, type Supervised } from './child-process';
+import { ownedTempDir } from './temp-dirs';
 import { prepareNamespace, setupTemporalSchema, startTemporalServer, temporalBinaries, type PostgresEndpoint, type RunningTemporalServer } from './temporal-server';
 import { appEnvironment, topologySteps, type TemporalPorts } from './topology';
 
@@ -57,8 +57,6 @@ export interface RunningCluster {
   stop(): Promise<void>;
 }
 
-const TSX = ['--require', 'tsx/cjs'];
-
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
   const log = opts.log ?? (() => undefined);
   const steps = topologySteps(opts.workers);
@@ -81,29 +79,15 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     await temporal?.stop();
   };
 
-  const spawnNode = async (service: string, entry: string, readyLine: RegExp | null): Promise<Supervised> => {
-    const output: string[] = [];
-    let markReady: () => void = () => undefined;
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const child = startSupervised({
+  const spawnNode = (service: string, entry: string, ready: RegExp | null) =>
+    startNodeEntry({
       name: service,
-      command: process.execPath,
-      args: [...TSX, entry],
+      entry,
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...env },
-      onOutput: (line) => {
-        output.push(line);
-        if (output.length > 200) output.shift();
-        if (opts.echoOutput) log(`[${service}] ${line}`);
-        if (readyLine?.test(line)) markReady();
-      },
+      ready,
+      onLine: opts.echoOutput ? (line) => log(`[${service}] ${line}`) : undefined,
     });
-    if (readyLine) {
-      const outcome = await Promise.race([ready.then(() => 'ready'), child.exited]);
-      if (outcome !== 'ready') throw new Error(`${service} ended (${outcome}) before it was ready:\n${output.slice(-30).join('\n')}`);
-    }
-    return child;
-  };
 
   try {
     for (const step of steps) {
@@ -213,7 +197,7 @@ async function waitForHealth(apiUrl: string, api: Supervised, timeoutMs = 60_000
   }
 }
 
-/** A fresh directory for one run's cluster files. */
+/** A fresh directory for one run's cluster files (removed by the next run if this one is killed). */
 export function clusterWorkDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `psa-sync-${label}-`));
+  return ownedTempDir(`psa-sync-${label}-`);
 }

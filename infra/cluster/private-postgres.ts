@@ -6,13 +6,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { startSupervised, type Supervised } from './child-process';
 import { freePort } from '../temporal-dev-server';
-
-const DIR_PREFIX = 'psa-sync-pg-';
+import { ownedTempDir } from './temp-dirs';
 
 export function postgresBinDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PG_BIN) return env.PG_BIN;
@@ -45,35 +43,9 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
-/** Data directories of earlier runs whose owner process is gone (a run killed before its cleanup). */
-function sweepStale(): void {
-  for (const name of fs.readdirSync(os.tmpdir())) {
-    if (!name.startsWith(DIR_PREFIX)) continue;
-    const dir = path.join(os.tmpdir(), name);
-    const owner = Number(fs.readFileSync(path.join(dir, 'owner.pid'), 'utf8').trim() || 0);
-    if (owner > 0 && isAlive(owner)) continue;
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function startPrivatePostgres(opts: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
-  try {
-    sweepStale();
-  } catch {
-    // another run's directory vanished under us: nothing to sweep
-  }
   const bin = postgresBinDir();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), DIR_PREFIX));
-  fs.writeFileSync(path.join(root, 'owner.pid'), String(process.pid));
+  const root = ownedTempDir('psa-sync-pg-');
   const dataDir = path.join(root, 'data');
   // PostgreSQL refuses to run as root; as root the server runs as the postgres system user.
   const user = process.getuid?.() === 0 ? 'postgres' : undefined;
@@ -94,13 +66,13 @@ export async function startPrivatePostgres(opts: PrivatePostgresOptions = {}): P
   const port = opts.port ?? (await freePort());
   const logFile = opts.logFile ?? path.join(root, 'postgres.log');
   // Durability against an OS crash is not what these runs test, and fsyncs are slow on a shared disk.
+  // A PostgreSQL crash is: commits stay synchronous, so what a client saw committed survives restart().
   const settings: Record<string, string | number> = {
     listen_addresses: '127.0.0.1',
     port,
     unix_socket_directories: root,
     max_connections: 300,
     fsync: 'off',
-    synchronous_commit: 'off',
     full_page_writes: 'off',
     shared_buffers: '64MB',
     ...opts.settings,
