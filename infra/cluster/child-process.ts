@@ -50,7 +50,9 @@ export function startSupervised(opts: SupervisedOptions): Supervised {
   if (!wrapped && asUser.length) throw new Error(`${opts.name}: running as ${opts.user} needs setpriv (util-linux)`);
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'pipe';
   const stdio: StdioOptions = ['ignore', out, out];
-  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio });
+  // Its own process group: a Ctrl-C at the terminal reaches only the launcher, which stops its
+  // children in order (API, workers, server) instead of all of them at once.
+  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio, detached: true });
   if (typeof out === 'number') fs.closeSync(out);
   if (!child.pid) throw new Error(`${opts.name}: could not start ${opts.command}`);
   if (opts.onOutput) {

@@ -39,8 +39,9 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(code);
   };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
+  // `on`, not `once`: a second Ctrl-C (or tsx relaying the first) must not cut the orderly stop short.
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
 
   // Settings the user gave for the workers and API (keys, PSA policy, secrets) reach them through the environment.
   cluster = await startCluster({

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
+import { Pool } from 'pg';
 import { stringify } from 'yaml';
+import { DatabaseUnreachableError } from '../../db/connect';
 import { registerSearchAttributes } from '../../worker/register-search-attributes';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { PROJECT_ROOT } from '../temporal-dev-server';
@@ -58,12 +60,16 @@ export async function setupTemporalSchema(pg: PostgresEndpoint, binaries: Tempor
     [t.database, t.schema],
     [t.visibilityDatabase, t.visibilitySchema],
   ] as const) {
-    try {
-      await tool(database, 'create-database');
-      progress(`created database ${database}`);
-    } catch (err) {
-      // The tool has no "if not exists"; an existing database is the normal case on a second run.
-      if (!/already exists/i.test(String((err as { stderr?: string }).stderr ?? err))) throw schemaError(database, 'create-database', err);
+    if (await databaseExists(pg, database)) {
+      progress(`database ${database} exists`);
+    } else {
+      try {
+        await tool(database, 'create-database');
+        progress(`created database ${database}`);
+      } catch (err) {
+        // Another launcher may have created it meanwhile.
+        if (!/already exists/i.test(String((err as { stderr?: string }).stderr ?? err))) throw schemaError(database, 'create-database', err);
+      }
     }
     try {
       await tool(database, 'setup-schema', '-v', '0.0');
@@ -72,6 +78,17 @@ export async function setupTemporalSchema(pg: PostgresEndpoint, binaries: Tempor
       throw schemaError(database, 'schema update', err);
     }
     progress(`schema ${schema} is up to date in ${database}`);
+  }
+}
+
+async function databaseExists(pg: PostgresEndpoint, database: string): Promise<boolean> {
+  const pool = new Pool({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'postgres', max: 1 });
+  try {
+    return ((await pool.query('select 1 from pg_database where datname = $1', [database])).rowCount ?? 0) > 0;
+  } catch (err) {
+    throw new DatabaseUnreachableError(`postgres://${pg.user}@${pg.host}:${pg.port}/postgres`, err);
+  } finally {
+    await pool.end();
   }
 }
 
