@@ -55,6 +55,8 @@ export interface RunningCluster {
   startWorker(i: number): Promise<void>;
   /** API and workers first (SIGTERM: workers drain), then the server. */
   stop(): Promise<void>;
+  /** SIGKILL for the API and workers (nothing to drain: tests are done with them), then the server. */
+  kill(): Promise<void>;
 }
 
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
@@ -179,6 +181,10 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       slot.process = await spawnNode(slot.service, workerEntry, /worker started/);
     },
     stop: stopAll,
+    async kill() {
+      await Promise.all([api?.kill(), ...workers.map((w) => w.process?.kill())]);
+      await temporal?.stop();
+    },
   };
 }
 

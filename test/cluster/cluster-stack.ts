@@ -101,7 +101,7 @@ export async function startClusterStack(opts: ClusterStackOptions): Promise<Clus
       },
       log: opts.log,
     });
-    cleanup.push(() => cluster.stop());
+    cleanup.push(() => cluster.kill());
     const db = resilientDb(databaseUrl);
     cleanup.push(() => db.destroy());
     const client = await createTemporalClient({ address: cluster.temporalAddress, namespace: TOPOLOGY.namespace, keys: opts.keys });
