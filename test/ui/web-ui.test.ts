@@ -7,11 +7,11 @@
  * to .data/web-ui/ for people.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startNodeEntry, type Supervised } from '../../infra/cluster/child-process';
+import { ownedTempDir } from '../../infra/cluster/temp-dirs';
 import { PROJECT_ROOT, freePort, startDevServer, type DevServer } from '../../infra/temporal-dev-server';
 import { createTemporalClient } from '../../client/temporal';
 import { createAlertsClient } from '../../client/alerts';
@@ -43,6 +43,7 @@ let db: Db;
 let client: Client;
 const processes: Supervised[] = [];
 let browser: BrowserContext | null = null;
+let runDir: string;
 let profileDir: string;
 let apiUrl: string;
 
@@ -61,7 +62,11 @@ beforeAll(async () => {
   const apiPort = await freePort();
   apiUrl = `http://127.0.0.1:${apiPort}`;
   const uiPort = await freePort();
-  dev = await startDevServer({ uiPort, codecEndpoint: `${apiUrl}/codec/t/${CODEC_TOKEN}`, logFile: path.join(os.tmpdir(), `psa-sync-ui-dev-${process.pid}.log`) });
+  // One directory for this run's browser profile (new and empty) and the dev server's log.
+  runDir = ownedTempDir('psa-sync-ui-');
+  profileDir = path.join(runDir, 'chromium-profile');
+  fs.mkdirSync(profileDir);
+  dev = await startDevServer({ uiPort, codecEndpoint: `${apiUrl}/codec/t/${CODEC_TOKEN}`, logFile: path.join(runDir, 'temporal-dev.log') });
   const env = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
@@ -81,7 +86,6 @@ beforeAll(async () => {
   ]);
   process.env.UI_TEST_TASK_QUEUE = env.TEMPORAL_TASK_QUEUE;
   client = await createTemporalClient({ address: dev.address, namespace: 'default', keys: testKeys() });
-  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'psa-sync-chromium-'));
 });
 
 afterAll(async () => {
@@ -91,7 +95,7 @@ afterAll(async () => {
   await dev?.stop();
   await Promise.all(Object.values(sims ?? {}).map((s) => s.close()));
   await db?.destroy();
-  if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+  if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
 });
 
 /** The visible text of the page, whitespace folded. */
