@@ -34,6 +34,8 @@ const composeSchema = z.object({ services: z.record(z.string(), service), volume
 
 const parsed = composeSchema.parse(compose);
 const services = parsed.services;
+/** The services that run psa-sync's own image (migrate job, workers, API). */
+const psaSyncServices = Object.keys(services).filter((name) => services[name]?.image === 'psa-sync:local');
 
 /** `${VAR:?msg}` / `${VAR:-default}` → a value a real deployment would give. */
 function interpolate(value: string): string {
@@ -49,12 +51,13 @@ test('every service is well-formed and depends only on services that exist', () 
     for (const dep of Object.keys(svc.depends_on ?? {})) expect([name, dep, Object.keys(services).includes(dep)]).toEqual([name, dep, true]);
   }
   expect(Object.keys(services)).toEqual(
-    expect.arrayContaining(['postgresql', 'temporal-admin-tools', 'temporal', 'temporal-ui', 'psa-sync-migrate', 'psa-sync-worker', 'psa-sync-api']),
+    expect.arrayContaining(['postgresql', 'temporal-admin-tools', 'temporal', 'temporal-ui', 'psa-sync-migrate', 'psa-sync-worker-1', 'psa-sync-api']),
   );
+  expect(psaSyncServices.filter((name) => name.startsWith('psa-sync-worker-')).length).toBeGreaterThan(1);
 });
 
 test('psa-sync services get only variables the config module reads, and they form a valid production config', () => {
-  for (const name of ['psa-sync-worker', 'psa-sync-api', 'psa-sync-migrate']) {
+  for (const name of psaSyncServices) {
     const env = services[name]?.environment ?? {};
     const unknown = Object.keys(env).filter((k) => !ENV_NAMES.includes(k));
     expect(unknown).toEqual([]);
@@ -73,7 +76,7 @@ test('the namespace job registers exactly our search attributes', () => {
 });
 
 test('entrypoints point at compiled files of modules that exist', () => {
-  for (const name of ['psa-sync-worker', 'psa-sync-api', 'psa-sync-migrate']) {
+  for (const name of psaSyncServices) {
     const cmd = services[name]?.command as string[];
     const source = cmd[1]!.replace(/^dist\//, '').replace(/\.js$/, '.ts');
     expect(fs.existsSync(path.join(root, source))).toBe(true);
