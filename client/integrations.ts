@@ -30,6 +30,7 @@ import {
   PsaValidationError,
 } from '../psa/core/errors';
 import { InvalidInput, NotFound, type FieldIssue } from '../domain/errors';
+import { canonicalUuid, safeKey, safeText } from '../domain/input';
 import { alreadyConnected, assertPlansMappedIn, connectInProgress, notConnected } from '../domain/rules';
 import { liveConnection, ticketMappingOf } from '../db/repositories/integrations';
 import { createAdapterProvider, sealCredentials, type AdapterProvider } from '../activities/psa-connections';
@@ -59,10 +60,11 @@ import {
 export type { ConnectResult, HealthResult, IntegrationState, RevokeResult } from '../workflows/integration-messages';
 
 export const psaSchema = z.enum(PSA_KINDS);
-export const idSchema = z.uuid();
+/** Ids name workflows as given, so only the canonical (lower-case) spelling is accepted. */
+export const idSchema = canonicalUuid();
 /** Field name → chosen option id; every value a non-empty string. */
-export const mappingValuesSchema = z.record(z.string().min(1).max(100), z.string().max(200));
-export const actorSchema = z.string().min(1).max(100);
+export const mappingValuesSchema = z.record(safeKey(100), safeText().max(200));
+export const actorSchema = safeText().min(1).max(100);
 
 /** A `connecting` row older than this belongs to an attempt whose caller vanished. */
 const STALE_CONNECTING_MS = 10 * 60_000;

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { route, type RouteDef } from '../http';
 import type { ApiDeps } from '../deps';
 import { reportSeatCount, seatReportSchema } from '../../client/seats';
+import { seatSyncView } from '../../db/repositories/seats';
+import { NotFound } from '../../domain/errors';
+import { uuidId } from '../../domain/input';
+
+const organizationParams = z.object({ organizationId: uuidId() }).strict();
 
 export function seatRoutes(deps: ApiDeps): RouteDef[] {
   return [
@@ -11,7 +16,7 @@ export function seatRoutes(deps: ApiDeps): RouteDef[] {
       summary: 'Report the seat count of an organization; it is pushed to the PSA billing object (debounced)',
       tags: ['billing'],
       auth: 'platform',
-      params: z.object({ organizationId: z.uuid() }),
+      params: organizationParams,
       body: seatReportSchema,
       response: z.object({ workflowId: z.string() }),
       async handler({ params, body }) {
@@ -24,12 +29,11 @@ export function seatRoutes(deps: ApiDeps): RouteDef[] {
       summary: 'Seat-sync state of an organization: desired, pushed, status, last error',
       tags: ['billing'],
       auth: 'platform',
-      params: z.object({ organizationId: z.uuid() }),
+      params: organizationParams,
       async handler({ params }) {
-        const org = await deps.db.selectFrom('organizations').select(['id', 'seatCount']).where('id', '=', params.organizationId).executeTakeFirst();
-        if (!org) return { status: 404, body: { error: { code: 'not_found', message: 'Organization was not found' } } };
-        const state = await deps.db.selectFrom('seatSyncState').selectAll().where('organizationId', '=', params.organizationId).executeTakeFirst();
-        return { body: { organizationId: org.id, seats: org.seatCount, sync: state ?? null } };
+        const view = await seatSyncView(deps.db, params.organizationId);
+        if (!view) throw new NotFound('Organization');
+        return { body: view };
       },
     }),
   ];
