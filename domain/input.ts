@@ -54,7 +54,7 @@ const MAX_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** An ISO 8601 date-time with offset whose instant PostgreSQL and JavaScript both keep as written. */
 export const storableDateTime = () =>
-  z.iso.datetime({ offset: true }).refine(
+  z.iso.datetime({ offset: true, abort: true }).refine(
     (s) => {
       const t = Date.parse(s);
       return Number.isFinite(t) && t >= MIN_INSTANT && t <= MAX_INSTANT;
