@@ -157,7 +157,8 @@ export class ApiServer {
 
   private send(reply: FastifyReply, err: unknown, req?: FastifyRequest): FastifyReply {
     const { status, body } = httpErrorOf(err);
-    if (status >= 500) {
+    // Only failures of our own: a 502 names the PSA, a 503 what is unreachable.
+    if (status === 500) {
       this.opts.log.error('request failed', {
         method: req?.method,
         path: req?.url.split('?')[0]?.slice(0, 200),
