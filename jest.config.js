@@ -1,9 +1,11 @@
 /**
- * Four tiers, each a jest project (run one with `--selectProjects <name>`):
+ * Five tiers, each a jest project (run one with `--selectProjects <name>`):
  *  unit     — pure code and the PSA adapters against their simulators over loopback HTTP
  *  db       — real PostgreSQL, a fresh database per run (created in globalSetup)
  *  workflow — real Temporal dev server (pinned CLI binary, one per run) + PostgreSQL + simulators
  *  replay   — committed workflow histories replayed against today's workflow code
+ *  badinput — hostile input against the real API process (generated from the OpenAPI document,
+ *             plus a named regression test per class), and the `npm start` launcher's supervision
  */
 const base = {
   preset: 'ts-jest',
@@ -21,5 +23,6 @@ module.exports = {
     { ...base, displayName: 'db', testMatch: ['<rootDir>/test/db/**/*.test.ts'] },
     { ...base, displayName: 'workflow', testMatch: ['<rootDir>/test/workflow/**/*.test.ts'], setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'] },
     { ...base, displayName: 'replay', testMatch: ['<rootDir>/test/replay/**/*.test.ts'] },
+    { ...base, displayName: 'badinput', testMatch: ['<rootDir>/test/badinput/**/*.test.ts'], setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'] },
   ],
 };

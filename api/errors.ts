@@ -106,7 +106,8 @@ export function httpErrorOf(err: unknown): HttpError {
     const status = err.kind === 'auth' || err.kind === 'permission' || err.kind === 'validation' || err.kind === 'config' ? 422 : 502;
     return { status, body: { error: { code: `psa_${err.kind}`, message: err.message } } };
   }
-  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  // Read as plain properties: errors made by Node's own modules may come from another realm.
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   if (typeof code === 'string') {
     const ours = FRAMEWORK_CODES[code] ?? PARSER_CODES[code];
     if (ours) return refused(ours);

@@ -214,7 +214,7 @@ export class ApiServer {
           vary: 'origin',
         });
       }
-      if (MALFORMED in (req.query as object)) throw new RequestRefused('invalid_url', 'The query string has a malformed percent-escape');
+      if (req.query && typeof req.query === 'object' && MALFORMED in req.query) throw new RequestRefused('invalid_url', 'The query string has a malformed percent-escape');
       const def = req.routeOptions.config.def;
       // Authenticated before the body is read: an unauthenticated caller costs no parsing.
       if (def) req.user = await authenticate(def.auth, req.headers, opts.platformTokens, opts.db);

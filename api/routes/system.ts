@@ -23,7 +23,7 @@ const wirePayload = z
   .strict();
 const codecBody = z.object({ payloads: z.array(wirePayload).max(1000) }).strict();
 
-/** Resolves true when `check` succeeds within the timeout, false otherwise. */
+/** Resolves true when `check` succeeds within the timeout, false otherwise (a check given a deadline ends before it). */
 async function answers(check: () => Promise<unknown>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS)));
@@ -87,7 +87,7 @@ export function systemRoutes(deps: ApiDeps): RouteDef[] {
       async handler() {
         const [postgres, temporal] = await Promise.all([
           answers(() => pingDatabase(deps.db)),
-          answers(() => deps.temporal.connection.withDeadline(Date.now() + HEALTH_TIMEOUT_MS, () => deps.temporal.workflowService.getSystemInfo({}))),
+          answers(() => deps.temporal.connection.withDeadline(Date.now() + HEALTH_TIMEOUT_MS - 500, () => deps.temporal.workflowService.getSystemInfo({}))),
         ]);
         const down = [...(postgres ? [] : ['PostgreSQL']), ...(temporal ? [] : ['Temporal'])];
         if (down.length) throw new RequestRefused('unavailable', `${down.join(' and ')} ${down.length > 1 ? 'are' : 'is'} unreachable`);

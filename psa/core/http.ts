@@ -45,12 +45,24 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** What the commonest failures mean, for a partner reading the error. */
+const TLS_REASONS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain ends in a self-signed certificate that is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is not signed by a trusted authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate is not signed by a trusted authority',
+  CERT_HAS_EXPIRED: 'the certificate has expired',
+  CERT_NOT_YET_VALID: 'the certificate is not valid yet',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate is for another host name',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS on this port',
+};
+
 /** The TLS failure behind a request error, or null when the error is something else (refused, reset, timeout). */
 export function tlsFailureOf(err: unknown, host: string): TlsFailedError | null {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return null;
   if (!TLS_CODES.has(code) && !code.startsWith('ERR_SSL_') && !code.startsWith('ERR_TLS_')) return null;
-  const reason = err instanceof Error ? err.message : code;
+  const reason = TLS_REASONS[code] ?? (err instanceof Error && err.message !== code ? err.message : 'the TLS handshake failed');
   return new TlsFailedError(host, `${reason} (${code})`, { cause: err });
 }
 
