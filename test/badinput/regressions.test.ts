@@ -32,7 +32,6 @@ expect.extend({
   },
 });
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
     interface Expect {
       toBeClientError(): unknown;
