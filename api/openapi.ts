@@ -9,6 +9,9 @@ export function openApiDocument(routes: readonly RouteDef[]) {
   for (const r of routes) {
     const path = r.path.replace(/:([A-Za-z]+)/g, '{$1}');
     const parameters: unknown[] = [];
+    if (r.auth === 'user') {
+      parameters.push({ name: 'X-User-Id', in: 'header', required: true, description: 'The acting portal user', schema: { type: 'string', format: 'uuid' } });
+    }
     for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
       if (!schema || !(schema instanceof z.ZodObject)) continue;
       for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {

@@ -146,6 +146,8 @@ export class ApiServer {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    // CONNECT is not a method of this API; unanswered, Node would drop the socket silently.
+    this.app.server.on('connect', (_req, socket: Socket) => answerOnSocket(new RequestRefused('method_not_allowed', 'CONNECT is not allowed here'), socket));
     await this.app.listen({ port, host });
     const a = this.app.server.address() as AddressInfo;
     return `http://${host}:${a.port}`;

@@ -22,7 +22,9 @@ export function sendRaw(port: number, request: Buffer | string, timeoutMs = 15_0
       if (done) return;
       done = true;
       socket.destroy();
-      const text = Buffer.concat(chunks).toString('latin1');
+      let text = Buffer.concat(chunks).toString('latin1');
+      // Interim answers (100 Continue) come first: the request's status is the final one.
+      while (/^HTTP\/1\.[01] 1\d\d /.test(text) && text.includes('\r\n\r\n')) text = text.slice(text.indexOf('\r\n\r\n') + 4);
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
       const sep = text.indexOf('\r\n\r\n');
       resolve({ status: m ? Number(m[1]) : null, body: sep >= 0 ? Buffer.from(text.slice(sep + 4), 'latin1').toString('utf8') : '', noAnswer: !m && !timedOut, timedOut });
