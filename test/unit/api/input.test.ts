@@ -1,5 +1,5 @@
 /** The safe-input building blocks: what PostgreSQL could not store, or one id spelt two ways, is refused with its path. */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { canonicalUuid, safeJsonRecord, safeKey, safeText, storableDateTime, unstorableText, uuidId } from '../../../domain/input';
 
 const issues = (schema: z.ZodType, value: unknown) => schema.safeParse(value).error?.issues.map((i) => [i.path.join('.'), i.message]) ?? [];
