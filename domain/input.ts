@@ -88,15 +88,6 @@ function jsonProblems(value: unknown, path: Path, depth: number, report: (path: 
 }
 
 /**
- * A JSON value PostgreSQL's jsonb stores as given: every string and key storable, no reserved
- * keys, at most MAX_JSON_DEPTH levels.
- */
-export const safeJson = () =>
-  z.json().superRefine((value, ctx) => {
-    jsonProblems(value, [], 0, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
-  });
-
-/**
  * A JSON object with free-form keys (e.g. `detail`, `credentials`). The value is checked before
  * zod builds the record, because a `__proto__` key would otherwise vanish on the way.
  */

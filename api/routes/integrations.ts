@@ -255,7 +255,7 @@ export function integrationRoutes(deps: ApiDeps): RouteDef[] {
     route({
       method: 'PUT',
       path: `${BASE}/:psa/organization-mappings/:organizationId`,
-      summary: 'Map (or edit the mapping of) an organization; one PSA at a time, and its plan first (ConnectWise, Autotask)',
+      summary: 'Map (or edit the mapping of) an organization; one PSA at a time, and its plan first where the PSA maps plans',
       tags: TAGS,
       auth: 'user',
       params: organizationParams,
