@@ -13,7 +13,6 @@ import { heartbeating } from './tickets-heartbeat';
 import { TICKET_ACTOR } from './ticket-calls';
 
 // The webhook route still finds the secret here; it lives in security/credentials.ts.
-export { ticketWebhookSecret } from '../security/credentials';
 
 export function ticketWebhookUrl(publicBaseUrl: string, connectionId: string): string {
   return `${publicBaseUrl.replace(/\/+$/, '')}/v1/psa-webhooks/${connectionId}`;

@@ -1,16 +1,21 @@
 /**
- * The HTTP layer of the API: route definitions with zod schemas (which also feed the OpenAPI
- * document), authentication of the platform and its user, and one mapping from our typed
- * errors to status codes. Every body, query and path parameter is validated before a handler
- * runs; bad input gets 400 with field-level messages and never reaches Temporal.
+ * Route definitions of the API: each with zod schemas for its path, query and body (they
+ * validate requests and feed the OpenAPI document), and how the platform and its user
+ * authenticate. Every body, query and path parameter is validated before a handler runs; bad
+ * input gets 400 with field-level messages and never reaches Temporal. api/server.ts serves
+ * these routes; api/errors.ts maps errors to answers.
  */
 import type http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Db } from '../db/connect';
 import type { UserRole } from '../db/schema';
-import { AccessDenied, ConnectionUnhealthyError, InvalidInput, NotFound, RuleViolation, type FieldIssue } from '../domain/errors';
-import { isPsaError } from '../psa/core/errors';
+import { InvalidInput, type FieldIssue } from '../domain/errors';
+import { uuidId } from '../domain/input';
+import { findUser } from '../db/repositories/directory';
+import { Unauthenticated } from './errors';
+
+export { Unauthenticated } from './errors';
 
 export interface AuthUser {
   id: string;
@@ -58,42 +63,13 @@ export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
   return def as unknown as RouteDef;
 }
 
-export function issuesOf(error: z.ZodError, prefix = ''): FieldIssue[] {
-  return error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)', message: i.message }));
-}
-
-/** Parses with a zod schema or throws InvalidInput with field-level messages. */
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown, prefix = ''): z.infer<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new InvalidInput(issuesOf(r.error, prefix));
-  return r.data;
-}
-
-export interface ErrorBody {
-  error: { code: string; message: string; issues?: FieldIssue[] };
-}
-
-/** Our typed errors → status + body; anything else is a 500 that reveals nothing. */
-export function errorResponse(err: unknown): { status: number; body: ErrorBody } {
-  if (err instanceof InvalidInput) return { status: 400, body: { error: { code: err.code, message: 'The request is invalid', issues: err.issues } } };
-  if (err instanceof NotFound || err instanceof AccessDenied || err instanceof ConnectionUnhealthyError) {
-    return { status: err.httpStatus, body: { error: { code: err.code, message: err.message } } };
-  }
-  if (err instanceof RuleViolation) return { status: 409, body: { error: { code: err.code, message: err.message } } };
-  if (isPsaError(err)) {
-    const status = err.kind === 'auth' || err.kind === 'permission' || err.kind === 'validation' || err.kind === 'config' ? 422 : 502;
-    return { status, body: { error: { code: `psa_${err.kind}`, message: err.message } } };
-  }
-  return { status: 500, body: { error: { code: 'internal', message: 'Internal error' } } };
-}
-
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const uuid = z.uuid();
+const userIdSchema = uuidId();
 
 /** Checks the platform's bearer token and, for `user` routes, loads the acting user. */
 export async function authenticate(auth: RouteAuth, headers: http.IncomingHttpHeaders, tokens: readonly string[], db: Db): Promise<AuthUser | null> {
@@ -102,17 +78,9 @@ export async function authenticate(auth: RouteAuth, headers: http.IncomingHttpHe
   const token = header.startsWith('Bearer ') ? header.slice(7) : '';
   if (!token || !tokens.some((t) => safeEqual(t, token))) throw new Unauthenticated();
   if (auth === 'platform') return null;
-  const userId = String(headers['x-user-id'] ?? '');
-  if (!uuid.safeParse(userId).success) throw new Unauthenticated('X-User-Id must name a user');
-  const user = await db.selectFrom('users').select(['id', 'partnerId', 'role']).where('id', '=', userId).executeTakeFirst();
+  const userId = userIdSchema.safeParse(String(headers['x-user-id'] ?? ''));
+  if (!userId.success) throw new Unauthenticated('X-User-Id must name a user');
+  const user = await findUser(db, userId.data);
   if (!user) throw new Unauthenticated('X-User-Id must name a user');
   return user;
-}
-
-export class Unauthenticated extends Error {
-  readonly httpStatus = 401;
-  constructor(message = 'A valid platform token is required') {
-    super(message);
-    this.name = 'Unauthenticated';
-  }
 }

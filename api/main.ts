@@ -1,4 +1,7 @@
-/** `npm run api`: serves the HTTP API until SIGINT/SIGTERM. */
+/**
+ * `npm run api`: serves the HTTP API until SIGINT/SIGTERM. Under the `npm start` launcher it
+ * reports readiness over IPC and leaves when the launcher goes (its IPC channel closes).
+ */
 import { loadConfig } from '../config/env';
 import { createLogger } from '../infra/logger';
 import { keyRingFrom, openDatabase, psaOptionsFrom } from '../infra/runtime';
@@ -17,6 +20,7 @@ export async function startApi() {
   const server = new ApiServer({ db, routes: buildRoutes(deps), platformTokens: config.API_TOKENS, log, corsOrigins: uiOrigins });
   const url = await server.listen(config.API_PORT, config.API_HOST);
   log.info('api listening', { url });
+  process.send?.({ type: 'ready', url });
   return {
     url,
     async stop() {
@@ -33,6 +37,7 @@ if (require.main === module) {
       const stop = () => void api.stop().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      process.once('disconnect', stop);
     })
     .catch((err) => {
       console.error(err instanceof Error ? err.message : err);

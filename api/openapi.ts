@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
 import { z } from 'zod';
 import type { RouteDef } from './http';
+import { PSA_LABELS } from '../psa/core/types';
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
@@ -9,6 +10,9 @@ export function openApiDocument(routes: readonly RouteDef[]) {
   for (const r of routes) {
     const path = r.path.replace(/:([A-Za-z]+)/g, '{$1}');
     const parameters: unknown[] = [];
+    if (r.auth === 'user') {
+      parameters.push({ name: 'X-User-Id', in: 'header', required: true, description: 'The acting portal user', schema: { type: 'string', format: 'uuid' } });
+    }
     for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
       if (!schema || !(schema instanceof z.ZodObject)) continue;
       for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
@@ -33,7 +37,7 @@ export function openApiDocument(routes: readonly RouteDef[]) {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'psa-sync API', version: '1.0.0', description: 'Integrations between the partner platform and ConnectWise Manage, Autotask and HaloPSA.' },
+    info: { title: 'psa-sync API', version: '1.0.0', description: `Integrations between the partner platform and ${new Intl.ListFormat('en').format(Object.values(PSA_LABELS))}.` },
     components: {
       securitySchemes: {
         platformToken: { type: 'http', scheme: 'bearer', description: 'Platform token; user routes also need X-User-Id.' },

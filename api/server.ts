@@ -1,13 +1,28 @@
-/** The API's HTTP server: matches a route, authenticates, validates, runs, maps errors. */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+/**
+ * The API's HTTP server, on Fastify: serves the route definitions (api/http.ts) with their zod
+ * schemas as Fastify's validators, authenticates before a body is read, and sends every failure
+ * — a handler's, the framework's (bad URLs, bodies, media types) or the socket parser's —
+ * through the one mapping in api/errors.ts. Nothing a client sends can throw outside a request's
+ * own error path: the router's decoders and the query parser never throw, and malformed
+ * escapes, request-targets, headers and bodies answer 4xx.
+ */
+import { issuesOf } from '../domain/errors';
+import { STATUS_CODES } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import type { Db } from '../db/connect';
 import type { Logger } from '../activities/deps';
-import { authenticate, errorResponse, parseInput, Unauthenticated, type RouteDef } from './http';
+import { InvalidInput } from '../domain/errors';
+import { MAX_JSON_DEPTH } from '../domain/input';
+import { authenticate, type AuthUser, type RouteDef } from './http';
+import { httpErrorOf, RequestRefused } from './errors';
 import { openApiDocument } from './openapi';
 
-const MAX_BODY = 1024 * 1024;
+/** Largest body accepted (bytes). */
+export const MAX_BODY = 1024 * 1024;
+/** Longest path parameter accepted (characters, before decoding). */
+const MAX_PARAM_LENGTH = 1000;
 
 export interface ApiServerOptions {
   db: Db;
@@ -18,123 +33,244 @@ export interface ApiServerOptions {
   corsOrigins?: readonly string[];
 }
 
-interface CompiledRoute {
-  def: RouteDef;
-  parts: string[];
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The acting user of a `user` route (null elsewhere). */
+    user: AuthUser | null;
+    /** The body as received (signed webhooks verify these exact bytes). */
+    rawBody: string;
+  }
+  interface FastifyContextConfig {
+    def?: RouteDef;
+  }
+}
+
+/** A query string that had a malformed percent-escape (the router's parser may not throw). */
+const MALFORMED = Symbol('malformed query');
+
+/**
+ * `a=1&b=x+y` → `{ a: '1', b: 'x y' }`; a repeated name gives an array (which the schemas
+ * refuse rather than pick one). Never throws: a bad escape marks the result instead.
+ */
+export function parseQuery(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> & { [MALFORMED]?: true } = Object.create(null);
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = decodeComponent(eq < 0 ? part : part.slice(0, eq));
+    const value = decodeComponent(eq < 0 ? '' : part.slice(eq + 1));
+    if (name === null || value === null) {
+      out[MALFORMED] = true;
+      continue;
+    }
+    const seen = out[name];
+    out[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return out;
+}
+
+function decodeComponent(s: string): string | null {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Deepest `[`/`{` nesting of a JSON text, counted without parsing (strings skipped). */
+export function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > max) max = depth;
+      if (max > limit) return max;
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+  return max;
+}
+
+/** The body as JSON: UTF-8 (or declared so), at most MAX_JSON_DEPTH deep, syntactically valid. */
+function parseJsonBody(req: FastifyRequest, body: Buffer): unknown {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(String(req.headers['content-type'] ?? ''))?.[1]?.toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new RequestRefused('unsupported_media_type', 'The body must be UTF-8 JSON');
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw new RequestRefused('invalid_json', 'The body is not valid UTF-8');
+  }
+  req.rawBody = text;
+  if (text.trim() === '') return undefined;
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new RequestRefused('json_too_deep', `The body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RequestRefused('invalid_json', 'The body is not valid JSON');
+  }
+}
+
+const PREFIX: Record<string, string> = { params: 'path', querystring: 'query', body: '' };
+
+/** One zod schema as a Fastify validator: the parsed value replaces the input, issues become InvalidInput. */
+function zodValidator({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
+  const zod = schema as z.ZodType;
+  const prefix = PREFIX[httpPart ?? ''] ?? '';
+  return (data: unknown) => {
+    // An absent body is validated as `{}`, so a route whose fields are all optional accepts none.
+    const r = zod.safeParse(httpPart === 'body' && (data === null || data === undefined) ? {} : data);
+    return r.success ? { value: r.data } : { error: new InvalidInput(issuesOf(r.error, prefix)) };
+  };
+}
+
+/** Route pattern → its segments, to tell "no such path" (404) from "not with this method" (405). */
+function pathMatches(pattern: string, path: string): boolean {
+  const want = pattern.split('/').filter(Boolean);
+  const got = path.split('/').filter(Boolean);
+  return want.length === got.length && want.every((w, i) => w.startsWith(':') || w === got[i]);
 }
 
 export class ApiServer {
-  private readonly server: http.Server;
-  private readonly routes: CompiledRoute[];
+  readonly app: FastifyInstance;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.routes = opts.routes.map((def) => ({ def, parts: def.path.split('/').filter(Boolean) }));
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.app = this.build();
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve());
-    });
-    const a = this.server.address() as AddressInfo;
+    // CONNECT is not a method of this API; unanswered, Node would drop the socket silently.
+    this.app.server.on('connect', (_req, socket: Socket) => answerOnSocket(new RequestRefused('method_not_allowed', 'CONNECT is not allowed here'), socket));
+    await this.app.listen({ port, host });
+    const a = this.app.server.address() as AddressInfo;
     return `http://${host}:${a.port}`;
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return this.app.close();
   }
 
-  private match(method: string, path: string): { def: RouteDef; params: Record<string, string> } | 'method' | null {
-    const segs = path.split('/').filter(Boolean);
-    let pathMatched = false;
-    for (const r of this.routes) {
-      if (r.parts.length !== segs.length) continue;
-      const params: Record<string, string> = {};
-      const ok = r.parts.every((p, i) => {
-        const s = segs[i] as string;
-        if (p.startsWith(':')) {
-          params[p.slice(1)] = decodeURIComponent(s);
-          return true;
-        }
-        return p === s;
+  private send(reply: FastifyReply, err: unknown, req?: FastifyRequest): FastifyReply {
+    const { status, body } = httpErrorOf(err);
+    // Only failures of our own: a 502 names the PSA, a 503 what is unreachable.
+    if (status === 500) {
+      this.opts.log.error('request failed', {
+        method: req?.method,
+        path: req?.url.split('?')[0]?.slice(0, 200),
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
       });
-      if (!ok) continue;
-      pathMatched = true;
-      if (r.def.method === method) return { def: r.def, params };
     }
-    return pathMatched ? 'method' : null;
+    return reply.code(status).send(body);
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://api');
-    const method = (req.method ?? 'GET').toUpperCase();
-    const origin = String(req.headers.origin ?? '');
-    const cors: Record<string, string> =
-      origin && this.opts.corsOrigins?.includes(origin)
-        ? {
-            'access-control-allow-origin': origin,
-            'access-control-allow-headers': 'authorization, content-type, x-namespace, x-user-id',
-            'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-            vary: 'origin',
-          }
-        : {};
-    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
-      const text = body === undefined ? '' : JSON.stringify(body);
-      res.writeHead(status, { ...cors, ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers });
-      res.end(text);
+  private build(): FastifyInstance {
+    const { opts } = this;
+    const app = Fastify({
+      logger: false,
+      bodyLimit: MAX_BODY,
+      exposeHeadRoutes: false,
+      forceCloseConnections: true,
+      // The whole request (headers and body) must arrive within this; a slow client holds no socket for minutes.
+      requestTimeout: 30_000,
+      routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: MAX_PARAM_LENGTH, querystringParser: parseQuery },
+      // Errors the router raises before any route runs (a bad escape in the path, an overlong parameter).
+      frameworkErrors: (err, req, reply) => this.send(reply, err, req),
+      // Requests Node's parser refuses (bad request line, header bytes, framing): answered on the socket.
+      clientErrorHandler: (err, socket) => answerOnSocket(err, socket),
+    });
+
+    app.setValidatorCompiler(zodValidator);
+    app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+    app.setErrorHandler((err, req, reply) => this.send(reply, err, req));
+
+    app.removeAllContentTypeParsers();
+    // JSON, and text/plain as JSON too (what fetch labels a string body); anything else is 415.
+    const jsonParser = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      try {
+        done(null, parseJsonBody(req, body as Buffer));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
     };
-    if (method === 'OPTIONS') return send(204);
-    if (method === 'GET' && url.pathname === '/openapi.json') return send(200, openApiDocument(this.opts.routes));
+    app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer' }, jsonParser);
+    app.addContentTypeParser(/^application\/[\w.+-]+\+json$/i, { parseAs: 'buffer' }, jsonParser);
 
-    const hit = this.match(method, url.pathname);
-    if (hit === null) return send(404, { error: { code: 'not_found', message: `No route for ${method} ${url.pathname}` } });
-    if (hit === 'method') return send(405, { error: { code: 'method_not_allowed', message: `${method} is not allowed here` } });
+    app.decorateRequest('user', null);
+    app.decorateRequest('rawBody', '');
 
-    try {
-      const rawBody = await readBody(req);
-      const user = await authenticate(hit.def.auth, req.headers, this.opts.platformTokens, this.opts.db);
-      let json: unknown = undefined;
-      if (rawBody.length > 0) {
-        try {
-          json = JSON.parse(rawBody);
-        } catch {
-          return send(400, { error: { code: 'invalid_json', message: 'The body is not valid JSON' } });
-        }
+    const origins = opts.corsOrigins ?? [];
+    app.addHook('onRequest', async (req, reply) => {
+      const origin = req.headers.origin;
+      if (origin && origins.includes(origin)) {
+        reply.headers({
+          'access-control-allow-origin': origin,
+          'access-control-allow-headers': 'authorization, content-type, x-namespace, x-user-id',
+          'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+          vary: 'origin',
+        });
       }
-      const params = hit.def.params ? parseInput(hit.def.params, hit.params, 'path') : hit.params;
-      const query = hit.def.query ? parseInput(hit.def.query, Object.fromEntries(url.searchParams), 'query') : {};
-      const body = hit.def.body ? parseInput(hit.def.body, json ?? {}) : undefined;
-      const result = await hit.def.handler({ body, query, params, user, rawBody, headers: req.headers });
-      send(result.status ?? 200, result.body, result.headers);
-    } catch (err) {
-      if (err instanceof Unauthenticated) return send(401, { error: { code: 'unauthenticated', message: err.message } });
-      if (err instanceof BodyTooLarge) return send(413, { error: { code: 'body_too_large', message: err.message } });
-      const mapped = errorResponse(err);
-      if (mapped.status >= 500) {
-        this.opts.log.error('request failed', { method, path: url.pathname, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
-      }
-      send(mapped.status, mapped.body);
+      if (req.query && typeof req.query === 'object' && MALFORMED in req.query) throw new RequestRefused('invalid_url', 'The query string has a malformed percent-escape');
+      const def = req.routeOptions.config.def;
+      // Authenticated before the body is read: an unauthenticated caller costs no parsing.
+      if (def) req.user = await authenticate(def.auth, req.headers, opts.platformTokens, opts.db);
+    });
+
+    app.options('*', async (_req, reply) => reply.code(204).send());
+    const openapi = openApiDocument(opts.routes);
+    app.get('/openapi.json', async () => openapi);
+
+    for (const def of opts.routes) {
+      app.route({
+        method: def.method,
+        url: def.path,
+        config: { def },
+        schema: {
+          ...(def.params ? { params: def.params } : {}),
+          ...(def.query ? { querystring: def.query } : {}),
+          ...(def.body ? { body: def.body } : {}),
+        },
+        handler: async (req, reply) => {
+          const result = await def.handler({
+            body: def.body ? req.body : undefined,
+            query: def.query ? req.query : {},
+            params: req.params,
+            user: req.user,
+            rawBody: req.rawBody,
+            headers: req.headers,
+          });
+          reply.code(result.status ?? 200);
+          if (result.headers) reply.headers(result.headers);
+          return reply.send(result.body);
+        },
+      });
     }
+
+    app.setNotFoundHandler(async (req, reply) => {
+      const path = req.url.split('?')[0] ?? '/';
+      const known = opts.routes.some((r) => pathMatches(r.path, path)) || path === '/openapi.json';
+      return this.send(reply, known ? new RequestRefused('method_not_allowed', `${req.method} is not allowed here`) : new RequestRefused('not_found', `No route for ${req.method} ${path.slice(0, 200)}`), req);
+    });
+    return app;
   }
 }
 
-class BodyTooLarge extends Error {
-  constructor() {
-    super(`The body is larger than ${MAX_BODY} bytes`);
+/** A refusal written straight to the socket (no request object exists yet). */
+function answerOnSocket(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
   }
+  const { status, body } = httpErrorOf(err);
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
 }
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new BodyTooLarge();
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export { z };

@@ -10,6 +10,7 @@ import { findAlertByEventId, receiveAlert } from '../db/repositories/alerts';
 import { ticketForTrace } from '../db/repositories/tickets';
 import { ticketAuditTrail } from '../db/repositories/audit';
 import type { ClientDeps } from './deps';
+import { safeJsonRecord, safeText, storableDateTime, uuidId } from '../domain/input';
 import type { serviceTicketWorkflow } from '../workflows/service-ticket';
 import {
   ALERT_EVENTS,
@@ -26,13 +27,13 @@ import { OrganizationIdKey, PartnerIdKey, ProblemKey, TicketStateKey, VendorKey 
 export const alertInputSchema = z
   .object({
     /** The platform's id of this event; the same id twice is one alert. */
-    eventId: z.string().trim().min(1).max(200),
-    organizationId: z.uuid(),
+    eventId: safeText().trim().min(1).max(200),
+    organizationId: uuidId(),
     problem: z.enum(PROBLEMS),
     event: z.enum(ALERT_EVENTS),
-    occurredAt: z.iso.datetime({ offset: true }),
+    occurredAt: storableDateTime(),
     /** Free-form context from the platform (job id, mailbox…); stored, never sent to the PSA. */
-    detail: z.record(z.string(), z.unknown()).optional(),
+    detail: safeJsonRecord().optional(),
   })
   .strict();
 export type AlertInput = z.input<typeof alertInputSchema>;

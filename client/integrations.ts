@@ -22,6 +22,7 @@ import { adapterFactories } from '../psa/registry';
 import { PSA_KINDS, type FieldSpec, type MappingKind, type MappingValues, type Page, type PicklistOption, type PsaKind } from '../psa/core/types';
 import { psaErrorFromFailure } from '../psa/core/errors';
 import { InvalidInput, NotFound, parseOrThrow as parse, type FieldIssue } from '../domain/errors';
+import { canonicalUuid, safeKey, safeText } from '../domain/input';
 import { alreadyConnected, assertPlansMappedIn, connectInProgress, notConnected } from '../domain/rules';
 import { discardConnecting, insertConnecting, liveConnection, savePendingCredentials } from '../db/repositories/integrations';
 import { partnerExists } from '../db/repositories/directory';
@@ -52,10 +53,11 @@ import type { ClientDeps } from './deps';
 export type { ConnectResult, HealthResult, IntegrationState, RevokeResult } from '../workflows/integration-messages';
 
 export const psaSchema = z.enum(PSA_KINDS);
-export const idSchema = z.uuid();
+/** Ids name workflows as given, so only the canonical (lower-case) spelling is accepted. */
+export const idSchema = canonicalUuid();
 /** Field name → chosen option id; every value a non-empty string. */
-export const mappingValuesSchema = z.record(z.string().min(1).max(100), z.string().max(200));
-export const actorSchema = z.string().min(1).max(100);
+export const mappingValuesSchema = z.record(safeKey(100), safeText().max(200));
+export const actorSchema = safeText().min(1).max(100);
 
 /** A `connecting` row older than this belongs to an attempt whose caller vanished. */
 const STALE_CONNECTING_MS = 10 * 60_000;
@@ -278,8 +280,3 @@ export function createIntegrationsClient(deps: IntegrationsClientDeps) {
 }
 
 export type IntegrationsClient = ReturnType<typeof createIntegrationsClient>;
-
-/** The lifecycle client built with `new`, as the HTTP routes still do: the same object as `createIntegrationsClient`. */
-export const IntegrationsClient = function IntegrationsClient(deps: IntegrationsClientDeps) {
-  return createIntegrationsClient(deps);
-} as unknown as new (deps: IntegrationsClientDeps) => IntegrationsClient;

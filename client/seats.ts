@@ -50,8 +50,3 @@ export function createSeatsClient(opts: SeatsClientOptions) {
 }
 
 export type SeatsClient = ReturnType<typeof createSeatsClient>;
-
-/** The seat report as the HTTP route still calls it: one client per call. */
-export function reportSeatCount(deps: ClientDeps, organizationId: string, report: SeatReport, timing?: SeatSyncTiming): Promise<{ workflowId: string }> {
-  return createSeatsClient({ ...deps, ...(timing ? { timing } : {}) }).reportSeatCount(organizationId, report);
-}

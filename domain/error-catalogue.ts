@@ -21,6 +21,8 @@ export interface ErrorEntry {
   readonly waits?: true;
   /** The caller reads this sentence instead of the error's own (which may hold internals). */
   readonly fixedMessage?: true;
+  /** A narrower case of another code of the same type: an error of that type is that other code unless it says this one. */
+  readonly refines?: string;
   readonly message: string;
   readonly remediation: string;
 }
@@ -82,6 +84,96 @@ export const ERRORS = {
     retryable: false,
     message: 'The change breaks a rule of the integration',
     remediation: 'Read the message: it names the rule and what to change first.',
+  },
+  bad_request: {
+    area: 'request',
+    type: 'RequestRefused',
+    status: 400,
+    retryable: false,
+    message: 'The request is malformed',
+    remediation: 'Send a well-formed HTTP/1.1 request (request line, headers and framing); most HTTP clients do this for you.',
+  },
+  invalid_url: {
+    area: 'request',
+    type: 'RequestRefused',
+    status: 400,
+    retryable: false,
+    message: 'The request URL is malformed (an invalid percent-escape or request-target)',
+    remediation: 'Percent-encode path and query values as UTF-8 (`encodeURIComponent`) and send an origin-form target such as `/v1/...`.',
+  },
+  invalid_json: {
+    area: 'request',
+    type: 'RequestRefused',
+    status: 400,
+    retryable: false,
+    message: 'The body is not valid JSON',
+    remediation: 'Send a UTF-8 JSON body with `Content-Type: application/json`.',
+  },
+  json_too_deep: {
+    area: 'request',
+    type: 'RequestRefused',
+    status: 400,
+    retryable: false,
+    message: 'The body is nested too deeply',
+    remediation: 'Keep bodies at most 32 levels deep; flatten free-form `detail` objects.',
+  },
+  method_not_allowed: {
+    area: 'request',
+    type: 'RequestRefused',
+    status: 405,
+    retryable: false,
+    message: 'This method is not allowed here',
+    remediation: 'Use a method the route lists in `/openapi.json`.',
+  },
+  request_timeout: {
+    area: 'request',
+    // Answered by the HTTP layer itself; retrying later can succeed, unlike the other refusals.
+    type: null,
+    status: 408,
+    retryable: true,
+    message: 'The request took too long to arrive',
+    remediation: 'Send the whole request within 30 s; retry on a faster connection.',
+  },
+  body_too_large: {
+    area: 'request',
+    type: 'RequestRefused',
+    status: 413,
+    retryable: false,
+    message: 'The body is too large',
+    remediation: 'Keep bodies under 1 MiB; split bulk loads into several calls.',
+  },
+  uri_too_long: {
+    area: 'request',
+    type: 'RequestRefused',
+    status: 414,
+    retryable: false,
+    message: 'A path parameter is too long',
+    remediation: 'Ids and names in the path are at most 1,000 characters; check what was put into the URL.',
+  },
+  unsupported_media_type: {
+    area: 'request',
+    type: 'RequestRefused',
+    status: 415,
+    retryable: false,
+    message: 'The body must be JSON (application/json; charset=utf-8)',
+    remediation: 'Send the body as UTF-8 JSON with `Content-Type: application/json`.',
+  },
+  header_too_large: {
+    area: 'request',
+    type: 'RequestRefused',
+    status: 431,
+    retryable: false,
+    message: 'The request headers are too large',
+    remediation: 'Send fewer or shorter headers (cookies in particular).',
+  },
+  unavailable: {
+    area: 'request',
+    // Answered by the HTTP layer itself; retrying later can succeed, unlike the other refusals.
+    type: null,
+    status: 503,
+    retryable: true,
+    message: 'The service is unavailable',
+    remediation: 'Retry shortly. Support checks that PostgreSQL and Temporal are up; `/healthz` names the one that is not.',
   },
   internal: {
     area: 'request',
@@ -166,6 +258,25 @@ export const ERRORS = {
     retryable: false,
     message: 'The PSA site or setting cannot be used',
     remediation: "Correct the site URL or setting named in the message. For a self-hosted PSA, support checks the deployment's PSA_ALLOW_* settings.",
+  },
+  url_not_allowed: {
+    area: 'integration',
+    type: 'PsaConfigError',
+    refines: 'psa_config',
+    status: 422,
+    retryable: false,
+    message: 'The site URL is not allowed',
+    remediation: "Enter the PSA's own https address (the vendor's API host, not a private or loopback address). The PSA was not contacted. For a self-hosted PSA, support checks the deployment's PSA_ALLOW_* settings.",
+  },
+  tls_failed: {
+    area: 'integration',
+    type: 'PsaUnavailableError',
+    refines: 'psa_unavailable',
+    status: 422,
+    retryable: true,
+    waits: true,
+    message: "The PSA site's TLS certificate did not verify",
+    remediation: "Check the site URL; if it is right, the PSA's certificate must be fixed (untrusted, expired or for another host). Syncs wait for it and resume once it verifies.",
   },
   credentials_unreadable: {
     area: 'integration',
@@ -328,6 +439,6 @@ export const WAITING_FAILURE_TYPES: readonly string[] = typesWhere((e) => e.wait
 
 /** The one code an error class stands for, where it stands for exactly one (the PSA errors, DecryptionError…). */
 export function codeOfType(type: string): ErrorCode | null {
-  const codes = ERROR_CODES.filter((c) => ERRORS[c].type === type);
+  const codes = ERROR_CODES.filter((c) => ERRORS[c].type === type && !('refines' in ERRORS[c]));
   return codes.length === 1 ? (codes[0] as ErrorCode) : null;
 }

@@ -144,5 +144,7 @@ function codeOf(err: unknown): ErrorCode {
   if (!(err instanceof Error)) return 'internal';
   const own = (err as { code?: unknown }).code;
   if (isErrorCode(own) && ERRORS[own].type === err.name) return own;
+  // A request the HTTP layer refused for what it is: its code is the answer, whatever class that code names elsewhere.
+  if (err.name === 'RequestRefused' && isErrorCode(own) && ERRORS[own].area === 'request') return own;
   return codeOfType(err.name) ?? 'internal';
 }

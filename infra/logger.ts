@@ -1,12 +1,16 @@
 /**
- * Line-oriented JSON logger. Values under keys that look secret are replaced before anything
- * is written, so a careless `log.info('…', { credentials })` cannot leak them.
+ * JSON lines on pino. Values under keys that look secret are replaced before anything is
+ * written, however deep they sit, so a careless `log.info('…', { credentials })` cannot leak
+ * them. pino's own path-based `redact` needs every path spelled out; a key pattern catches the
+ * paths nobody thought of, so the redaction runs in pino's log formatter instead.
+ *
+ * Lines look like `{"level":"info","at":"…","component":"api","message":"…",…meta}`.
  */
+import pino from 'pino';
 import type { Logger } from '../activities/deps';
 
-const SECRET_KEY = /secret|password|private|token|authorization|credential|apikey|api_key/i;
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
-export type LogLevel = keyof typeof LEVELS;
+const SECRET_KEY = /secret|password|private|token|authorization|credential|apikey|api_key|signature|cookie/i;
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
@@ -19,19 +23,27 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export function createLogger(
-  component: string,
-  level: LogLevel = 'info',
-  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
-): Logger {
-  const emit = (lvl: LogLevel, message: string, meta?: Record<string, unknown>) => {
-    if (LEVELS[lvl] < LEVELS[level]) return;
-    write(JSON.stringify({ at: new Date().toISOString(), level: lvl, component, message, ...(meta ? (redact(meta) as object) : {}) }));
-  };
-  return {
-    debug: (m, meta) => emit('debug', m, meta),
-    info: (m, meta) => emit('info', m, meta),
-    warn: (m, meta) => emit('warn', m, meta),
-    error: (m, meta) => emit('error', m, meta),
-  };
+/**
+ * A logger for one component. `write` receives each line without its newline (tests keep them
+ * in memory); by default lines go to stdout synchronously, so none is lost when a process exits.
+ */
+export function createLogger(component: string, level: LogLevel = 'info', write?: (line: string) => void): Logger {
+  const destination = write ? { write: (chunk: string) => write(chunk.replace(/\n$/, '')) } : pino.destination({ dest: 1, sync: true });
+  const base = pino(
+    {
+      level,
+      base: { component },
+      messageKey: 'message',
+      // Errors are reduced to name and message by `redact` (stacks and causes can carry secrets).
+      serializers: { err: (v: unknown) => v },
+      timestamp: () => `,"at":"${new Date().toISOString()}"`,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redact(object) as Record<string, unknown>,
+      },
+    },
+    destination,
+  );
+  const emit = (lvl: LogLevel) => (message: string, meta?: Record<string, unknown>) => (meta ? base[lvl](meta, message) : base[lvl](message));
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

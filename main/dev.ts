@@ -1,34 +1,90 @@
 /**
- * `npm start`: the whole system on one machine with embedded defaults.
+ * `npm start`: the whole system on one machine with embedded defaults, as separate processes
+ * under this launcher:
  *  - a Temporal dev server (SQLite in .data/temporal.db, Web UI on TEMPORAL_UI_PORT) unless
  *    TEMPORAL_ADDRESS names a server already running;
- *  - the database in DATABASE_URL, created and migrated;
- *  - the worker and the HTTP API in this process.
- * Ctrl-C stops all of it.
+ *  - the database in DATABASE_URL, created and migrated (here, before anything starts);
+ *  - the worker (`worker/main.ts`) and the HTTP API (`api/main.ts`), each its own process.
+ *
+ * The launcher supervises all three: when one exits unexpectedly it says so loudly and starts
+ * it again (the others keep running; the worker and API reconnect to a restarted server); one
+ * that keeps exiting stops everything with a non-zero exit. A crash in the API cannot take the
+ * worker's running activities with it, nor the other way round. Ctrl-C stops the API first,
+ * then drains the worker, then stops the server. Children leave by themselves if the launcher
+ * dies (their IPC channel closes).
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
 import type { Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../config/env';
 import { DatabaseUnreachableError, ensureDatabase, createDb } from '../db/connect';
 import { migrateToLatest } from '../db/migrator';
-import { createLogger } from '../infra/logger';
-import { installSdkRuntime } from '../infra/sdk-runtime';
-import { keyRingFrom, openDatabase, psaOptionsFrom } from '../infra/runtime';
-import { PROJECT_ROOT, startDevServer, TemporalCliMissingError, type DevServer } from '../infra/temporal-dev-server';
+import { keyRingFrom } from '../infra/runtime';
+import { PROJECT_ROOT, startDevServer, TemporalCliMissingError, type DevServer, type DevServerOptions } from '../infra/temporal-dev-server';
 import { createTemporalClient } from '../client/temporal';
-import { createWorker } from '../worker/create-worker';
 import { registerSearchAttributes } from '../worker/register-search-attributes';
-import { buildRoutes } from '../api/app';
-import { ApiServer } from '../api/server';
+import { readyMessage, Supervised } from './supervisor';
 
 const step = (msg: string) => console.log(`psa-sync: ${msg}`);
+
+/** The dev server, started again on the same port and SQLite file when it dies. */
+class SupervisedDevServer {
+  private server: DevServer | null = null;
+  private stopping = false;
+  private crashes: number[] = [];
+
+  constructor(
+    private readonly options: DevServerOptions,
+    private readonly onGiveUp: (reason: string) => void,
+  ) {}
+
+  get address(): string {
+    return (this.server as DevServer).address;
+  }
+
+  get uiUrl(): string | null {
+    return this.server?.uiUrl ?? null;
+  }
+
+  async start(): Promise<void> {
+    const server = await startDevServer(this.options);
+    this.server = server;
+    server.process.once('exit', (code, signal) => void this.onExit(server, signal ?? code));
+  }
+
+  private async onExit(server: DevServer, how: string | number | null): Promise<void> {
+    if (this.stopping || server !== this.server) return;
+    const now = Date.now();
+    this.crashes = [...this.crashes.filter((t) => now - t < 120_000), now];
+    if (this.crashes.length >= 5) {
+      step(`!!! Temporal dev server exited with ${how} — 5 times in a short while; giving up`);
+      return this.onGiveUp('the Temporal dev server keeps exiting');
+    }
+    step(`!!! Temporal dev server exited with ${how} — starting it again (history is kept in .data/temporal.db)`);
+    try {
+      await this.start();
+      step('Temporal dev server running again');
+    } catch (err) {
+      step(`!!! Temporal dev server did not come back: ${err instanceof Error ? err.message : String(err)}`);
+      this.onGiveUp('the Temporal dev server did not restart');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.server?.stop();
+  }
+}
+
+/** A TypeScript entrypoint as a child process, with the loader this launcher runs under (tsx). */
+function forkEntry(relative: string, env: NodeJS.ProcessEnv): ChildProcess {
+  // Own process group: Ctrl-C reaches only the launcher, which stops the children in order.
+  return fork(path.join(PROJECT_ROOT, relative), [], { execArgv: process.execArgv, env, detached: true });
+}
 
 async function main(): Promise<void> {
   const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
   const config = loadConfig();
-  installSdkRuntime(config.LOG_LEVEL);
-  const log = createLogger('psa-sync', config.LOG_LEVEL);
 
   step(`database ${config.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`);
   await ensureDatabase(config.DATABASE_URL);
@@ -40,82 +96,69 @@ async function main(): Promise<void> {
   } finally {
     await migrationDb.destroy();
   }
-  const db = await openDatabase(config);
-  const keys = keyRingFrom(config);
+  // Made once here, so the worker and the API share the development key.
+  keyRingFrom(config);
 
-  let devServer: DevServer | null = null;
+  let stopping: Promise<void> | null = null;
+  const parts: { stop(): Promise<void> }[] = [];
+  const stop = (code: number) => {
+    stopping ??= (async () => {
+      step('stopping');
+      // In order: no new requests, then the worker drains, then the server goes.
+      for (const part of parts) await part.stop().catch(() => undefined);
+      step('stopped');
+      process.exit(code);
+    })();
+    return stopping;
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+  const giveUp = (reason: string) => {
+    console.error(`psa-sync: ${reason}; stopping everything`);
+    void stop(1);
+  };
+
   let address = config.TEMPORAL_ADDRESS;
+  let devServer: SupervisedDevServer | null = null;
   const apiBase = `http://${config.API_HOST}:${config.API_PORT}`;
   if (!externalTemporal) {
     step('starting Temporal dev server (SQLite in .data/temporal.db)');
-    devServer = await startDevServer({
-      port: Number(config.TEMPORAL_ADDRESS.split(':')[1] ?? 7233),
-      uiPort: config.TEMPORAL_UI_PORT,
-      dbFile: path.join(PROJECT_ROOT, '.data', 'temporal.db'),
-      namespace: config.TEMPORAL_NAMESPACE,
-      codecEndpoint: `${apiBase}/codec/t/${config.CODEC_AUTH_TOKEN}`,
-      logFile: path.join(PROJECT_ROOT, '.data', 'temporal.log'),
-    });
+    devServer = new SupervisedDevServer(
+      {
+        port: Number(config.TEMPORAL_ADDRESS.split(':')[1] ?? 7233),
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFile: path.join(PROJECT_ROOT, '.data', 'temporal.db'),
+        namespace: config.TEMPORAL_NAMESPACE,
+        codecEndpoint: `${apiBase}/codec/t/${config.CODEC_AUTH_TOKEN}`,
+        logFile: path.join(PROJECT_ROOT, '.data', 'temporal.log'),
+      },
+      giveUp,
+    );
+    await devServer.start();
     address = devServer.address;
-    const child = devServer.process;
-    // Never leave the server behind, whatever way this process ends.
-    process.once('exit', () => child.kill('SIGTERM'));
-  }
-  const temporal = await createTemporalClient({ address, namespace: config.TEMPORAL_NAMESPACE, keys });
-  if (externalTemporal) {
+  } else {
+    const temporal = await createTemporalClient({ address, namespace: config.TEMPORAL_NAMESPACE, keys: keyRingFrom(config) });
     const added = await registerSearchAttributes(temporal.connection as Connection, config.TEMPORAL_NAMESPACE);
+    await temporal.connection.close();
     if (added.length) step(`registered search attributes ${added.join(', ')}`);
   }
 
-  const psa = psaOptionsFrom(config);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { db, keys, psa, log, temporal, publicBaseUrl: config.PUBLIC_BASE_URL, platformCallbackUrl: config.PLATFORM_CALLBACK_URL ?? null },
-  });
-  const workerRun = worker.run();
+  const env = { ...process.env, TEMPORAL_ADDRESS: address };
+  const worker = new Supervised({ name: 'worker', spawn: () => forkEntry('worker/main.ts', env), ready: readyMessage, say: step, onGiveUp: giveUp });
+  const api = new Supervised({ name: 'API', spawn: () => forkEntry('api/main.ts', env), ready: readyMessage, say: step, onGiveUp: giveUp });
+  // Stopped in this order; the worker gets SIGINT, which the SDK takes as "drain and exit".
+  parts.push({ stop: () => api.stop('SIGTERM') }, { stop: () => worker.stop('SIGINT', 30_000) });
+  if (devServer) parts.push(devServer);
 
-  const uiOrigins = [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`];
-  const api = new ApiServer({
-    db,
-    routes: buildRoutes({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, keys, config, psa, log }),
-    platformTokens: config.API_TOKENS,
-    log,
-    corsOrigins: uiOrigins,
-  });
-  const apiUrl = await api.listen(config.API_PORT, config.API_HOST);
+  step('starting the worker and the API');
+  await Promise.all([worker.start(), api.start()]);
 
   console.log('');
-  console.log(`  API          ${apiUrl}   (OpenAPI: ${apiUrl}/openapi.json)`);
+  console.log(`  API          ${apiBase}   (OpenAPI: ${apiBase}/openapi.json)`);
   console.log(`  Temporal     ${address}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`);
   if (devServer?.uiUrl) console.log(`  Web UI       ${devServer.uiUrl}`);
   console.log('');
   step('running — press Ctrl-C to stop');
-
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    step('stopping');
-    await api.close();
-    // The SDK already begins draining on SIGINT/SIGTERM; only ask when it has not.
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await workerRun.catch(() => undefined);
-    await nativeConnection.close();
-    await temporal.connection.close();
-    await db.destroy();
-    await devServer?.stop();
-    step('stopped');
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
-  await workerRun.catch(async (err) => {
-    console.error(`psa-sync: worker stopped: ${err instanceof Error ? err.message : err}`);
-    await stop();
-  });
 }
 
 main().catch((err) => {

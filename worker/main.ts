@@ -1,4 +1,8 @@
-/** `npm run worker`: runs the psa-sync worker until SIGINT/SIGTERM. */
+/**
+ * `npm run worker`: runs the psa-sync worker until SIGINT/SIGTERM. Under the `npm start`
+ * launcher it reports readiness over IPC and drains when the launcher goes (its IPC channel
+ * closes).
+ */
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../infra/logger';
@@ -38,6 +42,10 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   });
   // Printed whatever LOG_LEVEL says: launchers and crash tests wait for this line.
   console.log(`worker started on task queue ${config.TEMPORAL_TASK_QUEUE} (${config.TEMPORAL_ADDRESS})`);
+  process.send?.({ type: 'ready' });
+  process.once('disconnect', () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  });
   try {
     await worker.run(); // resolves after SIGINT/SIGTERM (the SDK installs the handlers)
   } finally {

@@ -13,9 +13,10 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { route, safeEqual, Unauthenticated, type AuthUser, type RouteDef, type RouteResult } from '../http';
 import { assertIntegrationAccess } from '../../domain/access';
-import { partnerChain } from '../../db/repositories/integrations';
-import { idSchema } from '../../client/integrations';
+import { partnerChain } from '../../db/repositories/directory';
+import { recordWebhookReceipt } from '../../db/repositories/alerts';
 import { RuleViolation } from '../../domain/errors';
+import { safeText, uuidId } from '../../domain/input';
 import { alertInputSchema, alertReceiptSchema, createAlertsClient } from '../../client/alerts';
 import type { TicketPolicy } from '../../workflows/ticket-messages';
 
@@ -28,7 +29,7 @@ export function signAlertWebhook(secret: string, timestampSec: number, rawBody: 
   return `sha256=${createHmac('sha256', secret).update(`${timestampSec}.${rawBody}`).digest('hex')}`;
 }
 
-const eventIdParams = z.object({ eventId: z.string().min(1).max(200) });
+const eventId = safeText().min(1).max(200);
 
 export interface AlertRouteOptions {
   /** Ticket timing (debounce, flap and catch-up windows); defaults from ticket-messages. */
@@ -51,13 +52,7 @@ export function alertRoutes(deps: ApiDeps, options: AlertRouteOptions = {}): Rou
     if (Math.abs(Date.now() / 1000 - Number(ts)) > ALERT_WEBHOOK_TOLERANCE_SEC) throw new Unauthenticated('The alert signature has expired');
     const expected = signAlertWebhook(deps.config.ALERT_WEBHOOK_SECRET, Number(ts), rawBody);
     if (!safeEqual(given.trim(), expected)) throw new Unauthenticated('The alert signature does not match');
-    const fresh = await deps.db
-      .insertInto('webhookReceipts')
-      .values({ id: `alert:${expected.slice(7)}` })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!fresh) throw new RuleViolation('webhook_replayed', 'This signed delivery was already received');
+    if (!(await recordWebhookReceipt(deps.db, `alert:${expected.slice(7)}`))) throw new RuleViolation('webhook_replayed', 'This signed delivery was already received');
   }
 
   return [
@@ -96,7 +91,7 @@ export function alertRoutes(deps: ApiDeps, options: AlertRouteOptions = {}): Rou
       summary: "An alert's trace for a partner user (Owner, Super Admin, Admin of the partner or an ancestor)",
       tags: ['alerts'],
       auth: 'user',
-      params: z.object({ partnerId: idSchema, eventId: eventIdParams.shape.eventId }).strict(),
+      params: z.object({ partnerId: uuidId(), eventId }).strict(),
       async handler({ params, user }) {
         const actor = user as AuthUser;
         assertIntegrationAccess({ userId: actor.id, partnerId: actor.partnerId, role: actor.role }, await partnerChain(deps.db, params.partnerId));
@@ -110,7 +105,7 @@ export function alertRoutes(deps: ApiDeps, options: AlertRouteOptions = {}): Rou
       summary: "An alert's trace: received, mapped, ticket created, notes, closed",
       tags: ['alerts'],
       auth: 'platform',
-      params: eventIdParams,
+      params: z.object({ eventId }).strict(),
       async handler({ params }) {
         return { body: await alerts.alertTrace(params.eventId) };
       },

@@ -5,37 +5,45 @@
  * (Owner / Super Admin / Admin of the partner or an ancestor; other tenants → 404). Bodies are
  * strict, so a smuggled `partnerId`, `role` or `parentId` is a 400. Changes go through the
  * lifecycle workflow (client/integrations.ts); reads come from the read model or, for picklists,
- * straight from the PSA.
+ * straight from the PSA. Credentials are checked against the URL policy and the site's TLS
+ * before the workflow is asked (`url_not_allowed`, `tls_failed`), so such a connect fails at
+ * once and is not reported as refused credentials.
  */
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { route, type AuthUser, type RouteDef } from '../http';
 import { assertIntegrationAccess } from '../../domain/access';
 import { InvalidInput } from '../../domain/errors';
+import { safeJsonRecord, safeText, uuidId } from '../../domain/input';
 import type { MappingKind, PsaKind } from '../../psa/core/types';
-import { IntegrationsClient, idSchema, mappingValuesSchema, psaSchema } from '../../client/integrations';
-import { listIntegrations, organizationMappingsView, partnerChain, planMappingsView } from '../../db/repositories/integrations';
+import { adapterFactories } from '../../psa/registry';
+import { adapterContext } from '../../infra/psa-adapters';
+import { credentialsAad } from '../../security/credentials';
+import { createIntegrationsClient, mappingValuesSchema, psaSchema } from '../../client/integrations';
+import { listIntegrations, liveConnection } from '../../db/repositories/integrations';
+import { partnerChain } from '../../db/repositories/directory';
+import { organizationMappingsView, planMappingsView } from '../../db/repositories/mappings';
 
 const BASE = '/v1/partners/:partnerId/integrations';
 const TAGS = ['integrations'];
 
-const partnerParams = z.object({ partnerId: idSchema }).strict();
-const psaParams = z.object({ partnerId: idSchema, psa: psaSchema }).strict();
-const planParams = psaParams.extend({ planId: idSchema }).strict();
-const organizationParams = psaParams.extend({ organizationId: idSchema }).strict();
-const optionParams = psaParams.extend({ field: z.string().min(1).max(100) }).strict();
+const partnerParams = z.object({ partnerId: uuidId() }).strict();
+const psaParams = z.object({ partnerId: uuidId(), psa: psaSchema }).strict();
+const planParams = psaParams.extend({ planId: uuidId() }).strict();
+const organizationParams = psaParams.extend({ organizationId: uuidId() }).strict();
+const optionParams = psaParams.extend({ field: safeText().min(1).max(100) }).strict();
 
-const credentialsBody = z.object({ credentials: z.record(z.string(), z.unknown()) }).strict();
-const testBody = z.object({ credentials: z.record(z.string(), z.unknown()).optional() }).strict();
+const credentialsBody = z.object({ credentials: safeJsonRecord() }).strict();
+const testBody = z.object({ credentials: safeJsonRecord().optional() }).strict();
 const valuesBody = z.object({ values: mappingValuesSchema }).strict();
 
 const optionsQuery = z
   .object({
-    search: z.string().max(100).optional(),
-    cursor: z.string().max(4000).optional(),
+    search: safeText().max(100).optional(),
+    cursor: safeText().max(4000).optional(),
     pageSize: z.coerce.number().int().min(1).max(200).optional(),
     /** JSON object of the parent fields' chosen values, e.g. `{"sla":"3"}`. */
-    parents: z.string().max(2000).optional(),
+    parents: safeText().max(2000).optional(),
   })
   .strict();
 
@@ -67,7 +75,7 @@ function parseParents(raw: string | undefined): Record<string, string> | undefin
 }
 
 export function integrationRoutes(deps: ApiDeps): RouteDef[] {
-  const client = new IntegrationsClient({ temporal: deps.temporal, db: deps.db, keys: deps.keys, taskQueue: deps.taskQueue, psa: deps.psa });
+  const client = createIntegrationsClient({ temporal: deps.temporal, db: deps.db, keys: deps.keys, taskQueue: deps.taskQueue, psa: deps.psa });
 
   /** Owner / Super Admin / Admin of the partner or an ancestor; anyone else outside the tree gets 404. */
   const authorize = async (user: AuthUser | null, partnerId: string): Promise<string> => {
@@ -76,6 +84,13 @@ export function integrationRoutes(deps: ApiDeps): RouteDef[] {
     return actor.id;
   };
   const card = async (partnerId: string, psa: PsaKind) => (await listIntegrations(deps.db, partnerId)).find((c) => c.psa === psa);
+  /** The sites the credentials name are allowed and verify TLS (the PSA sees no credentials). */
+  const checkSites = (psa: PsaKind, credentials: unknown) => adapterFactories[psa].checkSites(credentials, adapterContext(psa, 'site-check', deps.psa));
+  /** The same for the stored credentials of the partner's live connection, if any. */
+  const checkStoredSites = async (partnerId: string, psa: PsaKind) => {
+    const connection = await liveConnection(deps.db, partnerId, psa);
+    if (connection?.credentials) await checkSites(psa, deps.keys.openJson(connection.credentials, credentialsAad(connection.id)));
+  };
 
   const optionRoutes = (segment: string, kind: MappingKind): RouteDef =>
     route({
@@ -124,6 +139,7 @@ export function integrationRoutes(deps: ApiDeps): RouteDef[] {
       response: z.object({ connectionId: z.string(), accountName: z.string(), integration: badgeSchema }),
       async handler({ params, body, user }) {
         const actor = await authorize(user, params.partnerId);
+        await checkSites(params.psa, body.credentials);
         const result = await client.connect(params.partnerId, params.psa, body.credentials, actor);
         return { status: 201, body: { ...result, integration: await card(params.partnerId, params.psa) } };
       },
@@ -138,6 +154,7 @@ export function integrationRoutes(deps: ApiDeps): RouteDef[] {
       body: testBody,
       async handler({ params, body, user }) {
         const actor = await authorize(user, params.partnerId);
+        await (body.credentials ? checkSites(params.psa, body.credentials) : checkStoredSites(params.partnerId, params.psa));
         const health = body.credentials
           ? await client.updateCredentials(params.partnerId, params.psa, body.credentials, actor)
           : await client.retest(params.partnerId, params.psa, actor);
@@ -241,7 +258,7 @@ export function integrationRoutes(deps: ApiDeps): RouteDef[] {
     route({
       method: 'PUT',
       path: `${BASE}/:psa/organization-mappings/:organizationId`,
-      summary: 'Map (or edit the mapping of) an organization; one PSA at a time, and its plan first (ConnectWise, Autotask)',
+      summary: 'Map (or edit the mapping of) an organization; one PSA at a time, and its plan first where the PSA maps plans',
       tags: TAGS,
       auth: 'user',
       params: organizationParams,

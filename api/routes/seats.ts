@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { route, type RouteDef } from '../http';
 import type { ApiDeps } from '../deps';
-import { reportSeatCount, seatReportSchema } from '../../client/seats';
+import { createSeatsClient, seatReportSchema } from '../../client/seats';
+import { uuidId } from '../../domain/input';
+
+const organizationParams = z.object({ organizationId: uuidId() }).strict();
 
 export function seatRoutes(deps: ApiDeps): RouteDef[] {
+  const seats = createSeatsClient(deps);
   return [
     route({
       method: 'POST',
@@ -11,11 +15,11 @@ export function seatRoutes(deps: ApiDeps): RouteDef[] {
       summary: 'Report the seat count of an organization; it is pushed to the PSA billing object (debounced)',
       tags: ['billing'],
       auth: 'platform',
-      params: z.object({ organizationId: z.uuid() }),
+      params: organizationParams,
       body: seatReportSchema,
       response: z.object({ workflowId: z.string() }),
       async handler({ params, body }) {
-        return { status: 202, body: await reportSeatCount(deps, params.organizationId, body) };
+        return { status: 202, body: await seats.reportSeatCount(params.organizationId, body) };
       },
     }),
     route({
@@ -24,12 +28,9 @@ export function seatRoutes(deps: ApiDeps): RouteDef[] {
       summary: 'Seat-sync state of an organization: desired, pushed, status, last error',
       tags: ['billing'],
       auth: 'platform',
-      params: z.object({ organizationId: z.uuid() }),
+      params: organizationParams,
       async handler({ params }) {
-        const org = await deps.db.selectFrom('organizations').select(['id', 'seatCount']).where('id', '=', params.organizationId).executeTakeFirst();
-        if (!org) return { status: 404, body: { error: { code: 'not_found', message: 'Organization was not found' } } };
-        const state = await deps.db.selectFrom('seatSyncState').selectAll().where('organizationId', '=', params.organizationId).executeTakeFirst();
-        return { body: { organizationId: org.id, seats: org.seatCount, sync: state ?? null } };
+        return { body: await seats.seatState(params.organizationId) };
       },
     }),
   ];

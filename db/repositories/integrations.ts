@@ -10,8 +10,6 @@ import { PSA_KINDS, type PsaKind } from '../../psa/core/types';
 import type { SealedCredentials } from '../../security/credentials';
 
 // The routes read these from here until they import the areas' own modules.
-export { partnerChain } from './directory';
-export { organizationMappingsView, planMappingsView } from './mappings';
 
 export async function findConnection(db: Db, connectionId: string): Promise<Connection | undefined> {
   return db.selectFrom('connections').selectAll().where('id', '=', connectionId).executeTakeFirst();

@@ -5,5 +5,4 @@ export const AUTOTASK_CAPABILITIES: VendorCapabilities = {
   planMapping: true,
   planBeforeOrganization: true,
   seatSyncSwitch: null,
-  ticketEventsIncludeOwnChanges: false,
 };

@@ -9,6 +9,7 @@ import { validateSiteUrl } from '../core/url-guard';
 import { AutotaskAdapter } from './adapter';
 import { AUTOTASK_HOST_PATTERNS, autotaskCredentialsSchema, type AutotaskCredentials } from './credentials';
 import { mapAutotaskError, messagesOf } from './errors';
+import { verifyAutotaskWebhook } from './webhook';
 import { zoneInfoSchema } from './schemas';
 import { AUTOTASK_CAPABILITIES } from './capabilities';
 
@@ -77,5 +78,16 @@ export const autotaskFactory: AdapterFactory<AutotaskCredentials> = {
       ...common,
     });
     return new AutotaskAdapter(http, credentials.apiUser, zoneUrl.origin);
+  },
+
+  // Partners type no URL: the zone lookup is the deployment's, and the zone comes from it.
+  async checkSites(_credentials, ctx) {
+    await validateSiteUrl(ctx.autotaskZoneLookupUrl ?? AUTOTASK_ZONE_LOOKUP, AUTOTASK_HOST_PATTERNS, ctx.urlPolicy, 'Autotask zone lookup URL');
+  },
+
+  // HMAC of our secret; the subscription excludes our API user, so every event is someone else's.
+  async verifyTicketEvent({ rawBody, headers, secret }) {
+    const event = verifyAutotaskWebhook(rawBody, headers, secret);
+    return { ticketId: event.ticketId, ...(event.closed === undefined ? {} : { closed: event.closed }), author: 'others' };
   },
 };

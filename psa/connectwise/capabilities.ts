@@ -5,5 +5,4 @@ export const CONNECTWISE_CAPABILITIES: VendorCapabilities = {
   planMapping: true,
   planBeforeOrganization: true,
   seatSyncSwitch: null,
-  ticketEventsIncludeOwnChanges: false,
 };

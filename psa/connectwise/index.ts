@@ -7,12 +7,14 @@ import { PsaConfigError } from '../core/errors';
 import { governorFor, resolveLimits, type AdapterFactory } from '../core/factory';
 import type { GovernorLimits } from '../core/governor';
 import { PsaHttpClient } from '../core/http';
-import { validateSiteUrl } from '../core/url-guard';
+import { policyLookup, UrlNotAllowedError, validateSiteUrl } from '../core/url-guard';
+import { checkSite } from '../core/site-check';
 import { ACCEPT, ConnectWiseApi } from './api';
 import { ConnectWiseAdapter } from './adapter';
 import { CONNECTWISE_HOST_PATTERNS, connectwiseCredentialsSchema, type ConnectWiseCredentials } from './credentials';
 import { mapConnectWiseError } from './errors';
 import { CONNECTWISE_CAPABILITIES } from './capabilities';
+import { SigningKeyCache, verifyConnectWiseCallback } from './webhook';
 
 export { CONNECTWISE_FIELDS } from './fields';
 export { CONNECTWISE_HOST_PATTERNS, connectwiseCredentialsSchema, normaliseSiteUrl } from './credentials';
@@ -36,6 +38,18 @@ export function basicAuthorization(c: Pick<ConnectWiseCredentials, 'companyId' |
 export function withArrivalMargin(limits: GovernorLimits): GovernorLimits {
   return { ...limits, windowMs: limits.windowMs + Math.max(100, Math.round(limits.windowMs * 0.01)) };
 }
+
+/** Signing keys of callbacks, per connection (keys survive across deliveries, not restarts). */
+const signingKeys = new Map<string, SigningKeyCache>();
+const keyCacheFor = (connectionKey: string) => {
+  let cache = signingKeys.get(connectionKey);
+  if (!cache) {
+    if (signingKeys.size >= 10_000) signingKeys.delete(signingKeys.keys().next().value as string);
+    cache = new SigningKeyCache();
+    signingKeys.set(connectionKey, cache);
+  }
+  return cache;
+};
 
 export const connectwiseFactory: AdapterFactory<ConnectWiseCredentials> = {
   psa: 'connectwise',
@@ -66,5 +80,29 @@ export const connectwiseFactory: AdapterFactory<ConnectWiseCredentials> = {
     // not fatal here: discovery runs again on the first call and reports the typed error there.
     if (!creds.codebase) await api.discover().catch(() => undefined);
     return new ConnectWiseAdapter({ api, siteUrl: site.origin, companyId: creds.companyId });
+  },
+
+  async checkSites(credentials, ctx) {
+    const parsed = connectwiseCredentialsSchema.safeParse(credentials);
+    if (!parsed.success) return;
+    const site = await checkSite(parsed.data.siteUrl, CONNECTWISE_HOST_PATTERNS, ctx);
+    if (site.protocol !== 'https:') throw new UrlNotAllowedError('ConnectWise only accepts https; use the https api- host of your region');
+  },
+
+  // ConnectWise signs with a key of its own, fetched from the connection's site (checked against
+  // today's URL policy); it never calls us about our API member's own changes.
+  async verifyTicketEvent({ rawBody, headers, credentials, context }) {
+    const parsed = connectwiseCredentialsSchema.safeParse(credentials);
+    if (!parsed.success) throw new PsaConfigError('The stored ConnectWise credentials are unreadable');
+    const site = await validateSiteUrl(parsed.data.siteUrl, CONNECTWISE_HOST_PATTERNS, context.urlPolicy, 'Site URL');
+    const event = await verifyConnectWiseCallback(rawBody, headers, {
+      siteUrl: site.origin,
+      companyId: parsed.data.companyId,
+      ...(context.ca ? { ca: context.ca } : {}),
+      timeoutMs: Math.min(context.timeoutMs ?? 5000, 5000),
+      lookup: policyLookup(context.urlPolicy),
+      keyCache: keyCacheFor(context.connectionKey),
+    });
+    return { ticketId: event.ticketId, ...(event.closed === undefined ? {} : { closed: event.closed }), author: 'others' };
   },
 };

@@ -2,11 +2,16 @@
  * Verifies an inbound ConnectWise callback. The PSA signs the raw body with
  * `x-content-signature` = base64(HMAC-SHA256(key = SHA256(signing_key), body)) and names the key's
  * location in `Metadata.key_url`. Because the body chooses that URL, we only fetch it from the
- * connection's own site host over https, and the body's CompanyId must be the connection's.
+ * connection's own site host over https, on the documented key path
+ * (`/<codebase>/system/callbackkey/index.rails?id=<key id>`), and the body's CompanyId must be the
+ * connection's. Keys are cached per connection and key URL, so a forged delivery naming a key
+ * we know costs no outbound call; a key endpoint that answers 4xx means the key does not exist,
+ * so the delivery is not authentic.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import { z } from 'zod';
 import { PsaAuthError, PsaUnavailableError, PsaValidationError } from '../core/errors';
 
@@ -25,9 +30,74 @@ export interface VerifyCallbackOptions {
   /** Extra CA to trust when fetching key_url (simulator). */
   ca?: string;
   timeoutMs?: number;
-  /** Fetches the signing key from an already-vetted key_url (injectable for tests and caching). */
+  /** Resolves the site's host for the key fetch (a lookup that re-checks the URL policy). */
+  lookup?: LookupFunction;
+  /** Fetches the signing key from an already-vetted key_url (injectable for tests). */
   fetchSigningKey?: (keyUrl: URL) => Promise<string>;
+  /** Keys already fetched, and key URLs known to fail, shared across deliveries of one connection. */
+  keyCache?: SigningKeyCache;
 }
+
+/** The documented location of callback signing keys under a site. */
+const KEY_PATH = /^\/[A-Za-z0-9_.-]{1,64}\/system\/callbackkey\/index\.rails$/;
+const KEY_ID = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/** True when `url` is a signing-key URL of the documented shape: one `id` parameter, no more. */
+export function isDocumentedKeyUrl(url: URL): boolean {
+  const names = [...url.searchParams.keys()];
+  return KEY_PATH.test(url.pathname) && names.length === 1 && names[0] === 'id' && KEY_ID.test(url.searchParams.get('id') ?? '') && url.hash === '';
+}
+
+/**
+ * Signing keys by key URL (keys do not change under one id), URLs whose fetch was refused (for a
+ * minute), and a budget of fetches per minute, so deliveries naming ever new key ids cannot make
+ * us call the site at their pace.
+ */
+export class SigningKeyCache {
+  private readonly keys = new Map<string, string>();
+  private readonly refused = new Map<string, number>();
+  private fetches: number[] = [];
+
+  constructor(
+    private readonly maxEntries = 100,
+    private readonly maxFetchesPerMinute = 20,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  key(url: string): string | undefined {
+    return this.keys.get(url);
+  }
+
+  remember(url: string, key: string): void {
+    if (this.keys.size >= this.maxEntries) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(url, key);
+  }
+
+  wasRefused(url: string): boolean {
+    const at = this.refused.get(url);
+    if (at === undefined) return false;
+    if (this.now() - at < 60_000) return true;
+    this.refused.delete(url);
+    return false;
+  }
+
+  rememberRefusal(url: string): void {
+    if (this.refused.size >= this.maxEntries) this.refused.delete(this.refused.keys().next().value as string);
+    this.refused.set(url, this.now());
+  }
+
+  /** Takes one fetch from the budget; false when the last minute's budget is spent. */
+  takeFetch(): boolean {
+    const now = this.now();
+    this.fetches = this.fetches.filter((t) => now - t < 60_000);
+    if (this.fetches.length >= this.maxFetchesPerMinute) return false;
+    this.fetches.push(now);
+    return true;
+  }
+}
+
+/** The key endpoint answered, and refused: the key id does not exist there. */
+class KeyRefused extends Error {}
 
 const bodySchema = z.looseObject({
   ID: z.union([z.number(), z.string().regex(/^\d+$/)]),
@@ -47,13 +117,14 @@ const keySchema = z.looseObject({ signing_key: z.string().min(1) });
 
 const MAX_KEY_RESPONSE = 64 * 1024;
 
-function fetchText(url: URL, ca: string | undefined, timeoutMs: number): Promise<string> {
+function fetchText(url: URL, ca: string | undefined, timeoutMs: number, lookup: LookupFunction | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     // agent: false — a shared agent's options would override this request's own ca.
-    const req = https.get(url, { agent: false, timeout: timeoutMs, ...(ca ? { ca } : {}) }, (res) => {
-      if ((res.statusCode ?? 0) !== 200) {
+    const req = https.get(url, { agent: false, timeout: timeoutMs, ...(ca ? { ca } : {}), ...(lookup ? { lookup } : {}) }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status !== 200) {
         res.resume();
-        reject(new Error(`status ${res.statusCode}`));
+        reject(status >= 400 && status < 500 ? new KeyRefused(`status ${status}`) : new Error(`status ${status}`));
         return;
       }
       let size = 0;
@@ -71,11 +142,12 @@ function fetchText(url: URL, ca: string | undefined, timeoutMs: number): Promise
   });
 }
 
-async function defaultFetchSigningKey(url: URL, ca: string | undefined, timeoutMs: number): Promise<string> {
+async function defaultFetchSigningKey(url: URL, ca: string | undefined, timeoutMs: number, lookup: LookupFunction | undefined): Promise<string> {
   let text: string;
   try {
-    text = await fetchText(url, ca, timeoutMs);
+    text = await fetchText(url, ca, timeoutMs, lookup);
   } catch (err) {
+    if (err instanceof KeyRefused) throw new PsaAuthError(`ConnectWise does not know the callback's signing key (${err.message})`);
     throw new PsaUnavailableError(`ConnectWise callback key could not be fetched: ${err instanceof Error ? err.message : 'error'}`);
   }
   // The key endpoint does not reliably label its JSON, so parse the text whatever the content type.
@@ -88,6 +160,25 @@ async function defaultFetchSigningKey(url: URL, ca: string | undefined, timeoutM
   const key = keySchema.safeParse(parsed);
   if (!key.success) throw new PsaUnavailableError('ConnectWise callback key response has no signing_key');
   return key.data.signing_key;
+}
+
+async function signingKeyFor(keyUrl: URL, options: VerifyCallbackOptions): Promise<string> {
+  const cache = options.keyCache;
+  const cacheKey = keyUrl.toString();
+  const known = cache?.key(cacheKey);
+  if (known !== undefined) return known;
+  if (cache?.wasRefused(cacheKey)) throw new PsaAuthError('ConnectWise does not know the callback\'s signing key');
+  if (cache && !cache.takeFetch()) throw new PsaAuthError('Too many unknown ConnectWise signing keys in the last minute');
+  try {
+    const key = options.fetchSigningKey
+      ? await options.fetchSigningKey(keyUrl)
+      : await defaultFetchSigningKey(keyUrl, options.ca, options.timeoutMs ?? 5000, options.lookup);
+    cache?.remember(cacheKey, key);
+    return key;
+  } catch (err) {
+    if (err instanceof PsaAuthError) cache?.rememberRefusal(cacheKey);
+    throw err;
+  }
 }
 
 function header(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -133,13 +224,14 @@ export async function verifyConnectWiseCallback(
   if (keyUrl.protocol !== 'https:' || keyUrl.host.toLowerCase() !== site.host.toLowerCase() || keyUrl.username || keyUrl.password) {
     throw new PsaAuthError('ConnectWise callback key_url is not on the connection\'s site');
   }
-
-  const signingKey = options.fetchSigningKey
-    ? await options.fetchSigningKey(keyUrl)
-    : await defaultFetchSigningKey(keyUrl, options.ca, options.timeoutMs ?? 5000);
-  const expected = connectWiseSignature(rawBody, signingKey);
+  if (!isDocumentedKeyUrl(keyUrl)) throw new PsaAuthError('ConnectWise callback key_url is not the documented signing-key path');
+  // An HMAC-SHA256 is 32 bytes: anything else cannot match, whatever the key, so no key is fetched.
   const given = Buffer.from(signature.trim(), 'base64');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (given.length !== 32) throw new PsaAuthError('ConnectWise callback signature does not match');
+
+  const signingKey = await signingKeyFor(keyUrl, options);
+  const expected = connectWiseSignature(rawBody, signingKey);
+  if (!timingSafeEqual(given, expected)) {
     throw new PsaAuthError('ConnectWise callback signature does not match');
   }
 

@@ -1,6 +1,9 @@
 /**
  * How an adapter is built: each vendor folder exports one `AdapterFactory` with its
- * credentials schema and default rate budget; `psa/registry.ts` maps PsaKind → factory.
+ * credentials schema and default rate budget; `psa/registry.ts` maps PsaKind → factory. The
+ * factory also owns what needs no adapter: checking the sites credentials name before a
+ * connect, and verifying the ticket events the PSA sends us (each vendor signs them its own
+ * way), so callers never branch on the vendor.
  */
 import type { z } from 'zod';
 import { RateGovernor, type GovernorLimits } from './governor';
@@ -23,6 +26,33 @@ export interface AdapterContext {
   autotaskZoneLookupUrl?: string;
 }
 
+/** What a verified ticket event from the PSA reports. */
+export interface TicketEvent {
+  /** The PSA's id of the ticket. */
+  ticketId: string;
+  /** Whether the ticket is closed now, when the event says; undefined: re-read the ticket. */
+  closed?: boolean;
+  /**
+   * Who made the change: our own API user (the PSA calls us about our own writes), someone
+   * else, or not said (the event carries no author).
+   */
+  author: 'us' | 'others' | 'unknown';
+}
+
+/** An inbound ticket event with what verifying it may need. */
+export interface TicketEventRequest {
+  rawBody: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The connection's decrypted credentials (a vendor that signs with a key of its own finds its site in them). */
+  credentials: unknown;
+  /** The per-connection secret we gave the PSA when subscribing. */
+  secret: string;
+  /** The non-secret facts stored about the connection's site at connect (e.g. our API user's id). */
+  site: Record<string, string>;
+  /** Today's URL policy and trust, for any key the vendor makes us fetch. */
+  context: AdapterContext;
+}
+
 export interface AdapterFactory<C = unknown> {
   readonly psa: PsaKind;
   /** zod schema of the credentials a partner types in; `.parse` gives typed credentials. */
@@ -34,6 +64,17 @@ export interface AdapterFactory<C = unknown> {
   readonly capabilities: VendorCapabilities;
   /** Validates URLs (SSRF guard) and builds the adapter; no network call to the PSA except zone discovery. */
   create(credentials: C, ctx: AdapterContext): Promise<PsaAdapter>;
+  /**
+   * Before a connect: checks that the sites these credentials name are allowed by the URL policy
+   * (UrlNotAllowedError) and that their TLS verifies (TlsFailedError), sending no credentials.
+   * Credentials the schema refuses are left to the caller's validation.
+   */
+  checkSites(credentials: unknown, ctx: AdapterContext): Promise<void>;
+  /**
+   * Authenticates an inbound ticket event and says what it reports. Throws PsaAuthError when it
+   * is not authentic, PsaValidationError when it is authentic but not a ticket event we can read.
+   */
+  verifyTicketEvent(request: TicketEventRequest): Promise<TicketEvent>;
 }
 
 const governors = new Map<string, RateGovernor>();

@@ -6,9 +6,103 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import tls from 'node:tls';
 import type { IncomingHttpHeaders } from 'node:http';
 import { PsaError, PsaRateLimitedError, PsaUnavailableError } from './errors';
 import type { RateGovernor } from './governor';
+
+/**
+ * The PSA's TLS did not verify: an untrusted, expired or mismatched certificate, or no TLS at
+ * all. Repeating the call at once cannot help, so it is not retried inside the call; for running
+ * syncs it stays an outage (travelling through Temporal as a PsaUnavailableError) that a fixed
+ * certificate ends, while a connect checks TLS first and refuses at once (`tls_failed`).
+ */
+export class TlsFailedError extends PsaUnavailableError {
+  override get code(): 'tls_failed' {
+    return 'tls_failed';
+  }
+  constructor(host: string, reason: string, options: { cause?: unknown } = {}) {
+    super(`TLS with ${host} failed: ${reason}`, options);
+    this.name = 'PsaUnavailableError';
+  }
+}
+
+/** Node's error codes of certificate checks and TLS handshakes. */
+const TLS_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'INVALID_CA',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** What the commonest failures mean, for a partner reading the error. */
+const TLS_REASONS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain ends in a self-signed certificate that is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is not signed by a trusted authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate is not signed by a trusted authority',
+  CERT_HAS_EXPIRED: 'the certificate has expired',
+  CERT_NOT_YET_VALID: 'the certificate is not valid yet',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate is for another host name',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS on this port',
+};
+
+/** The TLS failure behind a request error, or null when the error is something else (refused, reset, timeout). */
+export function tlsFailureOf(err: unknown, host: string): TlsFailedError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (!TLS_CODES.has(code) && !code.startsWith('ERR_SSL_') && !code.startsWith('ERR_TLS_')) return null;
+  const reason = TLS_REASONS[code] ?? (err instanceof Error && err.message !== code ? err.message : 'the TLS handshake failed');
+  return new TlsFailedError(host, `${reason} (${code})`, { cause: err });
+}
+
+/**
+ * Opens a TLS session with an https origin and closes it, sending nothing: throws
+ * TlsFailedError when the certificate does not verify with the trust the PSA client uses
+ * (`ca` replaces the default roots, as in PsaHttpClient). Other failures (refused, timed out)
+ * are left to the caller's first real request.
+ */
+export function probeTls(url: URL, options: { ca?: string; timeoutMs?: number; lookup?: LookupFunction } = {}): Promise<void> {
+  if (url.protocol !== 'https:') return Promise.resolve();
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return new Promise<void>((resolve, reject) => {
+    const socket = tls.connect({
+      host,
+      port: Number(url.port || 443),
+      ...(isIP(host) ? {} : { servername: host }),
+      ...(options.ca ? { ca: options.ca } : {}),
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+      timeout: options.timeoutMs ?? 5000,
+    });
+    socket.once('secureConnect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (err) => {
+      socket.destroy();
+      const failure = tlsFailureOf(err, host);
+      if (failure) reject(failure);
+      else if (err instanceof PsaError) reject(err);
+      else resolve();
+    });
+  });
+}
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -117,6 +211,9 @@ export class PsaHttpClient {
         // A typed failure from our own side (e.g. a refused OAuth token in authHeaders) is not an outage.
         if (err instanceof PsaError) throw err;
         this.opts.onCall?.({ method: req.method, path: url.pathname, status: 'error', ms: Date.now() - started });
+        // A certificate that did not verify will not verify a second later.
+        const tlsFailure = tlsFailureOf(err, url.hostname);
+        if (tlsFailure) throw tlsFailure;
         if (req.idempotent && attempt < maxRetries) {
           attempt += 1;
           await sleep(Math.min(200 * 2 ** attempt, 2000));

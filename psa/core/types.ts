@@ -67,11 +67,6 @@ export interface VendorCapabilities {
   readonly planBeforeOrganization: boolean;
   /** A boolean ticket-mapping field whose 'false' switches seat sync off; null when seat sync always runs. */
   readonly seatSyncSwitch: string | null;
-  /**
-   * Ticket events also report our own changes, naming the agent who made them, so the receiver
-   * drops ours by that name; false where the PSA leaves our own changes out (self-suppressed).
-   */
-  readonly ticketEventsIncludeOwnChanges: boolean;
 }
 
 /** Rights the integration needs in the PSA (probed by `probePermissions`). */

@@ -4,9 +4,25 @@
  * accepted by default; loopback / private / link-local / metadata addresses are refused unless
  * the deployment explicitly allows them (the simulators run on loopback).
  */
+import dns from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { PsaConfigError } from './errors';
+
+/**
+ * A site URL our URL policy refuses (scheme, host, address). The PSA was never contacted, so
+ * this is not a refusal of the credentials. It travels through Temporal as a PsaConfigError, the
+ * retry class workflows and retry policies know.
+ */
+export class UrlNotAllowedError extends PsaConfigError {
+  override get code(): 'url_not_allowed' {
+    return 'url_not_allowed';
+  }
+  constructor(message: string) {
+    super(message);
+    this.name = 'PsaConfigError';
+  }
+}
 
 export interface UrlPolicy {
   /** Host suffixes or exact hosts allowed in addition to the vendor's own patterns. */
@@ -82,31 +98,51 @@ export async function validateSiteUrl(
   try {
     url = new URL(withScheme);
   } catch {
-    throw new PsaConfigError(`${label} is not a valid URL`);
+    throw new UrlNotAllowedError(`${label} is not a valid URL`);
   }
-  if (url.username || url.password) throw new PsaConfigError(`${label} must not contain a user name or password`);
+  if (url.username || url.password) throw new UrlNotAllowedError(`${label} must not contain a user name or password`);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp)) {
-    throw new PsaConfigError(`${label} must use https`);
+    throw new UrlNotAllowedError(`${label} must use https`);
   }
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   const patterns = [...vendorHostPatterns, ...policy.allowHosts];
   const literal = isIP(host) !== 0;
   if (!literal && !patterns.some((p) => hostMatches(host, p))) {
-    throw new PsaConfigError(`${label} host ${host} is not a known host of this PSA`);
+    throw new UrlNotAllowedError(`${label} host ${host} is not a known host of this PSA`);
   }
   if (literal && !policy.allowHosts.includes(host) && !policy.allowPrivateNetworks) {
-    throw new PsaConfigError(`${label} must be a host name, not an IP address`);
+    throw new UrlNotAllowedError(`${label} must be a host name, not an IP address`);
   }
   if (!policy.allowPrivateNetworks) {
     let addresses: string[];
     try {
       addresses = literal ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
     } catch {
-      throw new PsaConfigError(`${label} host ${host} could not be resolved`);
+      throw new UrlNotAllowedError(`${label} host ${host} could not be resolved`);
     }
     if (addresses.length === 0 || addresses.some(isBlockedAddress)) {
-      throw new PsaConfigError(`${label} host ${host} resolves to a private or reserved address`);
+      throw new UrlNotAllowedError(`${label} host ${host} resolves to a private or reserved address`);
     }
   }
   return url;
+}
+
+/**
+ * A DNS lookup for sockets to tenant-supplied hosts: the addresses the connection will use are
+ * checked again, so a host that resolved to a public address during validation cannot be
+ * switched to a private one (DNS rebinding) when the request is made.
+ */
+export function policyLookup(policy: UrlPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const list = addresses as dns.LookupAddress[];
+      if (!policy.allowPrivateNetworks && (list.length === 0 || list.some((a) => isBlockedAddress(a.address)))) {
+        return callback(new UrlNotAllowedError(`host ${hostname} resolves to a private or reserved address`), '', 0);
+      }
+      if (options.all) return callback(null, list);
+      const first = list[0] as dns.LookupAddress;
+      return callback(null, first.address, first.family);
+    });
+  };
 }

@@ -8,11 +8,13 @@ import { governorFor, resolveLimits } from '../core/factory';
 import type { GovernorLimits } from '../core/governor';
 import { PsaHttpClient } from '../core/http';
 import { validateSiteUrl } from '../core/url-guard';
+import { checkSite } from '../core/site-check';
 import { HaloPsaAdapter } from './adapter';
 import { HaloTokenSource } from './auth';
 import { HALO_HOST_PATTERNS, HALO_SECRET_FIELDS, haloPsaCredentialsSchema, type HaloPsaCredentials } from './credentials';
 import { createHaloErrorMapper } from './errors';
 import { HALOPSA_CAPABILITIES } from './capabilities';
+import { verifyHaloPsaWebhook } from './webhook';
 
 export type { HaloPsaCredentials } from './credentials';
 export { haloPsaCredentialsSchema, normaliseSiteUrl, HALO_HOST_PATTERNS } from './credentials';
@@ -55,5 +57,17 @@ export const halopsaFactory: AdapterFactory<HaloPsaCredentials> = {
       ...(ctx.onCall !== undefined ? { onCall: ctx.onCall } : {}),
     });
     return new HaloPsaAdapter(http, normalised, () => tokens.token());
+  },
+
+  async checkSites(credentials, ctx) {
+    const parsed = haloPsaCredentialsSchema.safeParse(credentials);
+    if (parsed.success) await checkSite(parsed.data.siteUrl, HALO_HOST_PATTERNS, ctx);
+  },
+
+  // Basic credentials we chose; Halo also calls us about our own changes, naming the agent.
+  async verifyTicketEvent({ rawBody, headers, secret, site }) {
+    const event = verifyHaloPsaWebhook(rawBody, headers, secret);
+    const author = event.actorAgentId === undefined ? 'unknown' : event.actorAgentId === site.agentId ? 'us' : 'others';
+    return { ticketId: event.ticketId, ...(event.closed === undefined ? {} : { closed: event.closed }), author };
   },
 };

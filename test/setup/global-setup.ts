@@ -1,7 +1,7 @@
 /**
  * Runs once per jest invocation: a fresh PostgreSQL database (migrated) and one real Temporal
  * dev server from the pinned CLI binary, both advertised to test files through process.env.
- * The Temporal server is skipped when only the unit/db tiers run.
+ * The Temporal server is skipped when only the unit/db/replay tiers run.
  */
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -41,7 +41,7 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__psaTest = { databaseUrl };
 
   const projects = selectedProjects(process.argv);
-  const needsTemporal = !projects || projects.includes('workflow');
+  const needsTemporal = !projects || projects.includes('workflow') || projects.includes('badinput');
   if (!needsTemporal) return;
   const cli = temporalCliPath();
   if (!fs.existsSync(cli)) throw new TemporalCliMissingError(cli);

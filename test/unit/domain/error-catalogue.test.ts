@@ -22,7 +22,7 @@ import { GONE_FAILURE_TYPES, NON_RETRYABLE, OUTAGE_FAILURE_TYPES } from '../../.
 import { GONE_FAILURES, OUTAGE_FAILURES } from '../../../workflows/service-ticket-options';
 import { domainErrorOf, domainFailure } from '../../../workflows/integration-messages';
 import { typedErrorOf } from '../../../client/integrations';
-import { errorResponse, Unauthenticated } from '../../../api/http';
+import { httpErrorOf, Unauthenticated } from '../../../api/errors';
 import { ERRORS_DOC_PATH, renderErrorsDoc } from '../../../scripts/docs-errors';
 import { z } from 'zod';
 
@@ -186,13 +186,13 @@ describe('describeError', () => {
     expect(answer.message).not.toContain('k2');
   });
 
-  test("answers what the API's mapping answers today, status and code, for every error it maps", () => {
+  test("the API answers each error with the catalogue's status, code, message and remediation", () => {
     const same = [...domainErrors, ...psaErrors, new Error('boom'), new RuleViolation('webhook_replayed', 'This signed delivery was already received')];
     for (const err of same) {
-      const today = errorResponse(err);
+      const http = httpErrorOf(err);
       const answer = describeError(err);
-      expect({ status: answer.status, code: answer.code }).toEqual({ status: today.status, code: today.body.error.code });
-      if (err instanceof InvalidInput) expect(answer.issues).toEqual(today.body.error.issues);
+      expect(http.status).toBe(answer.status);
+      expect(http.body.error).toEqual({ code: answer.code, message: answer.message, remediation: ERRORS[answer.code].remediation, ...(answer.issues ? { issues: answer.issues } : {}) });
     }
   });
 });

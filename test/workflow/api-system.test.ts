@@ -1,12 +1,12 @@
 /**
- * The ops endpoints: liveness against the real database, the Temporal remote codec behind its
- * token (header or capability path), and the OpenAPI document.
+ * The ops endpoints: health against the real database and Temporal server, the Temporal remote
+ * codec behind its token (header or capability path), and the OpenAPI document.
  */
-import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { ApiServer } from '../../api/server';
 import { systemRoutes } from '../../api/routes/system';
 import { memoryLogger, testConfig, testDb, testKeys } from '../helpers/env';
+import { temporalTestContext, type TemporalTestContext } from '../helpers/temporal';
 import { EncryptionCodec } from '../../security/codec';
 import { STRICT_URL_POLICY } from '../../psa/core/url-guard';
 import type { Db } from '../../db/connect';
@@ -14,16 +14,19 @@ import type { Db } from '../../db/connect';
 let server: ApiServer;
 let url: string;
 let db: Db;
+let temporal: TemporalTestContext;
 const config = testConfig();
 
 beforeAll(async () => {
   db = testDb();
-  const deps = { db, temporal: {} as Client, taskQueue: 'unused', keys: testKeys(), config, psa: { urlPolicy: STRICT_URL_POLICY }, log: memoryLogger().log };
+  temporal = await temporalTestContext(testKeys());
+  const deps = { db, temporal: temporal.client, taskQueue: 'unused', keys: testKeys(), config, psa: { urlPolicy: STRICT_URL_POLICY }, log: memoryLogger().log };
   server = new ApiServer({ db, routes: systemRoutes(deps), platformTokens: config.API_TOKENS, log: deps.log, corsOrigins: ['http://127.0.0.1:8233'] });
   url = await server.listen(0);
 });
 afterAll(async () => {
   await server.close();
+  await temporal.close();
   await db.destroy();
 });
 
@@ -32,7 +35,7 @@ const wire = (p: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Arr
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-test('healthz answers when PostgreSQL does', async () => {
+test('healthz answers when PostgreSQL and Temporal do', async () => {
   const res = await fetch(`${url}/healthz`);
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ ok: true });
