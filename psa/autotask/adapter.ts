@@ -23,7 +23,13 @@ import type {
   TicketDraft,
   TicketWrite,
 } from '../core/types';
+import type { PsaCompanies } from '../core/companies';
+import type { ConfigurationOptions, PsaConfigurationItems } from '../core/configurations';
+import type { PsaContacts } from '../core/contacts';
+import { AutotaskCompanies, AutotaskContacts } from './companies';
+import { AutotaskConfigurations } from './configurations';
 import { AUTOTASK_FIELDS, TICKET_PICKLIST } from './fields';
+import { AutotaskRest } from './rest';
 import {
   contractServiceSchema,
   fieldsSchema,
@@ -378,6 +384,24 @@ export class AutotaskAdapter implements PsaAdapter {
 
   async getQuantity(organization: MappingValues): Promise<number> {
     return (await this.currentUnits(organization)).units;
+  }
+
+  private rest: AutotaskRest | null = null;
+  private inventoryRest(): AutotaskRest {
+    return (this.rest ??= new AutotaskRest(this.http, this.apiUser));
+  }
+
+  /** `options.deviceIdUdf` names the configuration-item UDF holding our device id. */
+  configurations(options?: ConfigurationOptions): PsaConfigurationItems {
+    return new AutotaskConfigurations(this.inventoryRest(), options);
+  }
+
+  companies(): PsaCompanies {
+    return new AutotaskCompanies(this.inventoryRest());
+  }
+
+  contacts(): PsaContacts {
+    return new AutotaskContacts(this.inventoryRest());
   }
 
   async setQuantity(organization: MappingValues, quantity: number): Promise<QuantityChange> {

@@ -174,7 +174,6 @@ export function parseFieldKey(key: string): { kind: ConfigurationFieldSpec['kind
 
 /** A write's text as the vendor can store it: NUL and other C0 controls (but tab and newlines) removed. */
 export function storableText(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/[\ud800-\udfff]/g, (c, i: number, s: string) => {
     // A lone surrogate cannot be encoded as UTF-8; a proper pair stays.
     const code = c.charCodeAt(0);
