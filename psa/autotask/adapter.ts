@@ -391,9 +391,14 @@ export class AutotaskAdapter implements PsaAdapter {
     return (this.rest ??= new AutotaskRest(this.http, this.apiUser));
   }
 
-  /** `options.deviceIdUdf` names the configuration-item UDF holding our device id. */
-  configurations(options?: ConfigurationOptions): PsaConfigurationItems {
-    return new AutotaskConfigurations(this.inventoryRest(), options);
+  private readonly configurationsBySettings = new Map<string, AutotaskConfigurations>();
+
+  /** `options.deviceIdUdf` names the configuration-item UDF holding our device id. One instance per settings, so lookups made once stay made. */
+  configurations(options: ConfigurationOptions = {}): PsaConfigurationItems {
+    const key = JSON.stringify([options.deviceIdUdf, options.productBillingCodeId]);
+    let found = this.configurationsBySettings.get(key);
+    if (!found) this.configurationsBySettings.set(key, (found = new AutotaskConfigurations(this.inventoryRest(), options)));
+    return found;
   }
 
   companies(): PsaCompanies {

@@ -31,7 +31,11 @@ export interface PsaConfiguration {
   /** The link back to the device's page on the platform. */
   link: string | null;
   contactId: string | null;
-  /** Current values of every mappable field the record carries (see the module comment for keys). */
+  /**
+   * Current values of the mappable fields this read returned (see the module comment for keys):
+   * null is an empty field, an absent key a field this read did not carry (a HaloPSA list row
+   * carries less than `get`), so "only fill empty fields" must not treat absent as empty.
+   */
   values: Record<string, string | null>;
 }
 

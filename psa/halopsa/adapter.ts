@@ -148,9 +148,14 @@ export class HaloPsaAdapter implements PsaAdapter {
     return this.billing.setQuantity(organization, quantity);
   }
 
-  /** `options.assetGroupId`: the asset group of asset types created for new device types. */
-  configurations(options?: ConfigurationOptions): PsaConfigurationItems {
-    return new HaloConfigurations(this.api, this.ensureAuth, options);
+  private readonly configurationsBySettings = new Map<string, HaloConfigurations>();
+
+  /** `options.assetGroupId`: the asset group of asset types created for new device types. One instance per settings, so lookups made once stay made. */
+  configurations(options: ConfigurationOptions = {}): PsaConfigurationItems {
+    const key = options.assetGroupId ?? '';
+    let found = this.configurationsBySettings.get(key);
+    if (!found) this.configurationsBySettings.set(key, (found = new HaloConfigurations(this.api, this.ensureAuth, options)));
+    return found;
   }
 
   companies(): PsaCompanies {
