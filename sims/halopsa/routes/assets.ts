@@ -38,7 +38,7 @@ export function registerAssetRoutes(server: SimServer, state: HaloSimState, gate
     const to = instant(q.get('lastupdatetodate'));
     const tagOnly = isTrue(q, 'search_inventory_number_only');
     const rows = d().assets.filter((a) => {
-      const modified = instant(a.last_modified) as number;
+      const modified = from === null && to === null ? 0 : (instant(a.last_modified) as number);
       return (
         (isTrue(q, 'includeinactive') || !a.inactive) &&
         (clientId === undefined || a.client_id === clientId) &&
@@ -53,14 +53,18 @@ export function registerAssetRoutes(server: SimServer, state: HaloSimState, gate
     });
     const order = (q.get('order') ?? 'id').toLowerCase();
     const keyOf = (a: (typeof rows)[number]): string | number => (order === 'last_modified' ? (instant(a.last_modified) as number) : order === 'inventory_number' ? a.inventory_number.toLowerCase() : a.id);
+    const keys = new Map(rows.map((r) => [r, keyOf(r)]));
     const sorted = [...rows].sort((x, y) => {
-      const a = keyOf(x);
-      const b = keyOf(y);
+      const a = keys.get(x) as string | number;
+      const b = keys.get(y) as string | number;
       const c = a < b ? -1 : a > b ? 1 : x.id - y.id;
       return isTrue(q, 'orderdesc') ? -c : c;
     });
     const withFields = isTrue(q, 'includeassetfields');
-    return wrappedList(sorted.map((a) => ({ ...assetView(state, a, false), ...(withFields ? assetFieldsView(state, a) : {}) })), q, 'assets', ASSETS_MAX_PAGE);
+    // Shape only the rows of the page asked for.
+    const res = wrappedList(sorted, q, 'assets', ASSETS_MAX_PAGE);
+    const body = res.body as { assets: typeof sorted };
+    return { ...res, body: { ...body, assets: body.assets.map((a) => ({ ...assetView(state, a, false), ...(withFields ? assetFieldsView(state, a) : {}) })) } };
   }));
   server.route('GET', '/api/Asset/:id', gate.api('assets', (req) => {
     const a = d().assets.find((x) => x.id === num(req.params.id));
