@@ -2,8 +2,9 @@
  * The rules of `company/configurations` as the PSA applies them: `name`, `type` and `company`
  * are required (the spec marks only `name`; the PSA refuses the others missing too), references
  * by id or by name/identifier, field lengths from the 2022.1+ model, the default status when none
- * is given, a site and contact that belong to the company, and custom fields replaced as a whole
- * array on PATCH (a field left out of the array loses its value).
+ * is given, a site and contact that belong to the company, custom fields replaced as a whole
+ * array on PATCH (a field left out of the array loses its value), and the questions of the
+ * configuration's type (`questions: [{questionId, answer}]`; a new type brings its own, unanswered).
  */
 import type { CwFieldError } from './responses';
 import type { Configuration, ConfigurationCustomField, Info, Ref, SimData } from './types';
@@ -141,6 +142,30 @@ export function checkConfiguration(data: SimData, base: Configuration, input: Re
 
   const custom = customFieldsOf(data, input.customFields, errors);
   if (custom) next.customFields = custom;
+
+  // A new configuration, or a new type, starts with that type's questions unanswered.
+  if (creating || next.type.id !== base.type.id) {
+    next.questions = data.configurationTypeQuestions
+      .filter((q) => q.typeId === next.type.id && !q.inactiveFlag)
+      .sort((a, b) => a.sequenceNumber - b.sequenceNumber)
+      .map((q) => ({ questionId: q.id, question: q.question, answer: null, fieldType: q.fieldType }));
+  }
+  if (input.questions !== undefined && input.questions !== null) {
+    if (!Array.isArray(input.questions)) errors.push(field('questions', 'questions must be an array of {questionId, answer}.'));
+    else
+      for (const a of input.questions as { questionId?: unknown; answer?: unknown }[]) {
+        const slot = next.questions.find((q) => q.questionId === a?.questionId);
+        const answer = a?.answer === undefined || a.answer === null ? null : String(a.answer);
+        if (!slot) errors.push(field('questions', `Question ${String(a?.questionId)} does not belong to configuration type ${next.type.name ?? next.type.id}.`));
+        else if (answer !== null && (hasControl(answer) || (slot.fieldType === 'Number' && Number.isNaN(Number(answer))) || (slot.fieldType === 'Checkbox' && !/^(true|false)$/i.test(answer)))) {
+          errors.push(field('questions', `The answer to "${slot.question}" is not a valid ${slot.fieldType}.`));
+        } else slot.answer = answer;
+      }
+  }
+  for (const q of next.questions) {
+    const def = data.configurationTypeQuestions.find((x) => x.id === q.questionId);
+    if (def?.requiredFlag && (q.answer === null || q.answer === '')) errors.push(field('questions', `"${def.question}" must be answered.`, 'NullValue'));
+  }
   return errors.length ? { ok: false, errors: errors.map((e) => ({ ...e, resource: 'configuration' })) } : { ok: true, value: next };
 }
 
@@ -193,7 +218,7 @@ export function patchInput(ops: unknown): { ok: true; input: Record<string, unkn
     }
     const path = op.path.replace(/^\//, '');
     if (path.includes('/')) continue;
-    if (['id', '_info', 'questions'].includes(path)) return { ok: false, error: `${path} cannot be patched.` };
+    if (['id', '_info'].includes(path)) return { ok: false, error: `${path} cannot be patched.` };
     input[path] = op.op === 'remove' ? null : op.value;
   }
   return { ok: true, input };

@@ -99,7 +99,7 @@ function identifierFor(name: string, taken: Set<string>): string {
   return id;
 }
 
-function inventorySeed(companies: Company[]): Pick<SimData, 'configurations' | 'configurationTypes' | 'configurationStatuses' | 'configurationCustomFields' | 'sites' | 'contacts'> {
+function inventorySeed(companies: Company[]): Pick<SimData, 'configurations' | 'configurationTypes' | 'configurationStatuses' | 'configurationTypeQuestions' | 'configurationCustomFields' | 'sites' | 'contacts'> {
   const configurationTypes = [
     'Managed Workstation', 'Managed Server', 'Network Device', 'Mobile Device', 'Virtual Machine', 'Printer', 'Legacy Device',
   ].map((name, i) => ({ id: i + 1, name, inactiveFlag: name === 'Legacy Device', systemFlag: false, _info: info() }));
@@ -107,6 +107,11 @@ function inventorySeed(companies: Company[]): Pick<SimData, 'configurations' | '
     { id: 1, description: 'Active', closedFlag: false, defaultFlag: true, _info: info() },
     { id: 2, description: 'Inactive', closedFlag: true, defaultFlag: false, _info: info() },
     { id: 3, description: 'Retired', closedFlag: true, defaultFlag: false, _info: info() },
+  ];
+  const configurationTypeQuestions = [
+    { id: 1, typeId: 1, question: 'Backup agent installed?', fieldType: 'Checkbox' as const, sequenceNumber: 1, requiredFlag: false, inactiveFlag: false },
+    { id: 2, typeId: 1, question: 'Disk encryption', fieldType: 'Text' as const, sequenceNumber: 2, requiredFlag: false, inactiveFlag: false },
+    { id: 3, typeId: 2, question: 'Backup retention (days)', fieldType: 'Number' as const, sequenceNumber: 1, requiredFlag: false, inactiveFlag: false },
   ];
   const configurationCustomFields = [
     { id: 1, caption: 'Backup Plan', type: 'Text' as const, entryMethod: 'EntryField' as const, numberOfDecimals: 0 },
@@ -152,7 +157,7 @@ function inventorySeed(companies: Company[]): Pick<SimData, 'configurations' | '
     remoteLink: null,
     notes: null,
     parentConfigurationId: null,
-    questions: [],
+    questions: configurationTypeQuestions.filter((q) => q.typeId === typeId).map((q) => ({ questionId: q.id, question: q.question, answer: null, fieldType: q.fieldType })),
     customFields: configurationCustomFields.map((f) => ({ ...f, value: null })),
     _info: info(),
   });
@@ -173,7 +178,7 @@ function inventorySeed(companies: Company[]): Pick<SimData, 'configurations' | '
     communicationItems: [{ type: ref(1, 'Email'), value: email, defaultFlag: true, communicationType: 'Email' as const }],
     _info: info(),
   }));
-  return { configurations, configurationTypes, configurationStatuses, configurationCustomFields, sites, contacts };
+  return { configurations, configurationTypes, configurationStatuses, configurationTypeQuestions, configurationCustomFields, sites, contacts };
 }
 
 export function createSeed(options: SeedOptions = {}): SimData {

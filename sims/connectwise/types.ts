@@ -229,6 +229,17 @@ export interface ConfigurationType {
   _info: Info;
 }
 
+/** `company/configurations/types/{id}/questions`: what a configuration of that type answers. */
+export interface ConfigurationTypeQuestion {
+  id: number;
+  typeId: number;
+  question: string;
+  fieldType: 'Text' | 'Checkbox' | 'Date' | 'Number';
+  sequenceNumber: number;
+  requiredFlag: boolean;
+  inactiveFlag: boolean;
+}
+
 /** `company/configurations/statuses`: the record says `description`, references say `name`. */
 export interface ConfigurationStatus {
   id: number;
@@ -329,6 +340,7 @@ export interface SimData {
   configurations: Configuration[];
   configurationTypes: ConfigurationType[];
   configurationStatuses: ConfigurationStatus[];
+  configurationTypeQuestions: ConfigurationTypeQuestion[];
   /** Custom fields defined for configurations; every configuration carries each one. */
   configurationCustomFields: Omit<ConfigurationCustomField, 'value'>[];
   sites: CompanySite[];

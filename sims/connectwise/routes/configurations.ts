@@ -42,6 +42,10 @@ export function registerConfigurationRoutes({ server, sim, api }: RouteContext):
     const t = findOr404(req, 'id', d().configurationTypes, 'ConfigurationType');
     return isResponse(t) ? t : oneResponse(req, t);
   }));
+  server.route('GET', `${API}/company/configurations/types/:id/questions`, api(inquire, (req) => {
+    const t = findOr404(req, 'id', d().configurationTypes, 'ConfigurationType');
+    return isResponse(t) ? t : listResponse(req, d().configurationTypeQuestions.filter((q) => q.typeId === t.id));
+  }));
   server.route('POST', `${API}/company/configurations/types`, api({ module: TABLE_SETUP, level: 'add' }, (req, member) => {
     const b = (req.json ?? {}) as Record<string, unknown>;
     const name = typeof b.name === 'string' ? b.name.trim() : '';

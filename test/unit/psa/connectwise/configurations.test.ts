@@ -106,6 +106,19 @@ describe('the simulator: company/configurations', () => {
     expect((patched.body as { company: { id: number } }).company.id).toBe(250);
   });
 
+  test('a configuration carries the questions of its type; answers are checked; a new type brings its own', async () => {
+    const qs = await call('GET', 'company/configurations/types/1/questions');
+    expect((qs.body as { question: string }[]).map((q) => q.question)).toEqual(['Backup agent installed?', 'Disk encryption']);
+    const bad = await call('POST', 'company/configurations', { json: { ...base, questions: [{ questionId: 1, answer: 'maybe' }] } });
+    expect(fieldsOf(bad)).toContain('questions:InvalidField');
+    const foreign = await call('POST', 'company/configurations', { json: { ...base, questions: [{ questionId: 3, answer: '30' }] } });
+    expect(fieldsOf(foreign)).toContain('questions:InvalidField');
+    const made = (await call('POST', 'company/configurations', { json: { ...base, questions: [{ questionId: 1, answer: 'true' }] } })).body as { id: number; questions: { questionId: number; answer: string | null }[] };
+    expect(made.questions).toEqual([expect.objectContaining({ questionId: 1, answer: 'true' }), expect.objectContaining({ questionId: 2, answer: null })]);
+    const retyped = (await call('PATCH', `company/configurations/${made.id}`, { json: [{ op: 'replace', path: 'type', value: { id: 2 } }] })).body as { questions: { questionId: number; answer: null }[] };
+    expect(retyped.questions).toEqual([expect.objectContaining({ questionId: 3, answer: null })]);
+  });
+
   test('lastUpdated and _info/lastUpdated both filter; the seeded inventory is older', async () => {
     const made = (await call('POST', 'company/configurations', { json: base })).body as { id: number };
     for (const field of ['lastUpdated', '_info/lastUpdated']) {
