@@ -23,7 +23,13 @@ import type {
   TicketDraft,
   TicketWrite,
 } from '../core/types';
+import type { PsaCompanies } from '../core/companies';
+import type { ConfigurationOptions, PsaConfigurationItems } from '../core/configurations';
+import type { PsaContacts } from '../core/contacts';
+import { AutotaskCompanies, AutotaskContacts } from './companies';
+import { AutotaskConfigurations } from './configurations';
 import { AUTOTASK_FIELDS, TICKET_PICKLIST } from './fields';
+import { AutotaskRest } from './rest';
 import {
   contractServiceSchema,
   fieldsSchema,
@@ -378,6 +384,29 @@ export class AutotaskAdapter implements PsaAdapter {
 
   async getQuantity(organization: MappingValues): Promise<number> {
     return (await this.currentUnits(organization)).units;
+  }
+
+  private rest: AutotaskRest | null = null;
+  private inventoryRest(): AutotaskRest {
+    return (this.rest ??= new AutotaskRest(this.http, this.apiUser));
+  }
+
+  private readonly configurationsBySettings = new Map<string, AutotaskConfigurations>();
+
+  /** `options.deviceIdUdf` names the configuration-item UDF holding our device id. One instance per settings, so lookups made once stay made. */
+  configurations(options: ConfigurationOptions = {}): PsaConfigurationItems {
+    const key = JSON.stringify([options.deviceIdUdf, options.productBillingCodeId]);
+    let found = this.configurationsBySettings.get(key);
+    if (!found) this.configurationsBySettings.set(key, (found = new AutotaskConfigurations(this.inventoryRest(), options)));
+    return found;
+  }
+
+  companies(): PsaCompanies {
+    return new AutotaskCompanies(this.inventoryRest());
+  }
+
+  contacts(): PsaContacts {
+    return new AutotaskContacts(this.inventoryRest());
   }
 
   async setQuantity(organization: MappingValues, quantity: number): Promise<QuantityChange> {

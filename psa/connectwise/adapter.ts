@@ -21,7 +21,13 @@ import type {
   TicketWrite,
   UnreadClose,
 } from '../core/types';
+import type { PsaCompanies } from '../core/companies';
+import type { PsaConfigurationItems } from '../core/configurations';
+import type { PsaContacts } from '../core/contacts';
 import { cwString, parse, type ConnectWiseApi } from './api';
+import { ConnectWiseCompanies } from './companies';
+import { ConnectWiseConfigurations } from './configurations';
+import { ConnectWiseContacts } from './contacts';
 import { CONNECTWISE_FIELDS } from './fields';
 import { isCwId, lookupSource, parentIds, searchCondition } from './picklists';
 import { additionSchema, countSchema, idOnlySchema, systemInfoSchema, ticketSchema, type CwTicket } from './schemas';
@@ -290,6 +296,21 @@ export class ConnectWiseAdapter implements PsaAdapter {
 
   private additionPath(org: MappingValues): string {
     return `finance/agreements/${requireId(org.agreement, 'organization agreement')}/additions/${requireId(org.agreementAddition, 'organization agreement addition')}`;
+  }
+
+  private inventory: { configurations?: ConnectWiseConfigurations; companies?: ConnectWiseCompanies; contacts?: ConnectWiseContacts } = {};
+
+  /** ConnectWise needs no per-connection settings here: our device id lives in `deviceIdentifier`. */
+  configurations(): PsaConfigurationItems {
+    return (this.inventory.configurations ??= new ConnectWiseConfigurations(this.api));
+  }
+
+  companies(): PsaCompanies {
+    return (this.inventory.companies ??= new ConnectWiseCompanies(this.api));
+  }
+
+  contacts(): PsaContacts {
+    return (this.inventory.contacts ??= new ConnectWiseContacts(this.api));
   }
 
   async getQuantity(organization: MappingValues): Promise<number> {

@@ -7,6 +7,10 @@
  * so they can be stored as JSON, validated against the adapter's `FieldSpec`s, and carried
  * through Temporal without classes.
  */
+import type { PsaCompanies } from './companies';
+import type { ConfigurationOptions, PsaConfigurationItems } from './configurations';
+import type { PsaContacts } from './contacts';
+
 export const PSA_KINDS = ['connectwise', 'autotask', 'halopsa'] as const;
 export type PsaKind = (typeof PSA_KINDS)[number];
 
@@ -197,4 +201,11 @@ export interface PsaAdapter {
   getQuantity(organization: MappingValues): Promise<number>;
   /** Sets the billing quantity to an absolute value; Autotask computes the signed adjustment itself. */
   setQuantity(organization: MappingValues, quantity: number): Promise<QuantityChange>;
+
+  /** Devices as PSA configurations (`psa/core/configurations.ts`), with the connection's settings. */
+  configurations?(options?: ConfigurationOptions): PsaConfigurationItems;
+  /** PSA companies for organization import (`psa/core/companies.ts`). */
+  companies?(): PsaCompanies;
+  /** PSA contacts for matching a device's last logged-in user (`psa/core/contacts.ts`). */
+  contacts?(): PsaContacts;
 }

@@ -20,7 +20,12 @@ import type {
   QuantityChange,
   TicketDraft,
 } from '../core/types';
+import type { PsaCompanies } from '../core/companies';
+import type { ConfigurationOptions, PsaConfigurationItems } from '../core/configurations';
+import type { PsaContacts } from '../core/contacts';
 import { HaloBilling } from './billing';
+import { HaloCompanies, HaloContacts } from './companies';
+import { HaloConfigurations } from './configurations';
 import { HaloApi } from './client';
 import type { HaloPsaCredentials } from './credentials';
 import { HALO_FIELDS } from './fields';
@@ -39,12 +44,14 @@ export class HaloPsaAdapter implements PsaAdapter {
   private readonly picklists: HaloPicklists;
   private readonly tickets: HaloTickets;
   private readonly billing: HaloBilling;
+  private readonly ensureAuth: () => Promise<unknown>;
 
   constructor(
     http: PsaHttpClient,
     private readonly creds: HaloPsaCredentials,
     ensureAuth: () => Promise<unknown>,
   ) {
+    this.ensureAuth = ensureAuth;
     this.api = new HaloApi(http, ensureAuth);
     const identityKey = createHash('sha256').update(`${creds.siteUrl}\n${creds.clientId}\n${creds.tenant ?? ''}`).digest('hex');
     this.identity = new HaloIdentity(this.api, identityKey);
@@ -139,5 +146,23 @@ export class HaloPsaAdapter implements PsaAdapter {
 
   setQuantity(organization: MappingValues, quantity: number): Promise<QuantityChange> {
     return this.billing.setQuantity(organization, quantity);
+  }
+
+  private readonly configurationsBySettings = new Map<string, HaloConfigurations>();
+
+  /** `options.assetGroupId`: the asset group of asset types created for new device types. One instance per settings, so lookups made once stay made. */
+  configurations(options: ConfigurationOptions = {}): PsaConfigurationItems {
+    const key = options.assetGroupId ?? '';
+    let found = this.configurationsBySettings.get(key);
+    if (!found) this.configurationsBySettings.set(key, (found = new HaloConfigurations(this.api, this.ensureAuth, options)));
+    return found;
+  }
+
+  companies(): PsaCompanies {
+    return new HaloCompanies(this.api, this.ensureAuth);
+  }
+
+  contacts(): PsaContacts {
+    return new HaloContacts(this.api);
   }
 }

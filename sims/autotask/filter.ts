@@ -1,6 +1,8 @@
 /**
  * Autotask query filters: `[{ op, field, value }]` (top level ANDed), grouping with
- * `{ op: 'and' | 'or', items: [...] }`. Field names are case-insensitive.
+ * `{ op: 'and' | 'or', items: [...] }`. Field names are case-insensitive. A condition with
+ * `udf: true` tests the user-defined field of that label; one query may test one UDF only.
+ * Date-times compare as instants, whatever their fractional seconds.
  */
 export interface FilterNode {
   op: string;
@@ -25,9 +27,17 @@ function fieldOf(item: Record<string, unknown>, name: string): unknown {
 const norm = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
 const same = (a: unknown, b: unknown) => (typeof a === 'number' || typeof b === 'number' ? Number(a) === Number(b) : norm(a) === norm(b));
 
-export function validateFilter(nodes: unknown, knownFields: readonly string[]): FilterNode[] {
+export interface FilterOptions {
+  /** Labels of the entity's UDFs; a UDF condition on any other label is refused. */
+  udfs?: readonly string[];
+  /** Whether `in` / `notIn` may test a UDF. Autotask does not say; the simulator allows it unless told otherwise. */
+  udfInOperator?: boolean;
+}
+
+export function validateFilter(nodes: unknown, knownFields: readonly string[], options: FilterOptions = {}): FilterNode[] {
   if (!Array.isArray(nodes)) throw new FilterError('Filter must be an array');
   const known = new Set(knownFields.map((f) => f.toLowerCase()));
+  const udfs = new Set<string>();
   const check = (n: FilterNode) => {
     const op = String(n?.op ?? '').toLowerCase();
     if (!OPS.has(op)) throw new FilterError(`Unknown filter operator: ${n?.op}`);
@@ -36,18 +46,48 @@ export function validateFilter(nodes: unknown, knownFields: readonly string[]): 
       n.items.forEach(check);
       return;
     }
+    if (n.udf === true) {
+      const label = String(n.field ?? '');
+      if (!options.udfs?.some((u) => u.toLowerCase() === label.toLowerCase())) throw new FilterError(`Unable to find user-defined field ${label} in the ${'entity'} entity.`);
+      if ((op === 'in' || op === 'notin') && options.udfInOperator === false) throw new FilterError(`The ${n.op} operator cannot be used on a user-defined field.`);
+      udfs.add(label.toLowerCase());
+      return;
+    }
     if (!n.field || !known.has(n.field.toLowerCase())) throw new FilterError(`Unable to find ${n.field} in the ${'entity'} entity.`);
   };
   (nodes as FilterNode[]).forEach(check);
+  if (udfs.size > 1) throw new FilterError('Only one user-defined field can be queried at a time.');
   return nodes as FilterNode[];
+}
+
+function udfOf(item: Record<string, unknown>, label: string): unknown {
+  const list = item.userDefinedFields;
+  if (!Array.isArray(list)) return undefined;
+  const hit = (list as { name?: unknown; value?: unknown }[]).find((u) => String(u?.name ?? '').toLowerCase() === label.toLowerCase());
+  return hit?.value ?? null;
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T/;
+/** Compares as instants when both sides are date-times, else as numbers or strings. */
+function order(v: unknown, want: unknown): number | null {
+  if (typeof v === 'string' && typeof want === 'string' && ISO.test(v) && ISO.test(want)) {
+    const a = Date.parse(v.endsWith('Z') || /[+-]\d\d:\d\d$/.test(v) ? v : `${v}Z`);
+    const b = Date.parse(want.endsWith('Z') || /[+-]\d\d:\d\d$/.test(want) ? want : `${want}Z`);
+    if (!Number.isNaN(a) && !Number.isNaN(b)) return a - b;
+  }
+  return null;
 }
 
 export function matches(item: Record<string, unknown>, node: FilterNode): boolean {
   const op = node.op.toLowerCase();
   if (op === 'and') return (node.items ?? []).every((n) => matches(item, n));
   if (op === 'or') return (node.items ?? []).some((n) => matches(item, n));
-  const v = fieldOf(item, node.field as string);
+  const v = node.udf === true ? udfOf(item, node.field as string) : fieldOf(item, node.field as string);
   const want = node.value;
+  const instant = order(v, want);
+  if (instant !== null && ['gt', 'gte', 'lt', 'lte'].includes(op)) {
+    return op === 'gt' ? instant > 0 : op === 'gte' ? instant >= 0 : op === 'lt' ? instant < 0 : instant <= 0;
+  }
   switch (op) {
     case 'eq':
       return v !== null && v !== undefined && same(v, want);

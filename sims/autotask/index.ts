@@ -10,9 +10,12 @@ import { SimServer, type SimRequest, type SimResponse } from '../common/server';
 import { createSeed, SEED_CREDENTIALS, SEED_FIXTURES, type AutotaskSeed, type Ticket } from './seed';
 import { matches, validateFilter, FilterError, type FilterNode } from './filter';
 import { AutotaskSimState, type AutotaskRight } from './state';
+import { companyFieldInfo, configurationItemFieldInfo, INVENTORY_ENTITIES, registerInventoryRoutes } from './inventory';
+import type { UdfDefinition } from './seed';
 import { escapeForSignature, signWebhookBody, signWebhookDelivery } from './signing';
 
 export { SEED_CREDENTIALS, SEED_FIXTURES, createSeed, signWebhookBody, signWebhookDelivery, escapeForSignature, AutotaskSimState };
+export { INVENTORY_FIXTURES, type SeedOptions } from './seed';
 export type { AutotaskRight, AutotaskSeed };
 
 export interface AutotaskSimOptions {
@@ -26,6 +29,11 @@ export interface AutotaskSimOptions {
   latencyMs?: number;
   /** What zoneInformation answers as `url` (default: this simulator's own /ATServicesRest/). */
   zoneUrl?: string;
+  /**
+   * Whether `in` may test a UDF in a query. Autotask documents one UDF per query but not which
+   * operators; allowed unless set to false, so clients can be tested against both answers.
+   */
+  udfInOperator?: boolean;
 }
 
 export interface AutotaskSim {
@@ -49,6 +57,8 @@ interface EntityDef {
   right: AutotaskRight;
   fields: readonly string[];
   rows(state: AutotaskSimState): Record<string, unknown>[];
+  /** The entity's user-defined fields (`entityInformation/userDefinedFields`, `udf: true` filters). */
+  udfs?(state: AutotaskSimState): UdfDefinition[];
 }
 
 const rowsOf = <T extends object>(rows: T[]) => rows as unknown as Record<string, unknown>[];
@@ -56,7 +66,7 @@ const rowsOf = <T extends object>(rows: T[]) => rows as unknown as Record<string
 const TICKET_FIELDS = ['id', 'ticketNumber', 'title', 'description', 'companyID', 'contractID', 'queueID', 'status', 'priority', 'issueType', 'subIssueType', 'serviceLevelAgreementID', 'externalID', 'rmmAlertID', 'resolution', 'assignedResourceID', 'createDate', 'completedDate', 'lastActivityDate', 'lastActivityResourceID', 'creatorResourceID'];
 
 const ENTITIES: Record<string, EntityDef> = {
-  companies: { right: 'companies', fields: ['id', 'companyName', 'companyType', 'isActive', 'phone'], rows: (s) => rowsOf(s.seed.companies) },
+  companies: { right: 'companies', fields: ['id', 'companyName', 'companyType', 'isActive', 'phone', 'ownerResourceID', 'lastTrackedModifiedDateTime'], rows: (s) => rowsOf(s.seed.companies) },
   services: { right: 'services', fields: ['id', 'name', 'description', 'isActive', 'unitPrice'], rows: (s) => rowsOf(s.seed.services) },
   contracts: { right: 'contracts', fields: ['id', 'companyID', 'contractName', 'contractType', 'status'], rows: (s) => rowsOf(s.seed.contracts) },
   contractservices: { right: 'contracts', fields: ['id', 'contractID', 'serviceID', 'invoiceDescription', 'unitPrice'], rows: (s) => rowsOf(s.seed.contractServices) },
@@ -73,6 +83,7 @@ const ENTITIES: Record<string, EntityDef> = {
     fields: ['id', 'userName', 'firstName', 'lastName', 'isActive'],
     rows: (s) => rowsOf([{ id: s.seed.apiUser.resourceId, userName: s.seed.apiUser.userName, firstName: 'API', lastName: 'User', isActive: true }, s.seed.technician]),
   },
+  ...INVENTORY_ENTITIES,
 };
 
 export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promise<AutotaskSim> {
@@ -160,7 +171,10 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     let filter: FilterNode[];
     try {
       body = queryBody(req);
-      filter = validateFilter(body.Filter ?? [], entity.def.fields);
+      filter = validateFilter(body.Filter ?? [], entity.def.fields, {
+        udfs: entity.def.udfs?.(state).map((u) => u.name) ?? [],
+        ...(options.udfInOperator === false ? { udfInOperator: false } : {}),
+      });
     } catch (err) {
       return { ok: false, res: errors(500, err instanceof FilterError ? err.message.replace("'entity'", entity.name) : 'The search parameter is not valid JSON.') };
     }
@@ -263,13 +277,13 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     guarded(entityOf(req)?.def.right ?? null, () => {
       const entity = entityOf(req);
       if (!entity) return errors(404, `Entity ${req.params.entity} not found.`);
-      const writable = ['tickets', 'companies', 'contractservices'].includes(entity.name);
+      const writable = ['tickets', 'companies', 'contractservices', 'configurationitems', 'products'].includes(entity.name);
       return {
         status: 200,
         body: {
           info: {
             name: req.params.entity, canCreate: writable || entity.name === 'contractserviceadjustments', canDelete: false, canQuery: true, canUpdate: writable,
-            hasUserDefinedFields: false, supportsWebhookCallouts: entity.name === 'tickets' || entity.name === 'companies',
+            hasUserDefinedFields: entity.def.udfs !== undefined, supportsWebhookCallouts: entity.name === 'tickets' || entity.name === 'companies',
             userAccessForCreate: 'All', userAccessForDelete: 'None', userAccessForQuery: 'All', userAccessForUpdate: writable ? 'All' : 'None',
           },
         },
@@ -280,7 +294,20 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     guarded(entityOf(req)?.def.right ?? null, () => {
       const entity = entityOf(req);
       if (!entity) return errors(404, `Entity ${req.params.entity} not found.`);
-      return { status: 200, body: { fields: entity.name === 'tickets' ? ticketFieldInfo() : entity.def.fields.map((name) => fieldInfo(name, name === 'id' ? 'long' : 'string')) } };
+      const fields =
+        entity.name === 'tickets' ? ticketFieldInfo()
+        : entity.name === 'configurationitems' ? configurationItemFieldInfo(fieldInfo)
+        : entity.name === 'companies' ? companyFieldInfo(fieldInfo)
+        : entity.def.fields.map((name) => fieldInfo(name, name === 'id' ? 'long' : 'string'));
+      return { status: 200, body: { fields } };
+    })(req),
+  );
+  server.route('GET', `${BASE}/:entity/entityInformation/userDefinedFields`, (req) =>
+    guarded(entityOf(req)?.def.right ?? null, () => {
+      const entity = entityOf(req);
+      if (!entity) return errors(404, `Entity ${req.params.entity} not found.`);
+      const udfs = entity.def.udfs?.(state) ?? [];
+      return { status: 200, body: { fields: udfs.map((u) => fieldInfo(u.name, u.dataType, { length: u.length, isRequired: u.isRequired, isQueryable: true, isProtected: u.isProtected })) } };
     })(req),
   );
 
@@ -450,6 +477,8 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     if (!state.webhooks.delete(id)) return errors(404, `No TicketWebhooks with id ${req.params.id}.`);
     return { status: 200, body: { itemId: id } };
   }));
+
+  registerInventoryRoutes(server, BASE, state, guarded);
 
   const url = await server.listen(options.port ?? 0);
   origin = url;

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { signWebhookDelivery } from './signing';
 import { createSeed, currentPeriod, type AutotaskSeed, type Ticket, type TicketNote } from './seed';
 
-export type AutotaskRight = 'tickets' | 'companies' | 'contracts' | 'services';
+/** Security-level areas the simulator checks; `services` is Admin → Products, Services & Inventory (products too). */
+export type AutotaskRight = 'tickets' | 'companies' | 'contracts' | 'services' | 'configurationItems';
 
 export interface TicketWebhook {
   id: number;
@@ -37,6 +38,8 @@ export class AutotaskSimState {
   locked = false;
   inactive = false;
   revoked = new Set<AutotaskRight>();
+  /** Areas the API user may read but not add to or edit (403 on writes). */
+  readOnly = new Set<AutotaskRight>();
   private nextId = 100_000;
   private sequence = 0;
   private pending: Promise<unknown>[] = [];
@@ -54,6 +57,7 @@ export class AutotaskSimState {
     this.locked = false;
     this.inactive = false;
     this.revoked.clear();
+    this.readOnly.clear();
   }
 
   id(): number {
@@ -83,8 +87,19 @@ export class AutotaskSimState {
     this.revoked.add(right);
   }
 
+  /** The security level keeps View but loses Add / Edit for `right`. */
+  revokeWrites(right: AutotaskRight): void {
+    this.readOnly.add(right);
+  }
+
   restoreRights(): void {
     this.revoked.clear();
+    this.readOnly.clear();
+  }
+
+  /** Configuration items carrying `value` in the UDF `label` (duplicate checks in tests). */
+  itemsWithUdf(label: string, value: string): number {
+    return this.seed.configurationItems.filter((ci) => ci.userDefinedFields.some((u) => u.name.toLowerCase() === label.toLowerCase() && u.value === value)).length;
   }
 
   deleteContractService(id: number): void {

@@ -9,14 +9,17 @@ import type { AddressInfo } from 'node:net';
 import { SimServer } from '../common/server';
 import { testTls } from './certs';
 import { makeGate } from './gate';
+import { registerCompanyContactRoutes } from './routes/companies-contacts';
 import { registerCompanyFinanceRoutes } from './routes/company-finance';
+import { registerConfigurationRoutes } from './routes/configurations';
 import { registerProcurementRoutes, registerSystemRoutes } from './routes/procurement-system';
 import { registerServiceRoutes } from './routes/service';
 import { createSeed } from './seed';
 import { ConnectWiseSimState, type RateLimitConfig } from './state';
 import type { SimData } from './types';
 
-export { SEED_CREDENTIALS, SEED_FIXTURES, API_MEMBER_IDENTIFIER, TECHNICIAN_IDENTIFIER, createSeed } from './seed';
+export { SEED_CREDENTIALS, SEED_FIXTURES, INVENTORY_FIXTURES, API_MEMBER_IDENTIFIER, TECHNICIAN_IDENTIFIER, createSeed, type SeedOptions } from './seed';
+export { CONFIGURATION_LENGTHS } from './configurations';
 export { CAPABILITY_MODULES, ConnectWiseSimState, type CapabilityName, type RateLimitConfig } from './state';
 export { signCallbackBody } from './callbacks';
 export type { SimData } from './types';
@@ -81,6 +84,8 @@ export async function startConnectWiseSim(options: ConnectWiseSimOptions = {}): 
   registerServiceRoutes(ctx);
   registerCompanyFinanceRoutes(ctx);
   registerProcurementRoutes(ctx);
+  registerConfigurationRoutes(ctx);
+  registerCompanyContactRoutes(ctx);
   const url = await server.listen(options.port ?? 0);
   state.baseUrl = url;
   const refuser = await startPlainHttpRefuser();

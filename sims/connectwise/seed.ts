@@ -3,7 +3,8 @@
  * lists so two runs produce identical ids and names. The harness reads its mapping values from
  * `SEED_FIXTURES`, which must stay in step with `createSeed()`.
  */
-import { MODULES, type AccessLevel, type Member, type Module, type Ref, type SimData } from './types';
+import { AWKWARD_COMPANY_NAMES, generatedCompanyNames } from '../common/company-names';
+import { MODULES, type AccessLevel, type Company, type CompanySite, type Configuration, type Contact, type Member, type Module, type Ref, type SimData } from './types';
 
 const T0 = '2025-01-06T09:00:00Z';
 const info = (): Record<string, string> => ({ lastUpdated: T0, updatedBy: 'jsmith', dateEntered: T0, enteredBy: 'jsmith' });
@@ -62,7 +63,125 @@ function seedMembers(): Member[] {
   ];
 }
 
-export function createSeed(): SimData {
+export interface SeedOptions {
+  /** Adds the awkward import fixtures (`sims/common/company-names.ts`) after the plain companies. */
+  awkwardCompanies?: boolean;
+  /** Adds this many generated companies (a large tenant for import benchmarks). */
+  extraCompanies?: number;
+}
+
+/** Inventory fixtures inside the default seed. */
+export const INVENTORY_FIXTURES = {
+  /** Company with existing configurations (an inventory that predates the device sync). */
+  company: '250',
+  site: '1250',
+  /** Active configuration types: workstation, server. */
+  workstationType: '1',
+  serverType: '2',
+  inactiveType: '7',
+  /** Configurations already in company 250 (no device id): serial and name to match on. */
+  existing: [
+    { id: '2000', name: 'NW-LT-001', serialNumber: 'SN-NW-0001' },
+    { id: '2001', name: 'NW-LT-002', serialNumber: 'SN-NW-0002' },
+    { id: '2002', name: 'NW-SRV-01', serialNumber: 'SN-NW-SRV1' },
+  ],
+  /** Contacts of company 250, one of them with a Windows-style login as its e-mail local part. */
+  contact: { id: '3000', name: 'Tim Bowers', email: 'tbowers@northwind.example' },
+  customFields: { backupPlan: '1', warrantyStart: '2' },
+} as const;
+
+/** Stable identifiers (≤25) from names, numbered when they collide. */
+function identifierFor(name: string, taken: Set<string>): string {
+  const base = name.normalize('NFKD').replace(/[^A-Za-z0-9]/g, '').slice(0, 22) || 'Company';
+  let id = base;
+  for (let n = 2; taken.has(id.toLowerCase()); n += 1) id = `${base}${n}`;
+  taken.add(id.toLowerCase());
+  return id;
+}
+
+function inventorySeed(companies: Company[]): Pick<SimData, 'configurations' | 'configurationTypes' | 'configurationStatuses' | 'configurationTypeQuestions' | 'configurationCustomFields' | 'sites' | 'contacts'> {
+  const configurationTypes = [
+    'Managed Workstation', 'Managed Server', 'Network Device', 'Mobile Device', 'Virtual Machine', 'Printer', 'Legacy Device',
+  ].map((name, i) => ({ id: i + 1, name, inactiveFlag: name === 'Legacy Device', systemFlag: false, _info: info() }));
+  const configurationStatuses = [
+    { id: 1, description: 'Active', closedFlag: false, defaultFlag: true, _info: info() },
+    { id: 2, description: 'Inactive', closedFlag: true, defaultFlag: false, _info: info() },
+    { id: 3, description: 'Retired', closedFlag: true, defaultFlag: false, _info: info() },
+  ];
+  const configurationTypeQuestions = [
+    { id: 1, typeId: 1, question: 'Backup agent installed?', fieldType: 'Checkbox' as const, sequenceNumber: 1, requiredFlag: false, inactiveFlag: false },
+    { id: 2, typeId: 1, question: 'Disk encryption', fieldType: 'Text' as const, sequenceNumber: 2, requiredFlag: false, inactiveFlag: false },
+    { id: 3, typeId: 2, question: 'Backup retention (days)', fieldType: 'Number' as const, sequenceNumber: 1, requiredFlag: false, inactiveFlag: false },
+  ];
+  const configurationCustomFields = [
+    { id: 1, caption: 'Backup Plan', type: 'Text' as const, entryMethod: 'EntryField' as const, numberOfDecimals: 0 },
+    { id: 2, caption: 'Warranty Start', type: 'Date' as const, entryMethod: 'EntryField' as const, numberOfDecimals: 0 },
+    { id: 3, caption: 'Monitored', type: 'Checkbox' as const, entryMethod: 'EntryField' as const, numberOfDecimals: 0 },
+  ];
+  const sites: CompanySite[] = companies.map((c) => ({
+    id: c.id + 1000,
+    name: 'Main',
+    company: { id: c.id, identifier: c.identifier, name: c.name },
+    addressLine1: null,
+    city: null,
+    primaryAddressFlag: true,
+    inactiveFlag: false,
+    _info: info(),
+  }));
+  const company = companies[0] as Company;
+  const companyRef = { id: company.id, identifier: company.identifier, name: company.name };
+  const configuration = (id: number, name: string, serialNumber: string, typeId: number): Configuration => ({
+    id,
+    name,
+    type: ref(typeId, configurationTypes[typeId - 1]?.name ?? ''),
+    status: ref(1, 'Active'),
+    company: companyRef,
+    site: ref(company.id + 1000, 'Main'),
+    contact: null,
+    deviceIdentifier: null,
+    serialNumber,
+    modelNumber: null,
+    tagNumber: null,
+    manufacturer: null,
+    warrantyExpirationDate: null,
+    purchaseDate: null,
+    installationDate: null,
+    osType: null,
+    osInfo: null,
+    ipAddress: null,
+    macAddress: null,
+    lastLoginName: null,
+    activeFlag: true,
+    billFlag: false,
+    managementLink: null,
+    remoteLink: null,
+    notes: null,
+    parentConfigurationId: null,
+    questions: configurationTypeQuestions.filter((q) => q.typeId === typeId).map((q) => ({ questionId: q.id, question: q.question, answer: null, fieldType: q.fieldType })),
+    customFields: configurationCustomFields.map((f) => ({ ...f, value: null })),
+    _info: info(),
+  });
+  const configurations = INVENTORY_FIXTURES.existing.map((e, i) => configuration(Number(e.id), e.name, e.serialNumber, i === 2 ? 2 : 1));
+  const people: [string, string | null, string][] = [
+    ['Tim', 'Bowers', 'tbowers@northwind.example'],
+    ['Jane', 'Doe', 'jane.doe@northwind.example'],
+    ['Jane', 'Doe', 'jdoe2@northwind.example'],
+    ['Priya', 'Raman', 'priya@northwind.example'],
+  ];
+  const contacts: Contact[] = people.map(([firstName, lastName, email], i) => ({
+    id: 3000 + i,
+    firstName,
+    lastName,
+    company: companyRef,
+    site: ref(company.id + 1000, 'Main'),
+    inactiveFlag: false,
+    communicationItems: [{ type: ref(1, 'Email'), value: email, defaultFlag: true, communicationType: 'Email' as const }],
+    _info: info(),
+  }));
+  return { configurations, configurationTypes, configurationStatuses, configurationTypeQuestions, configurationCustomFields, sites, contacts };
+}
+
+export function createSeed(options: SeedOptions = {}): SimData {
   const boards = [
     { id: 1, name: 'Help Desk', inactiveFlag: false, projectFlag: false, _info: info() },
     { id: 2, name: 'Managed Services', inactiveFlag: false, projectFlag: false, _info: info() },
@@ -130,6 +249,20 @@ export function createSeed(): SimData {
       deletedFlag: false,
       _info: info(),
     };
+  });
+
+  const taken = new Set(companies.map((c) => c.identifier.toLowerCase()));
+  const extraNames = [...(options.awkwardCompanies ? AWKWARD_COMPANY_NAMES : []), ...generatedCompanyNames(options.extraCompanies ?? 0)];
+  extraNames.forEach((name, i) => {
+    companies.push({
+      id: 320 + i,
+      identifier: identifierFor(name, taken),
+      name: name.slice(0, 50),
+      status: ref(1, 'Active'),
+      types: [ref(1, 'Client')],
+      deletedFlag: false,
+      _info: info(),
+    });
   });
 
   const categories = [
@@ -255,8 +388,10 @@ export function createSeed(): SimData {
     tickets: [],
     notes: [],
     callbacks: [],
+    ...inventorySeed(companies),
     signingKeys: new Map([['key-1', 'c2lnbmluZy1rZXktY29udG9zby0x']]),
     currentKeyId: 'key-1',
-    nextId: 5000,
+    // Ids the simulator hands out start above every seeded one.
+    nextId: Math.max(5000, 320 + extraNames.length + 1000),
   };
 }

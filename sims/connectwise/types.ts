@@ -17,6 +17,8 @@ export const MODULES = [
   'Service Desk > Service Tickets',
   'Service Desk > Close Service Tickets',
   'Companies > Company Maintenance',
+  'Companies > Configurations',
+  'Companies > Contacts',
   'Finance > Agreements',
   'Procurement > Product Catalog',
   'System > Table Setup',
@@ -218,6 +220,99 @@ export interface Callback {
   _info: Info;
 }
 
+/** `company/configurations/types` (CompanyConfigurationType). */
+export interface ConfigurationType {
+  id: number;
+  name: string;
+  inactiveFlag: boolean;
+  systemFlag: boolean;
+  _info: Info;
+}
+
+/** `company/configurations/types/{id}/questions`: what a configuration of that type answers. */
+export interface ConfigurationTypeQuestion {
+  id: number;
+  typeId: number;
+  question: string;
+  fieldType: 'Text' | 'Checkbox' | 'Date' | 'Number';
+  sequenceNumber: number;
+  requiredFlag: boolean;
+  inactiveFlag: boolean;
+}
+
+/** `company/configurations/statuses`: the record says `description`, references say `name`. */
+export interface ConfigurationStatus {
+  id: number;
+  description: string;
+  closedFlag: boolean;
+  defaultFlag: boolean;
+  _info: Info;
+}
+
+export interface ConfigurationCustomField {
+  id: number;
+  caption: string;
+  type: 'Text' | 'Date' | 'Number' | 'Checkbox';
+  entryMethod: 'EntryField';
+  numberOfDecimals: number;
+  value: string | number | boolean | null;
+}
+
+/** `company/configurations` (CompanyConfiguration); every optional field is present, null when unset. */
+export interface Configuration {
+  id: number;
+  name: string;
+  type: Ref;
+  status: Ref;
+  company: Ref;
+  site: Ref | null;
+  contact: Ref | null;
+  deviceIdentifier: string | null;
+  serialNumber: string | null;
+  modelNumber: string | null;
+  tagNumber: string | null;
+  manufacturer: Ref | null;
+  warrantyExpirationDate: string | null;
+  purchaseDate: string | null;
+  installationDate: string | null;
+  osType: string | null;
+  osInfo: string | null;
+  ipAddress: string | null;
+  macAddress: string | null;
+  lastLoginName: string | null;
+  activeFlag: boolean;
+  billFlag: boolean;
+  managementLink: string | null;
+  remoteLink: string | null;
+  notes: string | null;
+  parentConfigurationId: number | null;
+  questions: { questionId: number; question: string; answer: string | null; fieldType: string }[];
+  customFields: ConfigurationCustomField[];
+  _info: Info;
+}
+
+export interface CompanySite {
+  id: number;
+  name: string;
+  company: Ref;
+  addressLine1: string | null;
+  city: string | null;
+  primaryAddressFlag: boolean;
+  inactiveFlag: boolean;
+  _info: Info;
+}
+
+export interface Contact {
+  id: number;
+  firstName: string;
+  lastName: string | null;
+  company: Ref;
+  site: Ref | null;
+  inactiveFlag: boolean;
+  communicationItems: { type: Ref; value: string; defaultFlag: boolean; communicationType: 'Email' | 'Phone' }[];
+  _info: Info;
+}
+
 export interface SimData {
   companyId: string;
   companyName: string;
@@ -242,6 +337,14 @@ export interface SimData {
   tickets: Ticket[];
   notes: TicketNote[];
   callbacks: Callback[];
+  configurations: Configuration[];
+  configurationTypes: ConfigurationType[];
+  configurationStatuses: ConfigurationStatus[];
+  configurationTypeQuestions: ConfigurationTypeQuestion[];
+  /** Custom fields defined for configurations; every configuration carries each one. */
+  configurationCustomFields: Omit<ConfigurationCustomField, 'value'>[];
+  sites: CompanySite[];
+  contacts: Contact[];
   /** Callback signing keys by key id (served at `key_url`). */
   signingKeys: Map<string, string>;
   currentKeyId: string;

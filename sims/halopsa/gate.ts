@@ -12,6 +12,8 @@ const RIGHT_LABELS: Record<HaloRight, string> = {
   customers: 'Customers',
   softwarelicensing: 'Software Licensing',
   suppliers: 'Suppliers',
+  assets: 'Assets',
+  users: 'Users',
 };
 
 export type ApiHandler = (req: SimRequest, agentId: number) => SimResponse | Promise<SimResponse>;
@@ -63,6 +65,14 @@ export function makeGate(state: HaloSimState) {
         }
         return run(() => handler(req, agentId));
       };
+    },
+    /** Like `api`, and the right must be held as "Read and Modify" (not "Read Only"). */
+    write(right: HaloRight, handler: ApiHandler): SimHandler {
+      return this.api(right, (req, agentId) =>
+        state.data.readOnly[right]
+          ? { status: 403, body: { message: `You do not have permission to add or edit ${RIGHT_LABELS[right]}. Your role has Read Only access.` } }
+          : handler(req, agentId),
+      );
     },
   };
 }

@@ -7,6 +7,7 @@
  */
 import { SimServer } from '../common/server';
 import { makeGate } from './gate';
+import { registerAssetRoutes } from './routes/assets';
 import { registerAuthRoutes } from './routes/auth';
 import { registerBillingRoutes } from './routes/billing';
 import { registerConfigRoutes } from './routes/config';
@@ -16,7 +17,7 @@ import { createSeed } from './seed';
 import { HaloSimState, type RateLimitConfig } from './state';
 import type { HaloSimData } from './types';
 
-export { SEED_CREDENTIALS, SEED_FIXTURES, API_AGENT_ID, TECHNICIAN_AGENT_ID, createSeed } from './seed';
+export { SEED_CREDENTIALS, SEED_FIXTURES, INVENTORY_FIXTURES, API_AGENT_ID, TECHNICIAN_AGENT_ID, createSeed, type SeedOptions } from './seed';
 export { HaloSimState, HaloSimError, type RateLimitConfig } from './state';
 export { rateLimitText } from './gate';
 export { WEBHOOK_EVENTS } from './routes/webhooks';
@@ -60,6 +61,7 @@ export async function startHaloPsaSim(options: HaloPsaSimOptions = {}): Promise<
   registerTicketRoutes(server, state, gate);
   registerBillingRoutes(server, state, gate);
   registerWebhookRoutes(server, state, gate);
+  registerAssetRoutes(server, state, gate);
   const url = await server.listen(options.port ?? 0);
   return {
     server,

@@ -3,7 +3,8 @@
  * licences for seat sync, ticket types with their SLAs, SLA-specific priorities, open and closed
  * statuses, a technician and the API agent the application logs in as.
  */
-import type { HaloSimData, SimClient, SimLicence, SimPriority, SimStatus } from './types';
+import { AWKWARD_COMPANY_NAMES, generatedCompanyNames } from '../common/company-names';
+import type { HaloSimData, SimAsset, SimClient, SimLicence, SimPriority, SimSite, SimStatus } from './types';
 
 export const SEED_CREDENTIALS = {
   clientId: '5b1f0c3e-8d2a-4c7b-9e61-2f4a8b3c7d90',
@@ -28,6 +29,76 @@ export const SEED_FIXTURES = {
 
 const PREFIXES = ['Acme', 'Northwind', 'Contoso', 'Fabrikam', 'Tailspin', 'Woodgrove', 'Litware', 'Adatum', 'Proseware', 'Wingtip', 'Fourth Coffee', 'Alpine', 'Blue Yonder'];
 const SUFFIXES = ['Dental', 'Legal', 'Logistics', 'Clinics', 'Accounting'];
+
+export interface SeedOptions {
+  /** Adds the awkward import fixtures (`sims/common/company-names.ts`) after the plain customers. */
+  awkwardCompanies?: boolean;
+  /** Adds this many generated customers (a large tenant for import benchmarks). */
+  extraCompanies?: number;
+}
+
+/** Inventory fixtures inside the default seed. */
+export const INVENTORY_FIXTURES = {
+  client: '101',
+  site: '1010',
+  /** A site of another customer (102). */
+  foreignSite: '1020',
+  topLevel: '1',
+  workstationType: '1',
+  serverType: '2',
+  inactiveType: '4',
+  assetGroup: '1',
+  /** Asset fields (of every type here): the display name and the serial number. */
+  nameField: '1',
+  serialField: '2',
+  osField: '3',
+  /** Asset custom fields. */
+  backupPlanField: '1',
+  linkField: '2',
+  existing: [
+    { id: '9000', name: 'ACME-LT-001', serialNumber: 'SN-AC-0001' },
+    { id: '9001', name: 'ACME-LT-002', serialNumber: 'SN-AC-0002' },
+  ],
+  user: { id: '10101', name: 'Tim Bowers', login: 'tbowers' },
+} as const;
+
+const T0 = '2025-06-02T09:00:00';
+
+function inventorySeed(clients: SimClient[]): Pick<HaloSimData, 'topLevels' | 'sites' | 'users' | 'assetGroups' | 'assetFields' | 'assetTypes' | 'assetCustomFields' | 'assets'> {
+  const sites: SimSite[] = clients.map((c) => ({ id: c.main_site_id, name: 'Main', client_id: c.id, client_name: c.name, inactive: false, last_modified: T0 }));
+  const asset = (id: number, name: string, serial: string): SimAsset => ({
+    id, inventory_number: name, key_field: name, client_id: 101, site_id: 1010, assettype_id: 1, status_id: 1, inactive: false, username: '', users: [], notes: '',
+    warranty_start: null, warranty_end: null, warranty_note: '', third_party_id_string: null, fields: { 1: name, 2: serial }, customfields: { 1: null, 2: null },
+    datecreated: T0, last_modified: T0,
+  });
+  const user = (id: number, firstname: string, surname: string, login: string, emailaddress: string) => ({
+    id, name: `${firstname} ${surname}`.trim(), firstname, surname, emailaddress, login, client_id: 101, site_id: 1010, inactive: false,
+  });
+  return {
+    topLevels: [{ id: 1, name: 'Managed Customers' }, { id: 2, name: 'Prospects' }],
+    sites,
+    users: [
+      user(10100, 'General', 'User', '', ''),
+      user(10101, 'Tim', 'Bowers', 'tbowers', 'tim.bowers@acme.example'),
+      user(10102, 'Jane', 'Doe', 'jdoe', 'jane.doe@acme.example'),
+      user(10103, 'Jane', 'Doe', 'jdoe2', 'jane.doe2@acme.example'),
+    ],
+    assetGroups: [{ id: 1, name: 'Hardware' }, { id: 2, name: 'Network' }],
+    assetFields: ['Device Name', 'Serial Number', 'Operating System', 'Manufacturer', 'Model', 'Last Logged In User'].map((name, i) => ({ id: i + 1, name })),
+    assetTypes: [
+      { id: 1, name: 'Workstation', assetgroup_id: 1, inactive: false, keyfield_id: 1, field_ids: [1, 2, 3, 4, 5, 6] },
+      { id: 2, name: 'Server', assetgroup_id: 1, inactive: false, keyfield_id: 1, field_ids: [1, 2, 3, 4, 5, 6] },
+      { id: 3, name: 'Network Switch', assetgroup_id: 2, inactive: false, keyfield_id: 1, field_ids: [1, 2, 4, 5] },
+      { id: 4, name: 'Old Type', assetgroup_id: 1, inactive: true, keyfield_id: 1, field_ids: [1, 2] },
+    ],
+    assetCustomFields: [
+      { id: 1, name: 'CFBackupPlan', label: 'Backup Plan', type: 0 },
+      { id: 2, name: 'CFPlatformDeviceLink', label: 'Platform Device Link', type: 0 },
+      { id: 3, name: 'CFWarrantyChecked', label: 'Warranty Checked', type: 3 },
+    ],
+    assets: INVENTORY_FIXTURES.existing.map((e) => asset(Number(e.id), e.name, e.serialNumber)),
+  };
+}
 
 function seedClients(): SimClient[] {
   const clients: SimClient[] = [];
@@ -114,8 +185,14 @@ function seedPriorities(): SimPriority[] {
   return rows;
 }
 
-export function createSeed(): HaloSimData {
+export function createSeed(options: SeedOptions = {}): HaloSimData {
   const now = '2025-06-02T09:00:00';
+  const clients = seedClients();
+  [...(options.awkwardCompanies ? AWKWARD_COMPANY_NAMES : []), ...generatedCompanyNames(options.extraCompanies ?? 0)].forEach((name, i) => {
+    const id = 200 + i;
+    clients.push({ id, name, toplevel_id: 1, toplevel_name: 'Managed Customers', inactive: false, main_site_id: id * 10, accountsid: `ACC${id}` });
+  });
+  const maxClient = Math.max(...clients.map((c) => c.id));
   return {
     application: { client_id: SEED_CREDENTIALS.clientId, client_secret: SEED_CREDENTIALS.clientSecret, name: 'NinjaOne SaaS Backup', active: true, agent_id: API_AGENT_ID },
     agents: [
@@ -124,7 +201,8 @@ export function createSeed(): HaloSimData {
       { id: 3, name: 'Sam Engineer', email: 'sam@msp.example', isapiagent: false, inactive: false },
       { id: API_AGENT_ID, name: 'API agent', email: 'api@msp.example', isapiagent: true, inactive: false },
     ],
-    rights: { tickets: true, customers: true, softwarelicensing: true, suppliers: true },
+    rights: { tickets: true, customers: true, softwarelicensing: true, suppliers: true, assets: true, users: true },
+    readOnly: {},
     ticketTypes: [
       { id: 1, name: 'Incident', group_id: 1, default_sla: 1, initial_status: 1, visible: true, inactive: false, agentscanselect: true },
       { id: 2, name: 'Service Request', group_id: 1, default_sla: 1, initial_status: 1, visible: true, inactive: false, agentscanselect: true },
@@ -140,7 +218,7 @@ export function createSeed(): HaloSimData {
       { id: 3, name: 'Monitoring Alerts', workday_id: 1 },
     ],
     priorities: seedPriorities(),
-    clients: seedClients(),
+    clients,
     licences: seedLicences(),
     suppliers: [
       { id: 1, name: 'NinjaOne' },
@@ -171,6 +249,7 @@ export function createSeed(): HaloSimData {
       },
     ],
     webhooks: [],
-    nextId: { ticket: 1001, action: 5001, licence: 600 },
+    ...inventorySeed(clients),
+    nextId: { ticket: 1001, action: 5001, licence: 600, asset: 20000, client: maxClient + 1, site: (maxClient + 1) * 10, assettype: 100 },
   };
 }

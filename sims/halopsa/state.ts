@@ -116,6 +116,11 @@ export class HaloSimState {
     this.data.rights[right] = granted;
   }
 
+  /** The role keeps "Read Only" access to `right`: writes answer 403. */
+  setReadOnly(right: HaloRight, readOnly: boolean): void {
+    this.data.readOnly[right] = readOnly;
+  }
+
   deleteLicence(id: number): boolean {
     const before = this.data.licences.length;
     this.data.licences = this.data.licences.filter((l) => l.id !== id);

@@ -4,7 +4,7 @@
  */
 
 /** Role permissions the integration's setup guide asks for. */
-export type HaloRight = 'tickets' | 'customers' | 'softwarelicensing' | 'suppliers';
+export type HaloRight = 'tickets' | 'customers' | 'softwarelicensing' | 'suppliers' | 'assets' | 'users';
 
 export interface SimApplication {
   client_id: string;
@@ -173,10 +173,93 @@ export interface SimWebhook {
   payload_type: string;
 }
 
+export interface SimTopLevel {
+  id: number;
+  name: string;
+}
+
+export interface SimSite {
+  id: number;
+  name: string;
+  client_id: number;
+  client_name: string;
+  inactive: boolean;
+  last_modified: string;
+}
+
+export interface SimUser {
+  id: number;
+  name: string;
+  firstname: string;
+  surname: string;
+  emailaddress: string;
+  /** Network login where Halo has one (imported from Azure / CSP). */
+  login: string;
+  client_id: number;
+  site_id: number;
+  inactive: boolean;
+}
+
+export interface SimAssetGroup {
+  id: number;
+  name: string;
+}
+
+/** A field of asset types (the "asset fields" a device mapping can target). */
+export interface SimAssetField {
+  id: number;
+  name: string;
+}
+
+export interface SimAssetType {
+  id: number;
+  name: string;
+  assetgroup_id: number;
+  inactive: boolean;
+  /** The field whose value is the asset's display name. */
+  keyfield_id: number;
+  field_ids: number[];
+}
+
+/** A custom field defined for assets. */
+export interface SimAssetCustomField {
+  id: number;
+  name: string;
+  label: string;
+  /** 0 text, 1 memo, 3 date, 4 numeric (as Halo's `type`). */
+  type: number;
+}
+
+export interface SimAsset {
+  id: number;
+  inventory_number: string;
+  key_field: string;
+  client_id: number;
+  site_id: number;
+  assettype_id: number;
+  status_id: number;
+  inactive: boolean;
+  username: string;
+  users: { id: number; name: string }[];
+  notes: string;
+  warranty_start: string | null;
+  warranty_end: string | null;
+  warranty_note: string;
+  third_party_id_string: string | null;
+  /** Asset-field values by field id. */
+  fields: Record<number, string>;
+  /** Custom-field values by custom field id. */
+  customfields: Record<number, string | null>;
+  datecreated: string;
+  last_modified: string;
+}
+
 export interface HaloSimData {
   application: SimApplication;
   agents: SimAgent[];
   rights: Record<HaloRight, boolean>;
+  /** Rights the role holds as "Read Only": reads pass, writes answer 403. */
+  readOnly: Partial<Record<HaloRight, boolean>>;
   ticketTypes: SimTicketType[];
   statuses: SimStatus[];
   slas: SimSla[];
@@ -189,5 +272,13 @@ export interface HaloSimData {
   tickets: SimTicket[];
   actions: SimAction[];
   webhooks: SimWebhook[];
-  nextId: { ticket: number; action: number; licence: number };
+  topLevels: SimTopLevel[];
+  sites: SimSite[];
+  users: SimUser[];
+  assetGroups: SimAssetGroup[];
+  assetFields: SimAssetField[];
+  assetTypes: SimAssetType[];
+  assetCustomFields: SimAssetCustomField[];
+  assets: SimAsset[];
+  nextId: { ticket: number; action: number; licence: number; asset?: number; client?: number; site?: number; assettype?: number };
 }

@@ -1,6 +1,7 @@
 /** Rate limits as Autotask enforces them (hourly threshold, 3 threads per endpoint) and the adapter's governor against them. */
 import { randomUUID } from 'node:crypto';
 import { autotaskFactory, AUTOTASK_DEFAULT_LIMITS } from '../../../../psa/autotask';
+import { governorFor } from '../../../../psa/core/factory';
 import { SEED_CREDENTIALS, SEED_FIXTURES, startAutotaskSim, type AutotaskSim, type AutotaskSimOptions } from '../../../../sims/autotask';
 import { LOOPBACK_POLICY } from '../harness/autotask';
 import { AUTH_HEADERS } from './helpers';
@@ -89,10 +90,17 @@ test('Autotask\'s own 429 with Retry-After is waited out and the call completes,
 
 test('an injected 429 pauses the whole connection until Retry-After, then both waiting calls go through', async () => {
   await withSim({}, async (sim) => {
-    const adapter = await adapterFor(sim);
+    const key = `gov-${randomUUID()}`;
+    const adapter = await autotaskFactory.create({ ...SEED_CREDENTIALS }, { connectionKey: key, urlPolicy: LOOPBACK_POLICY, autotaskZoneLookupUrl: sim.url });
+    const governor = governorFor(`${key}:autotask`, AUTOTASK_DEFAULT_LIMITS);
     sim.server.addFault({ kind: 'rate_limit', retryAfterSec: 1, times: 1, path: 'contractserviceunits' });
     const started = Date.now();
-    const [a, b] = await Promise.all([adapter.getQuantity(org), new Promise((r) => setTimeout(r, 50)).then(() => adapter.options('plan', 'service'))]);
+    // The second caller starts once the connection is paused (not after a fixed delay, which a
+    // loaded machine can outlast before the 429 even arrives).
+    const paused = async () => {
+      while (governor.snapshot().pauses === 0) await new Promise((r) => setTimeout(r, 5));
+    };
+    const [a, b] = await Promise.all([adapter.getQuantity(org), paused().then(() => adapter.options('plan', 'service'))]);
     expect(a).toBe(SEED_FIXTURES.initialQuantity);
     expect(b.items.length).toBeGreaterThan(0);
     const limited = sim.server.log.findIndex((l) => l.status === 429);

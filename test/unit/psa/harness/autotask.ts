@@ -5,7 +5,7 @@
 import { autotaskFactory } from '../../../../psa/autotask';
 import type { UrlPolicy } from '../../../../psa/core/url-guard';
 import type { Capability } from '../../../../psa/core/types';
-import { SEED_CREDENTIALS, SEED_FIXTURES, startAutotaskSim, type AutotaskRight, type AutotaskSim, type AutotaskSimOptions } from '../../../../sims/autotask';
+import { INVENTORY_FIXTURES, SEED_CREDENTIALS, SEED_FIXTURES, startAutotaskSim, type AutotaskRight, type AutotaskSim, type AutotaskSimOptions } from '../../../../sims/autotask';
 import type { ContractHarness } from './types';
 
 export const LOOPBACK_POLICY: UrlPolicy = { allowHosts: [], allowPrivateNetworks: true, allowHttp: true };
@@ -61,5 +61,20 @@ export function createAutotaskHarness(simOptions: AutotaskSimOptions = {}): Auto
     technicianTouches: (id) => need().state.technicianNote(Number(id)),
     closeInPsa: (id) => need().state.technicianClose(Number(id)),
     ticketsWithMarker: (marker) => need().state.ticketsWithMarker(marker),
+    inventory: {
+      company: INVENTORY_FIXTURES.company,
+      site: INVENTORY_FIXTURES.location,
+      type: INVENTORY_FIXTURES.workstationProduct,
+      inactiveType: INVENTORY_FIXTURES.inactiveProduct,
+      existing: INVENTORY_FIXTURES.existing,
+      customText: `custom:${INVENTORY_FIXTURES.backupPlanUdf}`,
+      customDate: 'custom:Warranty Start',
+      ownField: 'field:notes',
+      rightWords: 'Configuration Items',
+      contact: { id: INVENTORY_FIXTURES.contact.id, lastLoggedIn: ['HL-LPT-00112\\Tim Bowers', 'ALPINE\\tbowers'] },
+      companyExtras: { phone: '+1 555 0100' },
+    },
+    configurationsWithDevice: (deviceId) => need().state.itemsWithUdf(INVENTORY_FIXTURES.deviceIdUdf, deviceId),
+    revokeConfigurationRight: (level) => (level === 'write' ? need().state.revokeWrites('configurationItems') : need().state.revokeRight('configurationItems')),
   };
 }

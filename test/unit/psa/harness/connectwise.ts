@@ -7,7 +7,7 @@ import type { PsaAdapter } from '../../../../psa/core/types';
 import type { UrlPolicy } from '../../../../psa/core/url-guard';
 import type { GovernorLimits } from '../../../../psa/core/governor';
 import type { SimServer } from '../../../../sims/common/server';
-import { SEED_CREDENTIALS, SEED_FIXTURES, startConnectWiseSim, type ConnectWiseSim, type ConnectWiseSimOptions } from '../../../../sims/connectwise';
+import { INVENTORY_FIXTURES, SEED_CREDENTIALS, SEED_FIXTURES, startConnectWiseSim, type ConnectWiseSim, type ConnectWiseSimOptions } from '../../../../sims/connectwise';
 import type { ContractHarness } from './types';
 
 export const SIM_URL_POLICY: UrlPolicy = { allowHosts: [], allowPrivateNetworks: true, allowHttp: true };
@@ -83,5 +83,20 @@ export function createConnectWiseHarness(simOptions: ConnectWiseSimOptions = {})
     technicianTouches: (ticketId) => live().state.technicianNote(Number(ticketId)),
     closeInPsa: (ticketId) => live().state.technicianClose(Number(ticketId)),
     ticketsWithMarker: (marker) => live().state.ticketsWithMarker(marker),
+    inventory: {
+      company: INVENTORY_FIXTURES.company,
+      site: INVENTORY_FIXTURES.site,
+      type: INVENTORY_FIXTURES.workstationType,
+      inactiveType: INVENTORY_FIXTURES.inactiveType,
+      existing: INVENTORY_FIXTURES.existing,
+      customText: `custom:${INVENTORY_FIXTURES.customFields.backupPlan}`,
+      customDate: `custom:${INVENTORY_FIXTURES.customFields.warrantyStart}`,
+      ownField: 'field:osInfo',
+      rightWords: 'Companies > Configurations',
+      contact: { id: INVENTORY_FIXTURES.contact.id, lastLoggedIn: ['HL-LPT-00112\\Tim Bowers', 'NORTHWIND\\tbowers'] },
+      companyExtras: {},
+    },
+    configurationsWithDevice: (deviceId) => live().state.data.configurations.filter((c) => c.deviceIdentifier === deviceId).length,
+    revokeConfigurationRight: (level) => live().state.revokeRight('Companies > Configurations', level === 'write' ? ['add', 'edit'] : undefined),
   };
 }

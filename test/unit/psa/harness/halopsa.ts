@@ -5,7 +5,7 @@
 import { halopsaFactory } from '../../../../psa/halopsa';
 import type { UrlPolicy } from '../../../../psa/core/url-guard';
 import type { Capability } from '../../../../psa/core/types';
-import { SEED_CREDENTIALS, SEED_FIXTURES, startHaloPsaSim, type HaloPsaSim, type HaloPsaSimOptions, type HaloRight } from '../../../../sims/halopsa';
+import { INVENTORY_FIXTURES, SEED_CREDENTIALS, SEED_FIXTURES, startHaloPsaSim, type HaloPsaSim, type HaloPsaSimOptions, type HaloRight } from '../../../../sims/halopsa';
 import type { ContractHarness } from './types';
 
 export const LOOPBACK_POLICY: UrlPolicy = { allowHosts: [], allowPrivateNetworks: true, allowHttp: true };
@@ -83,7 +83,10 @@ export function createHaloPsaHarness(simOptions: HaloPsaSimOptions = {}): HaloPs
       need().state.setRight(CAPABILITY_RIGHTS[capability], false);
     },
     restoreCapabilities() {
-      for (const right of Object.values(CAPABILITY_RIGHTS)) need().state.setRight(right, true);
+      for (const right of [...Object.values(CAPABILITY_RIGHTS), 'assets', 'users'] as HaloRight[]) {
+        need().state.setRight(right, true);
+        need().state.setReadOnly(right, false);
+      }
     },
     deleteBillingObject() {
       need().state.deleteLicence(Number(SEED_FIXTURES.organization.softwareLicence));
@@ -97,6 +100,26 @@ export function createHaloPsaHarness(simOptions: HaloPsaSimOptions = {}): HaloPs
     },
     ticketsWithMarker(marker) {
       return need().state.ticketsWithMarker(marker).length;
+    },
+    inventory: {
+      company: INVENTORY_FIXTURES.client,
+      site: INVENTORY_FIXTURES.site,
+      type: INVENTORY_FIXTURES.workstationType,
+      inactiveType: INVENTORY_FIXTURES.inactiveType,
+      existing: INVENTORY_FIXTURES.existing,
+      customText: `custom:${INVENTORY_FIXTURES.backupPlanField}`,
+      customDate: 'custom:3',
+      ownField: 'field:notes',
+      rightWords: 'Assets',
+      contact: { id: INVENTORY_FIXTURES.user.id, lastLoggedIn: ['HL-LPT-00112\\Tim Bowers', 'ACME\\tbowers'] },
+      companyExtras: { parentId: INVENTORY_FIXTURES.topLevel },
+    },
+    configurationsWithDevice(deviceId) {
+      return need().state.data.assets.filter((a) => a.inventory_number === deviceId).length;
+    },
+    revokeConfigurationRight(level) {
+      if (level === 'write') need().state.setReadOnly('assets', true);
+      else need().state.setRight('assets', false);
     },
   };
 }

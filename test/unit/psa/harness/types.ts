@@ -40,4 +40,30 @@ export interface ContractHarness {
   closeInPsa(ticketId: string): Promise<void>;
   /** Number of tickets in the simulator carrying `marker`. */
   ticketsWithMarker(marker: string): number;
+
+  /** Valid values for configurations, companies and contacts in the seeded tenant. */
+  readonly inventory: InventoryFixtures;
+  /** Configurations in the simulator (active or not) carrying our device id. */
+  configurationsWithDevice(deviceId: string): number;
+  /** Takes the configuration right away: `write` keeps reading (Add / Edit off), `all` removes it. */
+  revokeConfigurationRight(level: 'write' | 'all'): void;
+}
+
+export interface InventoryFixtures {
+  company: string;
+  site: string;
+  type: string;
+  inactiveType: string;
+  /** Configurations already in `company` without our device id. */
+  existing: readonly { id: string; name: string; serialNumber: string }[];
+  /** Two custom fields / UDFs (the second a date) and one of the configuration's own text fields. */
+  customText: string;
+  customDate: string;
+  ownField: string;
+  /** The words the PSA uses for the configuration right (found in permission errors). */
+  rightWords: string;
+  /** A contact of `company` and two last-logged-in-user spellings that name it. */
+  contact: { id: string; lastLoggedIn: readonly string[] };
+  /** What a new company needs beyond its name on this PSA (Halo top level, Autotask phone). */
+  companyExtras: { parentId?: string; phone?: string };
 }

@@ -1,0 +1,128 @@
+/**
+ * Autotask companies for organization import, their locations, and contacts for user matching.
+ * A new company needs `companyName`, `companyType` (read from the picklist: "Customer"),
+ * `ownerResourceID` (our API user) and `phone`; Autotask allows duplicate names, so a create first
+ * looks for a company of exactly that name (made by an attempt whose answer was lost). Company 0
+ * is the MSP itself and is never listed. Requests: list = 1 per page (≤500, `contains` search);
+ * findByName = 1 per 500 hits; create = 1 lookup + 1 POST (+2 once per adapter: the company-type
+ * picklist and our resource id); sites, contacts = 1 per 500.
+ */
+import { PsaValidationError } from '../core/errors';
+import { asPsaError, withRight } from '../core/batch';
+import { sameCompanyName, type CompanyDraft, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
+import { fitText, storableText, type MissingRight } from '../core/configurations';
+import type { PsaContact, PsaContacts } from '../core/contacts';
+import type { Page } from '../core/types';
+import { AT_RIGHTS } from './configurations';
+import { MAX_RECORDS, type AutotaskRest, type Filter } from './rest';
+import type { Row } from './schemas';
+
+const RIGHT = 'CRM → Company & Contact Access (Add, Edit)';
+const WHERE = "the API user's security level (Admin → Resources/Users → Security Levels)";
+const NAME_MAX = 100;
+
+const toCompany = (r: Row): PsaCompany => {
+  const x = r as Record<string, unknown>;
+  return { id: String(r.id), name: String(x.companyName ?? ''), identifier: null, active: x.isActive !== false, parentId: null };
+};
+
+/** The longest space-free piece of a name: what a `contains` search narrows by. */
+function longestToken(name: string): string {
+  return name.split(/\s+/).sort((a, b) => b.length - a.length)[0] ?? '';
+}
+
+export class AutotaskCompanies implements PsaCompanies {
+  readonly traits = { nameMax: NAME_MAX, parentRequired: false, phoneRequired: true, maxPageSize: MAX_RECORDS };
+  private customerType: Promise<number> | null = null;
+
+  constructor(private readonly rest: AutotaskRest) {}
+
+  async list(query: CompanyListQuery = {}): Promise<Page<PsaCompany>> {
+    const filter: Filter[] = [{ op: 'gt', field: 'id', value: 0 }];
+    if (!query.includeInactive) filter.push({ op: 'eq', field: 'isActive', value: true });
+    const term = storableText(query.search ?? '').trim();
+    if (term) filter.push({ op: 'contains', field: 'companyName', value: term });
+    const page = await withRight(RIGHT, WHERE, () => this.rest.query('Companies', filter, query.pageSize ?? 100, query.cursor ?? null));
+    return { items: page.items.map(toCompany), nextCursor: page.next };
+  }
+
+  async findByName(name: string): Promise<PsaCompany[]> {
+    const clean = storableText(name).trim();
+    const token = longestToken(clean);
+    if (!token) return [];
+    const rows = await withRight(RIGHT, WHERE, () => this.rest.all('Companies', [{ op: 'gt', field: 'id', value: 0 }, { op: 'contains', field: 'companyName', value: token }]));
+    return rows.map(toCompany).filter((c) => sameCompanyName(c.name, clean));
+  }
+
+  /** The "Customer" value of the companyType picklist (1 where the picklist does not say). */
+  private customer(): Promise<number> {
+    this.customerType ??= this.rest.fields('Companies').then((fields) => {
+      const values = fields.find((f) => f.name.toLowerCase() === 'companytype')?.picklistValues ?? [];
+      const hit = values.find((v) => v.label.toLowerCase() === 'customer' && v.isActive !== false);
+      return hit ? Number(hit.value) : 1;
+    });
+    this.customerType.catch(() => (this.customerType = null));
+    return this.customerType;
+  }
+
+  async create(draft: CompanyDraft): Promise<CreatedCompany> {
+    const name = fitText(draft.name.trim().replace(/\s+/g, ' '), NAME_MAX);
+    if (!name) throw new PsaValidationError('A company needs a name', { details: ['companyName'] });
+    const phone = fitText((draft.phone ?? '').trim(), 25);
+    if (!phone) throw new PsaValidationError('Autotask needs a phone number for a new company', { details: ['phone is required'] });
+    const existing = await this.findByName(name);
+    if (existing.length > 0) return { company: existing[0] as PsaCompany, created: false };
+    const owner = await this.rest.ownResourceId();
+    if (owner === null) throw new PsaValidationError('The Autotask API user has no resource record to own new companies', { details: ['ownerResourceID'] });
+    const body = { companyName: name, companyType: await this.customer(), ownerResourceID: owner, phone, isActive: true };
+    const id = await withRight(RIGHT, WHERE, () => this.rest.create('Companies', body));
+    return { company: { id: String(id), name, identifier: null, active: true, parentId: null }, created: true };
+  }
+
+  async parents(): Promise<never[]> {
+    return [];
+  }
+
+  async sites(companyId: string): Promise<PsaSite[]> {
+    if (!/^\d{1,12}$/.test(companyId)) return [];
+    const rows = await withRight(RIGHT, WHERE, () =>
+      this.rest.all('CompanyLocations', [{ op: 'eq', field: 'companyID', value: Number(companyId) }, { op: 'eq', field: 'isActive', value: true }]),
+    );
+    return rows.map((r) => {
+      const x = r as Record<string, unknown>;
+      return { id: String(r.id), name: String(x.name ?? ''), companyId, primary: x.isPrimary === true };
+    });
+  }
+
+  async checkRights(): Promise<MissingRight[]> {
+    try {
+      await this.rest.query('Companies', [], 1);
+      return [];
+    } catch (err) {
+      if (asPsaError(err).kind !== 'permission') throw err;
+      return [{ right: RIGHT, detail: `The API user's security level needs ${RIGHT} to list and create companies.` }];
+    }
+  }
+}
+
+export class AutotaskContacts implements PsaContacts {
+  constructor(private readonly rest: AutotaskRest) {}
+
+  async listForCompany(companyId: string): Promise<PsaContact[]> {
+    if (!/^\d{1,12}$/.test(companyId)) return [];
+    const rows = await withRight(AT_RIGHTS.contacts, WHERE, () =>
+      this.rest.all('Contacts', [{ op: 'eq', field: 'companyID', value: Number(companyId) }, { op: 'eq', field: 'isActive', value: true }]),
+    );
+    return rows.map((r) => {
+      const x = r as Record<string, unknown>;
+      return {
+        id: String(r.id),
+        companyId,
+        name: [x.firstName, x.lastName].filter((v) => typeof v === 'string' && v).join(' '),
+        email: typeof x.emailAddress === 'string' && x.emailAddress ? x.emailAddress : null,
+        login: null,
+        active: x.isActive !== false,
+      };
+    });
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * ConnectWise companies for organization import. A new company needs a unique `identifier`
+ * (≤25): we derive it from the name, so a create whose answer was lost comes back as
+ * `ObjectExists` on the retry and the company is adopted instead of made twice. Requests:
+ * list = 1 per page (≤1000, `name contains` search); findByName = 1 (+ pages beyond 1000 hits);
+ * create = 1 POST (+1 read and a further POST per identifier already taken); sites = 1 per 1000.
+ */
+import { PsaValidationError } from '../core/errors';
+import { asPsaError, withRight } from '../core/batch';
+import { sameCompanyName, type CompanyDraft, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
+import { fitText, storableText, type MissingRight } from '../core/configurations';
+import type { Page } from '../core/types';
+import { cwString, MAX_PAGE_SIZE, parse, type ConnectWiseApi } from './api';
+import { companyRecordSchema, siteSchema } from './inventory-schemas';
+import { isCwId } from './picklists';
+import { idOnlySchema } from './schemas';
+
+const RIGHTS = { inquire: 'Companies > Company Maintenance (Inquire)', add: 'Companies > Company Maintenance (Add)' } as const;
+const WHERE = "the API member's security role, System > Security Roles";
+const NAME_MAX = 50;
+const IDENTIFIER_MAX = 25;
+
+type CwCompany = ReturnType<typeof companyRecordSchema.parse>;
+
+function toCompany(c: CwCompany): PsaCompany {
+  return { id: String(c.id), name: c.name, identifier: c.identifier ?? null, active: c.deletedFlag !== true && c.status?.name !== 'Inactive', parentId: null };
+}
+
+/** The identifier ConnectWise would show for `name`: letters and digits of its ASCII spelling, numbered on collision. */
+export function identifierCandidates(name: string, given?: string): string[] {
+  const base = (given ?? name.normalize('NFKD'))
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, IDENTIFIER_MAX);
+  const root = base || 'Company';
+  const out = [root];
+  for (let n = 2; n <= 20; n += 1) out.push(`${root.slice(0, IDENTIFIER_MAX - String(n).length)}${n}`);
+  return out;
+}
+
+/** A text without `"` and `\`, whose quoting ConnectWise does not document, for a `contains` search. */
+function quoteFree(text: string): string {
+  return text
+    .split(/["\\*%]/)
+    .map((s) => s.trim())
+    .sort((a, b) => b.length - a.length)[0] ?? '';
+}
+
+export class ConnectWiseCompanies implements PsaCompanies {
+  readonly traits = { nameMax: NAME_MAX, parentRequired: false, phoneRequired: false, maxPageSize: MAX_PAGE_SIZE };
+
+  constructor(private readonly api: ConnectWiseApi) {}
+
+  async list(query: CompanyListQuery = {}): Promise<Page<PsaCompany>> {
+    const conditions = ['deletedFlag=false'];
+    const term = quoteFree(query.search ?? '');
+    if (term) conditions.push(`name contains ${cwString(term)}`);
+    const page = query.cursor && /^\d+$/.test(query.cursor) ? Number(query.cursor) : 1;
+    const res = await withRight(RIGHTS.inquire, WHERE, () =>
+      this.api.page('company/companies', companyRecordSchema, 'company', { conditions: conditions.join(' and '), orderBy: 'id asc', page, pageSize: query.pageSize ?? 100 }),
+    );
+    return { items: res.items.map(toCompany), nextCursor: res.nextPage === null ? null : String(res.nextPage) };
+  }
+
+  async findByName(name: string): Promise<PsaCompany[]> {
+    const clean = storableText(name).trim();
+    if (!clean) return [];
+    const exact = !/["\\]/.test(clean);
+    const conditions = `deletedFlag=false and ${exact ? `name=${cwString(clean)}` : `name contains ${cwString(quoteFree(clean))}`}`;
+    const rows = await withRight(RIGHTS.inquire, WHERE, () => this.api.all('company/companies', companyRecordSchema, 'company', { conditions }));
+    return rows.map(toCompany).filter((c) => sameCompanyName(c.name, clean));
+  }
+
+  private async byIdentifier(identifier: string): Promise<PsaCompany | null> {
+    const rows = await this.api.all('company/companies', companyRecordSchema, 'company', { conditions: `identifier=${cwString(identifier)}` });
+    return rows[0] ? toCompany(rows[0]) : null;
+  }
+
+  async create(draft: CompanyDraft): Promise<CreatedCompany> {
+    const name = fitText(draft.name.trim().replace(/\s+/g, ' '), NAME_MAX);
+    if (!name) throw new PsaValidationError('A company needs a name', { details: ['name'] });
+    for (const identifier of identifierCandidates(name, draft.identifier)) {
+      try {
+        const res = await withRight(RIGHTS.add, WHERE, () =>
+          this.api.send({ method: 'POST', path: 'company/companies', json: { identifier, name, site: { name: 'Main' } } }),
+        );
+        return { company: toCompany(parse(companyRecordSchema, res.body, 'company')), created: true };
+      } catch (err) {
+        const e = asPsaError(err);
+        if (!(e instanceof PsaValidationError) || !e.details.some((d) => /identifier/i.test(d) && /use|exist/i.test(d))) throw e;
+        // The identifier is taken: ours from a lost answer (same name), or someone else's.
+        const holder = await withRight(RIGHTS.inquire, WHERE, () => this.byIdentifier(identifier));
+        if (holder && sameCompanyName(holder.name, name)) return { company: holder, created: false };
+        if (draft.identifier) throw e;
+      }
+    }
+    throw new PsaValidationError(`No free ConnectWise company identifier for "${name}"`, { details: ['identifier'] });
+  }
+
+  async parents(): Promise<never[]> {
+    return [];
+  }
+
+  async sites(companyId: string): Promise<PsaSite[]> {
+    if (!isCwId(companyId)) return [];
+    const rows = await withRight(RIGHTS.inquire, WHERE, () => this.api.all(`company/companies/${companyId}/sites`, siteSchema, 'site'));
+    return rows.filter((s) => s.inactiveFlag !== true).map((s) => ({ id: String(s.id), name: s.name, companyId, primary: s.primaryAddressFlag === true }));
+  }
+
+  async checkRights(): Promise<MissingRight[]> {
+    try {
+      await this.api.page('company/companies', idOnlySchema, 'probe', { pageSize: 1, fields: 'id' });
+      return [];
+    } catch (err) {
+      if (asPsaError(err).kind !== 'permission') throw err;
+      return [{ right: RIGHTS.inquire, detail: "Add Companies > Company Maintenance (Add, Inquire) to the API member's security role in ConnectWise (System > Security Roles); creating companies needs Add." }];
+    }
+  }
+}

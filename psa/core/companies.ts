@@ -1,0 +1,87 @@
+/**
+ * Companies in the PSA (ConnectWise company, Autotask Company, HaloPSA client) for organization
+ * import: paged listing with the vendor's name search, exact-name lookup, creation, the parents a
+ * new company can sit under (HaloPSA top levels) and the sites / locations of a company.
+ */
+import type { MissingRight } from './configurations';
+import type { Page } from './types';
+
+export interface PsaCompany {
+  id: string;
+  name: string;
+  /** ConnectWise company identifier; null elsewhere. */
+  identifier: string | null;
+  active: boolean;
+  /** HaloPSA top level; null elsewhere. */
+  parentId: string | null;
+}
+
+export interface CompanyDraft {
+  name: string;
+  /** ConnectWise: the unique identifier (derived from the name when absent). */
+  identifier?: string;
+  /** HaloPSA: the top level the client goes under (required there, see `traits.parentRequired`). */
+  parentId?: string;
+  /** Autotask requires a phone number on every company. */
+  phone?: string;
+}
+
+export interface CreatedCompany {
+  company: PsaCompany;
+  /** False when an earlier attempt had already made it (found by its exact name or identifier). */
+  created: boolean;
+}
+
+export interface CompanyListQuery {
+  /** The vendor's own name search (a "contains" / "like" match); compare exact names yourself. */
+  search?: string;
+  includeInactive?: boolean;
+  /** HaloPSA: only clients under this top level. */
+  parentId?: string;
+  cursor?: string | null;
+  pageSize?: number;
+}
+
+export interface CompanyParent {
+  id: string;
+  name: string;
+}
+
+export interface PsaSite {
+  id: string;
+  name: string;
+  companyId: string;
+  primary: boolean;
+}
+
+export interface CompanyTraits {
+  /** Longest name the PSA stores; longer names are cut to it. */
+  nameMax: number;
+  /** A new company needs a parent (HaloPSA top level). */
+  parentRequired: boolean;
+  /** A new company needs a phone number (Autotask). */
+  phoneRequired: boolean;
+  maxPageSize: number;
+}
+
+export interface PsaCompanies {
+  readonly traits: CompanyTraits;
+  list(query?: CompanyListQuery): Promise<Page<PsaCompany>>;
+  /** Companies whose name equals `name` ignoring case and surrounding spaces (searched server-side, compared here). */
+  findByName(name: string): Promise<PsaCompany[]>;
+  /**
+   * Creates the company, unless one with exactly this name (and, for ConnectWise, identifier) is
+   * already there: a create whose answer was lost must not make a second one.
+   */
+  create(draft: CompanyDraft): Promise<CreatedCompany>;
+  /** Where new companies can go (HaloPSA top levels); empty for the others. */
+  parents(): Promise<CompanyParent[]>;
+  sites(companyId: string): Promise<PsaSite[]>;
+  checkRights(): Promise<MissingRight[]>;
+}
+
+/** Name equality as the import uses it for "already there": trimmed, inner spaces collapsed, case-insensitive. */
+export function sameCompanyName(a: string, b: string): boolean {
+  const norm = (s: string) => s.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+  return norm(a) === norm(b);
+}

@@ -1,0 +1,109 @@
+/**
+ * HaloPSA customers ("clients") for organization import: paged listing with Halo's `search`
+ * ("like" match; exact names are compared here), creation under a top level (`POST /Client`,
+ * which also makes the customer's main site), top levels, sites, and users for user matching.
+ * A create first looks for a customer of exactly that name under that top level, so a create
+ * whose answer was lost is not made twice. Requests: list = 1 per page (≤100); findByName = 1 per
+ * 100 hits; create = 1 lookup + 1 POST; parents, sites = 1; contacts = 1 per 100 users.
+ */
+import { PsaValidationError } from '../core/errors';
+import { asPsaError, withRight } from '../core/batch';
+import { sameCompanyName, type CompanyDraft, type CompanyListQuery, type CompanyParent, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
+import { fitText, storableText, type MissingRight } from '../core/configurations';
+import type { PsaContact, PsaContacts } from '../core/contacts';
+import type { Page } from '../core/types';
+import type { HaloApi } from './client';
+import { haloUsersOf } from './configurations';
+import { clientRecordSchema, siteSchema, topLevelSchema } from './inventory-schemas';
+
+const RIGHT = 'Customers Access Level: Read and Modify';
+const WHERE = "the HaloPSA API agent's role (Configuration > Teams & Agents > Roles)";
+const PAGE = 100;
+const NAME_MAX = 255;
+
+type Client = ReturnType<typeof clientRecordSchema.parse>;
+const toCompany = (c: Client): PsaCompany => ({ id: c.id, name: c.name, identifier: null, active: c.inactive !== true, parentId: c.toplevel_id ?? null });
+const isId = (v: string) => /^\d{1,12}$/.test(v);
+
+export class HaloCompanies implements PsaCompanies {
+  readonly traits = { nameMax: NAME_MAX, parentRequired: true, phoneRequired: false, maxPageSize: PAGE };
+
+  constructor(
+    private readonly api: HaloApi,
+    private readonly ensureAuth: () => Promise<unknown>,
+  ) {}
+
+  async list(query: CompanyListQuery = {}): Promise<Page<PsaCompany>> {
+    const pageNo = query.cursor && /^\d+$/.test(query.cursor) ? Number(query.cursor) : 1;
+    const size = Math.min(Math.max(1, query.pageSize ?? PAGE), PAGE);
+    const term = storableText(query.search ?? '').trim();
+    const res = await withRight(RIGHT, WHERE, () =>
+      this.api.list('Client', 'clients', clientRecordSchema, {
+        pageinate: true,
+        page_size: size,
+        page_no: pageNo,
+        ...(term ? { search: term, search_name_only: true } : {}),
+        ...(query.includeInactive ? { includeinactive: true } : {}),
+        ...(query.parentId && isId(query.parentId) ? { toplevel_id: query.parentId } : {}),
+      }),
+    );
+    const more = res.recordCount === null ? res.items.length === size : pageNo * size < res.recordCount;
+    return { items: res.items.map(toCompany), nextCursor: more && res.items.length ? String(pageNo + 1) : null };
+  }
+
+  async findByName(name: string): Promise<PsaCompany[]> {
+    const clean = storableText(name).trim();
+    if (!clean) return [];
+    const out: PsaCompany[] = [];
+    for (let cursor: string | null = '1'; cursor; ) {
+      const page: Page<PsaCompany> = await this.list({ search: clean, includeInactive: true, cursor });
+      out.push(...page.items);
+      cursor = page.nextCursor;
+    }
+    return out.filter((c) => sameCompanyName(c.name, clean));
+  }
+
+  async create(draft: CompanyDraft): Promise<CreatedCompany> {
+    const name = fitText(draft.name.trim().replace(/\s+/g, ' '), NAME_MAX);
+    if (!name) throw new PsaValidationError('A customer needs a name', { details: ['name'] });
+    if (!draft.parentId || !isId(draft.parentId)) throw new PsaValidationError('A new HaloPSA customer needs the top level to go under', { details: ['toplevel_id'] });
+    const existing = (await this.findByName(name)).find((c) => c.parentId === null || c.parentId === draft.parentId);
+    if (existing) return { company: existing, created: false };
+    await this.ensureAuth();
+    const saved = await withRight(RIGHT, WHERE, () => this.api.upsert('Client', { name, toplevel_id: Number(draft.parentId) }, { idempotent: false }));
+    return { company: toCompany(clientRecordSchema.parse(saved)), created: true };
+  }
+
+  async parents(): Promise<CompanyParent[]> {
+    const res = await withRight(RIGHT, WHERE, () => this.api.list('TopLevel', 'tree', topLevelSchema));
+    return res.items.map((t) => ({ id: t.id, name: t.name }));
+  }
+
+  async sites(companyId: string): Promise<PsaSite[]> {
+    if (!isId(companyId)) return [];
+    const [client, res] = await withRight(RIGHT, WHERE, () =>
+      Promise.all([this.api.one(`Client/${companyId}`, clientRecordSchema), this.api.list('Site', 'sites', siteSchema, { client_id: companyId })]),
+    );
+    const main = client ? String((client as Record<string, unknown>).main_site_id ?? '') : '';
+    return res.items.filter((s) => s.inactive !== true).map((s) => ({ id: s.id, name: s.name, companyId, primary: s.id === main }));
+  }
+
+  async checkRights(): Promise<MissingRight[]> {
+    try {
+      await this.api.get('Client', { pageinate: true, page_size: 1, page_no: 1 });
+      return [];
+    } catch (err) {
+      if (asPsaError(err).kind !== 'permission') throw err;
+      return [{ right: RIGHT, detail: `Set "Customers Access Level" to "Read and Modify" in ${WHERE} to list and create customers.` }];
+    }
+  }
+}
+
+export class HaloContacts implements PsaContacts {
+  constructor(private readonly api: HaloApi) {}
+
+  async listForCompany(companyId: string): Promise<PsaContact[]> {
+    if (!isId(companyId)) return [];
+    return (await haloUsersOf(this.api, companyId)).filter((u) => u.active).map((u) => ({ ...u, companyId }));
+  }
+}
