@@ -9,8 +9,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { Db } from '../db/connect';
 import type { KeyRing } from '../security/crypto';
 import type { ActivityDeps } from './deps';
-import { adapterProviderFor, credentialsAad, type AdapterProvider } from './psa-connections';
-import { heartbeating } from './tickets-heartbeat';
+import { credentialsAad, type AdapterProvider } from './psa-connections';
 
 export function ticketWebhookSecret(keys: KeyRing, connectionId: string, sealedCredentials: Buffer): string {
   const plain = keys.decrypt(sealedCredentials, credentialsAad(connectionId));
@@ -45,15 +44,10 @@ async function claim(db: Db, connectionId: string): Promise<boolean> {
   return !!r;
 }
 
-export function createTicketWebhookActivities(deps: ActivityDeps) {
-  const adapters = adapterProviderFor(deps);
-  return {
-    /** Subscribes the connection to ticket events once; a no-op when already subscribed (or being subscribed). */
-    ensureTicketWebhook: (connectionId: string): Promise<'subscribed' | 'already'> => heartbeating(() => ensureTicketWebhook(deps, adapters, connectionId)),
-  };
-}
-
-/** One subscription per connection: claimed in the row first, so concurrent tickets subscribe once. */
+/**
+ * Subscribes the connection to ticket events once (a no-op when already subscribed, or being
+ * subscribed): claimed in the row first, so concurrent tickets subscribe once.
+ */
 export async function ensureTicketWebhook(deps: ActivityDeps, adapters: AdapterProvider, connectionId: string): Promise<'subscribed' | 'already'> {
   if (!(await claim(deps.db, connectionId))) return 'already';
   try {
@@ -71,5 +65,3 @@ export async function ensureTicketWebhook(deps: ActivityDeps, adapters: AdapterP
     throw err;
   }
 }
-
-export type TicketWebhookActivities = ReturnType<typeof createTicketWebhookActivities>;

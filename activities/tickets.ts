@@ -16,7 +16,7 @@ import { toActivityFailure } from './tickets-psa-errors';
 import { alertOutcomeWrite, recordAlertOutcome } from './alerts';
 import { mainWriteId, writeTogether, writeTogetherReturning } from './write-together';
 import { ensureTicketWebhook, hasTicketWebhook } from './tickets-webhooks';
-import { heartbeating } from './tickets-heartbeat';
+import { domainFailure } from '../workflows/integration-messages';
 import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type AlertOutcome, type Problem, type SkipReason } from '../workflows/ticket-messages';
 
 export const TICKET_ACTOR = 'psa-sync:tickets';
@@ -335,10 +335,6 @@ export function createTicketActivities(deps: ActivityDeps) {
   }
 
   const activities = {
-    async resolveTicketTarget(organizationId: string): Promise<TicketTarget> {
-      return targetOf(await loadMapping(db, organizationId));
-    },
-
     /**
      * Everything a raise needs in one attempt: where the organization's tickets go (or why they
      * cannot), the connection's webhook, the episode's marker, find-before-create, our row, the
@@ -504,14 +500,25 @@ export function createTicketActivities(deps: ActivityDeps) {
       await audit(row.partnerId, row.connectionId, 'ticket.abandon', `ticket:${row.marker}`, 'ok', { psaTicketId: row.psaTicketId, reason });
     },
   };
-  return {
-    ...activities,
-    openServiceTicket: (req: OpenTicketRequest) => heartbeating(() => activities.openServiceTicket(req)),
-    addServiceTicketNote: (ref: TicketRef, text: string, alertIds: string[]) => heartbeating(() => activities.addServiceTicketNote(ref, text, alertIds)),
-    closeServiceTicket: (ref: TicketRef, note: string, alerts: { recovery: string; folded: string[] }) => heartbeating(() => activities.closeServiceTicket(ref, note, alerts)),
-    reopenServiceTicket: (ref: TicketRef, note: string, alertIds: string[]) => heartbeating(() => activities.reopenServiceTicket(ref, note, alertIds)),
-    readServiceTicket: (ref: TicketRef) => heartbeating(() => activities.readServiceTicket(ref)),
-  };
+  return withDomainFailures(activities);
+}
+
+/**
+ * The same activities, each letting our domain errors out as typed failures that carry their
+ * code (a RuleViolation's code tells the workflow why the alert is skipped).
+ */
+function withDomainFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const typed = Object.entries(activities).map(([name, fn]) => [
+    name,
+    async (...args: Parameters<typeof fn>) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw domainFailure(err) ?? err;
+      }
+    },
+  ]);
+  return Object.fromEntries(typed) as T;
 }
 
 /** What an earlier run of the close told the workflow, from the recovery alert's recorded outcome. */

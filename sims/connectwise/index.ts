@@ -16,7 +16,7 @@ import { createSeed } from './seed';
 import { ConnectWiseSimState, type RateLimitConfig } from './state';
 import type { SimData } from './types';
 
-export { SEED_CREDENTIALS, SEED_FIXTURES, API_MEMBER_IDENTIFIER, TECHNICIAN_IDENTIFIER, createSeed } from './seed';
+export { SEED_CREDENTIALS, SEED_FIXTURES, API_MEMBER_IDENTIFIER, TECHNICIAN_IDENTIFIER, TECHNICIAN_API_KEYS, createSeed } from './seed';
 export { CAPABILITY_MODULES, ConnectWiseSimState, type CapabilityName, type RateLimitConfig } from './state';
 export { signCallbackBody } from './callbacks';
 export type { SimData } from './types';

@@ -174,7 +174,10 @@ export interface SimWebhook {
 }
 
 export interface HaloSimData {
+  /** Our integration's application. */
   application: SimApplication;
+  /** The tenant's other API applications (other tools), each logging in as its own agent. */
+  otherApplications: SimApplication[];
   agents: SimAgent[];
   rights: Record<HaloRight, boolean>;
   ticketTypes: SimTicketType[];
