@@ -66,11 +66,14 @@ export interface ServiceTicketSummary {
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; reason: SkipReason; sentence: string };
 
+/*
+ * A PSA call fails with the activity's ApplicationFailure itself (a local activity's failure is
+ * not wrapped in an ActivityFailure), or with a timeout or cancellation failure.
+ */
 function failureType(err: unknown): string {
-  if (err instanceof ActivityFailure) {
-    if (err.cause instanceof ApplicationFailure) return err.cause.type ?? 'Error';
-    return err.cause?.name ?? 'ActivityFailure';
-  }
+  const failure = applicationFailureOf(err);
+  if (failure) return failure.type ?? 'Error';
+  if (err instanceof ActivityFailure) return err.cause?.name ?? 'ActivityFailure';
   return err instanceof Error ? err.name : 'Error';
 }
 
@@ -82,7 +85,7 @@ function ruleCode(err: unknown): string | null {
 }
 
 function failureMessage(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const cause = applicationFailureOf(err) ?? (err instanceof ActivityFailure ? err.cause : err);
   return cause instanceof Error ? cause.message : String(cause);
 }
 
@@ -160,7 +163,8 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
         const type = failureType(err);
         if (GONE_FAILURES.has(type)) return { ok: false, reason: 'integration_revoked', sentence: 'The PSA connection no longer exists' };
         if (type === 'RuleViolation') return { ok: false, reason: skipReasonOfRule(ruleCode(err)), sentence: failureMessage(err) };
-        const outage = OUTAGE_FAILURES.has(type) || !(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable);
+        // Retryable failures that outlived the call's own retries (5xx, 429, timeouts) wait too.
+        const outage = OUTAGE_FAILURES.has(type) || applicationFailureOf(err)?.nonRetryable !== true;
         if (!outage) return { ok: false, reason: 'psa_rejected', sentence: `The PSA refused the request: ${failureMessage(err)}` };
         const unhealthy = type === 'ConnectionUnhealthyError' || type === 'PsaAuthError';
         if (Date.now() - Date.parse(oldestAt) > policy.catchUpWindowMs) {

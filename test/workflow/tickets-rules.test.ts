@@ -52,6 +52,25 @@ test('ticket mapping missing (it is optional): recorded as skipped, no PSA call'
   expect(simRequests()).toBe(before);
 });
 
+test('ticket mapping reset while a ticket is open: the recovery is skipped for that reason (the refusal\'s code), the ticket left as it is', async () => {
+  const t = await seedTenants(stack.db);
+  const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.master.id, psa: 'halopsa', organizationIds: t.master.organizationIds });
+  const org = t.master.organizationIds[1]!;
+  const raise = alertEvent(org, 'backup_overdue', 'raised');
+  await rig.alerts.reportAlert(raise);
+  expect((await handled(raise.eventId)).outcome).toBe('ticket_created');
+  await stack.db.deleteFrom('ticketMappings').where('connectionId', '=', fx.connectionId).execute();
+  const before = simRequests();
+  const recover = alertEvent(org, 'backup_overdue', 'recovered');
+  await rig.alerts.reportAlert(recover);
+  const row = await handled(recover.eventId);
+  expect(row.outcome).toBe('skipped');
+  expect(row.reason).toBe('ticket_mapping_missing: Ticket mapping is not set for this PSA');
+  expect(simRequests()).toBe(before);
+  const ticket = await stack.db.selectFrom('tickets').select('state').where('marker', '=', ticketMarker(org, 'backup_overdue', 1)).executeTakeFirstOrThrow();
+  expect(ticket.state).toBe('open');
+});
+
 test('integrationRevoked stops the run: buffered repeats recorded as skipped, no PSA call after it', async () => {
   const t = await seedTenants(stack.db);
   await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.sub.id, psa: 'halopsa', organizationIds: t.sub.organizationIds });
@@ -108,6 +127,54 @@ test('a PSA outage longer than the catch-up window: the alert is recorded as ski
     expect(row.reason).toMatch(/^psa_unavailable: /);
   } finally {
     stack.sims.halopsa.server.clearFaults();
+    await short.stop();
+  }
+});
+
+test('a PSA refusal is recorded at once as psa_rejected, not waited out as an outage', async () => {
+  const t = await seedTenants(stack.db);
+  await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.sub.id, psa: 'halopsa', organizationIds: t.sub.organizationIds });
+  stack.sims.halopsa.server.addFault({ kind: 'status', status: 400, method: 'POST', path: '^/api/tickets$', body: { '[0].summary': 'Summary is too long' } });
+  try {
+    const a = alertEvent(t.sub.organizationIds[1]!, 'site_unreachable', 'raised');
+    await rig.alerts.reportAlert(a);
+    // Well inside the catch-up window (60 s): an outage would still be waiting.
+    const row = await handled(a.eventId, 20_000);
+    expect(row.outcome).toBe('skipped');
+    expect(row.reason).toMatch(/^psa_rejected: The PSA refused the request: .*Summary is too long/);
+  } finally {
+    stack.sims.halopsa.server.clearFaults();
+  }
+});
+
+test('a connection gone under an open ticket (revoked, credentials wiped) ends the alert as integration_revoked at once', async () => {
+  const t = await seedTenants(stack.db);
+  const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.sub.id, psa: 'connectwise', organizationIds: t.sub.organizationIds });
+  const org = t.sub.organizationIds[2]!;
+  const raise = alertEvent(org, 'mailbox_unreachable', 'raised');
+  await rig.alerts.reportAlert(raise);
+  expect((await handled(raise.eventId)).outcome).toBe('ticket_created');
+  await stack.db.updateTable('connections').set({ status: 'revoked', credentials: null, credentialsKeyId: null, updatedAt: new Date() }).where('id', '=', fx.connectionId).execute();
+  const before = simRequests();
+  const recover = alertEvent(org, 'mailbox_unreachable', 'recovered');
+  await rig.alerts.reportAlert(recover);
+  const row = await handled(recover.eventId, 20_000);
+  expect(row.outcome).toBe('skipped');
+  expect(row.reason).toBe('integration_revoked: The PSA connection no longer exists');
+  expect(simRequests()).toBe(before);
+});
+
+test('a connection that stays Unhealthy past the catch-up window: the alert is skipped as connection_unhealthy', async () => {
+  const short = await startTicketRig(stack, { catchUpWindowMs: 1_500, outageRetryMs: 300 });
+  try {
+    const t = await seedTenants(stack.db);
+    await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.sub.id, psa: 'autotask', organizationIds: t.sub.organizationIds, health: 'unhealthy' });
+    const a = alertEvent(t.sub.organizationIds[0]!, 'backup_failed', 'raised');
+    await short.alerts.reportAlert(a);
+    const row = await handled(a.eventId);
+    expect(row.outcome).toBe('skipped');
+    expect(row.reason).toBe('connection_unhealthy: The PSA connection stayed unhealthy past the catch-up window');
+  } finally {
     await short.stop();
   }
 });
