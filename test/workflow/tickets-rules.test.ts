@@ -7,7 +7,8 @@ import { seedTenants } from '../helpers/seed';
 import { startStack, type Stack } from '../helpers/stack';
 import { testKeys } from '../helpers/env';
 import { connectIntegration, simControls } from '../helpers/integration-fixture';
-import { integrationRevokedSignal, psaTicketChangedSignal, serviceTicketWorkflowId, ticketMarker } from '../../workflows/ticket-messages';
+import type { PsaKind } from '../../psa/core/types';
+import { integrationRevokedSignal, psaTicketChangedSignal, serviceTicketWorkflowId, ticketMarker, type Problem } from '../../workflows/ticket-messages';
 import { alertEvent, startTicketRig, waitFor, type TicketRig } from './tickets-helpers';
 import { ticketWebhookSecret } from '../../activities/tickets-webhooks';
 import * as halo from '../../sims/halopsa';
@@ -52,18 +53,28 @@ test('ticket mapping missing (it is optional): recorded as skipped, no PSA call'
   expect(simRequests()).toBe(before);
 });
 
-test('ticket mapping reset while a ticket is open: the recovery is skipped for that reason (the refusal\'s code), the ticket left as it is', async () => {
+/** A mapped organization of its own with an open ticket for `problem`. */
+async function openTicket(psa: PsaKind, problem: Problem) {
   const t = await seedTenants(stack.db);
-  const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.master.id, psa: 'halopsa', organizationIds: t.master.organizationIds });
-  const org = t.master.organizationIds[1]!;
-  const raise = alertEvent(org, 'backup_overdue', 'raised');
+  const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.direct.id, psa, organizationIds: t.direct.organizationIds });
+  const org = t.direct.organizationIds[0]!;
+  const raise = alertEvent(org, problem, 'raised');
   await rig.alerts.reportAlert(raise);
   expect((await handled(raise.eventId)).outcome).toBe('ticket_created');
+  const recover = async () => {
+    const e = alertEvent(org, problem, 'recovered');
+    await rig.alerts.reportAlert(e);
+    // Well inside the catch-up window (60 s): an outage would still be waiting.
+    return handled(e.eventId, 20_000);
+  };
+  return { fx, org, recover };
+}
+
+test('ticket mapping reset while a ticket is open: the recovery is skipped for that reason (the refusal\'s code), the ticket left as it is', async () => {
+  const { fx, org, recover } = await openTicket('halopsa', 'backup_overdue');
   await stack.db.deleteFrom('ticketMappings').where('connectionId', '=', fx.connectionId).execute();
   const before = simRequests();
-  const recover = alertEvent(org, 'backup_overdue', 'recovered');
-  await rig.alerts.reportAlert(recover);
-  const row = await handled(recover.eventId);
+  const row = await recover();
   expect(row.outcome).toBe('skipped');
   expect(row.reason).toBe('ticket_mapping_missing: Ticket mapping is not set for this PSA');
   expect(simRequests()).toBe(before);
@@ -148,17 +159,10 @@ test('a PSA refusal is recorded at once as psa_rejected, not waited out as an ou
 });
 
 test('a connection gone under an open ticket (revoked, credentials wiped) ends the alert as integration_revoked at once', async () => {
-  const t = await seedTenants(stack.db);
-  const fx = await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.sub.id, psa: 'connectwise', organizationIds: t.sub.organizationIds });
-  const org = t.sub.organizationIds[2]!;
-  const raise = alertEvent(org, 'mailbox_unreachable', 'raised');
-  await rig.alerts.reportAlert(raise);
-  expect((await handled(raise.eventId)).outcome).toBe('ticket_created');
+  const { fx, recover } = await openTicket('connectwise', 'mailbox_unreachable');
   await stack.db.updateTable('connections').set({ status: 'revoked', credentials: null, credentialsKeyId: null, updatedAt: new Date() }).where('id', '=', fx.connectionId).execute();
   const before = simRequests();
-  const recover = alertEvent(org, 'mailbox_unreachable', 'recovered');
-  await rig.alerts.reportAlert(recover);
-  const row = await handled(recover.eventId, 20_000);
+  const row = await recover();
   expect(row.outcome).toBe('skipped');
   expect(row.reason).toBe('integration_revoked: The PSA connection no longer exists');
   expect(simRequests()).toBe(before);
