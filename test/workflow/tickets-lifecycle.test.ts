@@ -10,8 +10,7 @@ import { seedTenants } from '../helpers/seed';
 import { startStack, type Stack } from '../helpers/stack';
 import { testKeys } from '../helpers/env';
 import { connectIntegration, simControls } from '../helpers/integration-fixture';
-import { ticketMarker, serviceTicketWorkflowId, serviceTicketStatusQuery } from '../../workflows/ticket-messages';
-import { psaTicketChangedSignal } from '../../workflows/ticket-messages';
+import { psaTicketChangedSignal, serviceTicketStatusQuery, serviceTicketWorkflowId, ticketMarker } from '../../workflows/ticket-messages';
 import { alertEvent, psaStatusOf, startTicketRig, technicianClosesThroughApi, waitFor, webhookDeliveries, type TicketRig } from './tickets-helpers';
 
 let stack: Stack;
