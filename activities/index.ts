@@ -4,8 +4,6 @@ import { createSystemActivities } from './system';
 import { createTicketActivities } from './tickets';
 import { createAlertActivities } from './alerts';
 import { createPlatformCallbackActivities } from './platform-callback';
-import { createTicketWebhookActivities } from './tickets-webhooks';
-import { createTicketBenchActivities } from './tickets-bench';
 import { createSeatActivities } from './seats';
 import { createLifecycleActivities } from './lifecycle';
 
@@ -16,8 +14,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createTicketActivities(deps),
     ...createAlertActivities(deps),
     ...createPlatformCallbackActivities(deps),
-    ...createTicketWebhookActivities(deps),
-    ...createTicketBenchActivities(),
     ...createLifecycleActivities(deps),
   };
 }

@@ -9,10 +9,7 @@ import { adapterProviderFor, type AdapterProvider } from '../infra/psa-adapters'
 import { ticketWebhookSecret } from '../security/credentials';
 import { claimWebhookSubscription, releaseWebhookClaim, setWebhookSubscription, WEBHOOK_CLAIM_PREFIX } from '../db/repositories/integrations';
 import { writeAudit } from '../db/repositories/audit';
-import { heartbeating } from './tickets-heartbeat';
 import { TICKET_ACTOR } from './ticket-calls';
-
-// The webhook route still finds the secret here; it lives in security/credentials.ts.
 
 export function ticketWebhookUrl(publicBaseUrl: string, connectionId: string): string {
   return `${publicBaseUrl.replace(/\/+$/, '')}/v1/psa-webhooks/${connectionId}`;
@@ -26,15 +23,10 @@ export function hasTicketWebhook(webhookSubscriptionId: string | null): boolean 
   return webhookSubscriptionId !== null && !webhookSubscriptionId.startsWith(WEBHOOK_CLAIM_PREFIX);
 }
 
-export function createTicketWebhookActivities(deps: ActivityDeps) {
-  const adapters = adapterProviderFor(deps);
-  return {
-    /** Subscribes the connection to ticket events once; a no-op when already subscribed (or being subscribed). */
-    ensureTicketWebhook: (connectionId: string): Promise<'subscribed' | 'already'> => heartbeating(() => ensureTicketWebhook(deps, adapters, connectionId)),
-  };
-}
-
-/** One subscription per connection: claimed in the row first, so concurrent tickets subscribe once. */
+/**
+ * Subscribes the connection to ticket events once (a no-op when already subscribed, or being
+ * subscribed): claimed in the row first, so concurrent tickets subscribe once.
+ */
 export async function ensureTicketWebhook(deps: ActivityDeps, adapters: AdapterProvider, connectionId: string): Promise<'subscribed' | 'already'> {
   if (!(await claimWebhookSubscription(deps.db, connectionId, CLAIM_TTL_MS))) return 'already';
   try {
@@ -49,5 +41,3 @@ export async function ensureTicketWebhook(deps: ActivityDeps, adapters: AdapterP
     throw err;
   }
 }
-
-export type TicketWebhookActivities = ReturnType<typeof createTicketWebhookActivities>;

@@ -30,9 +30,9 @@ import {
 } from '../db/repositories/tickets';
 import { mainWriteId, writeTogether, writeTogetherReturning } from '../db/repositories/write-together';
 import { ensureTicketWebhook, hasTicketWebhook } from './tickets-webhooks';
-import { heartbeating } from './tickets-heartbeat';
 import { TICKET_ACTOR, ticketCalls } from './ticket-calls';
-import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason } from '../workflows/ticket-messages';
+import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type AlertOutcome, type Problem, type SkipReason } from '../workflows/ticket-messages';
+import { domainFailure } from '../workflows/integration-messages';
 
 export type { CloseOutcome } from '../domain/ticket-close';
 
@@ -267,10 +267,6 @@ export function createTicketActivities(deps: ActivityDeps) {
   }
 
   const activities = {
-    async resolveTicketTarget(organizationId: string): Promise<TicketTarget> {
-      return targetOf(await ticketTargetOf(db, organizationId));
-    },
-
     /**
      * Everything a raise needs in one attempt: where the organization's tickets go (or why they
      * cannot), the connection's webhook, the episode's marker, find-before-create, our row, the
@@ -397,14 +393,25 @@ export function createTicketActivities(deps: ActivityDeps) {
       await writeAudit(db, { partnerId: row.partnerId, connectionId: row.connectionId, actor: TICKET_ACTOR, action: 'ticket.abandon', target: ticketTarget(row.marker), outcome: 'ok', detail: { psaTicketId: row.psaTicketId, reason } });
     },
   };
-  return {
-    ...activities,
-    openServiceTicket: (req: OpenTicketRequest) => heartbeating(() => activities.openServiceTicket(req)),
-    addServiceTicketNote: (ref: TicketRef, text: string, alertIds: string[]) => heartbeating(() => activities.addServiceTicketNote(ref, text, alertIds)),
-    closeServiceTicket: (ref: TicketRef, note: string, alerts: { recovery: string; folded: string[] }) => heartbeating(() => activities.closeServiceTicket(ref, note, alerts)),
-    reopenServiceTicket: (ref: TicketRef, note: string, alertIds: string[]) => heartbeating(() => activities.reopenServiceTicket(ref, note, alertIds)),
-    readServiceTicket: (ref: TicketRef) => heartbeating(() => activities.readServiceTicket(ref)),
-  };
+  return withDomainFailures(activities);
+}
+
+/**
+ * The same activities, each letting our domain errors out as typed failures that carry their
+ * code (a RuleViolation's code tells the workflow why the alert is skipped).
+ */
+function withDomainFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const typed = Object.entries(activities).map(([name, fn]) => [
+    name,
+    async (...args: Parameters<typeof fn>) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw domainFailure(err) ?? err;
+      }
+    },
+  ]);
+  return Object.fromEntries(typed) as T;
 }
 
 export type TicketActivities = ReturnType<typeof createTicketActivities>;

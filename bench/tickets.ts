@@ -37,7 +37,7 @@ import { startHaloPsaSim } from '../sims/halopsa';
 import { connectIntegration, addOrganizations, simControls } from '../test/helpers/integration-fixture';
 import type { PsaKind } from '../psa/core/types';
 import { PROBLEMS, ticketMarker, type Problem } from '../workflows/ticket-messages';
-import { shapeBaselineSignal } from '../workflows/service-ticket-baseline';
+import { shapeBaselineSignal } from './baseline-workflows';
 import { OrganizationIdKey, PartnerIdKey, ProblemKey, TicketStateKey, VendorKey } from '../workflows/search-attributes';
 import { cpuBetween, cpuSnapshot, percentile, runPaced, runPool, sleep, type CpuGroup, type CpuSnapshot } from './ticket-stats';
 
@@ -133,9 +133,9 @@ async function main(): Promise<void> {
     if (i >= orgs.length * PROBLEMS.length - 1 && pairs.length < lifecycles) throw new Error(`--lifecycles ${lifecycles} needs more than ${orgs.length} organizations × 5 problems`);
   }
 
-  // Worker process on a prebuilt bundle.
+  // Worker process on a prebuilt bundle: psa-sync's workflows and the yardsticks (bench/workflows.ts).
   const bundleFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bundle-')), 'workflows.js');
-  fs.writeFileSync(bundleFile, (await bundleWorkflows()).code);
+  fs.writeFileSync(bundleFile, (await bundleWorkflows(require.resolve('./workflows'))).code);
   const caFile = path.join(path.dirname(bundleFile), 'ca.pem');
   fs.writeFileSync(caFile, sims.connectwise.ca);
   const worker = await startWorker({

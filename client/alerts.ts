@@ -16,7 +16,6 @@ import {
   ALERT_EVENTS,
   DEFAULT_TICKET_POLICY,
   PROBLEMS,
-  SERVICE_TICKET_REVISION,
   alertSignal,
   serviceTicketWorkflowId,
   type AlertSignal,
@@ -112,7 +111,7 @@ export function createAlertsClient(opts: AlertsClientOptions) {
     await temporal.workflow.signalWithStart<typeof serviceTicketWorkflow, [AlertSignal]>('serviceTicketWorkflow', {
       workflowId: serviceTicketWorkflowId(row.organizationId, row.problem),
       taskQueue,
-      args: [{ organizationId: row.organizationId, problem, partnerId, policy, revision: SERVICE_TICKET_REVISION }],
+      args: [{ organizationId: row.organizationId, problem, partnerId, policy }],
       signal: alertSignal,
       signalArgs: [sig],
       // Vendor is set at start so the lifecycle's revoke (PsaPartnerId + PsaVendor) finds the run.

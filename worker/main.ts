@@ -8,13 +8,15 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../infra/logger';
 import { installSdkRuntime } from '../infra/sdk-runtime';
 import { keyRingFrom, openDatabase, psaOptionsFrom } from '../infra/runtime';
-import { createWorker } from './create-worker';
+import { createWorker, type CreateWorkerOptions } from './create-worker';
 import { createTemporalClient } from '../client/temporal';
 import type { PsaRuntimeOptions } from '../activities/deps';
 
 export interface RunWorkerOptions {
   /** Replaces parts of the PSA options the environment gives (benchmarks lift vendor quotas). */
   psaOverrides?: Partial<PsaRuntimeOptions>;
+  /** Adds to or replaces registered activities (the benchmark registers its yardsticks' no-op). */
+  wrapActivities?: CreateWorkerOptions['wrapActivities'];
 }
 
 export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
@@ -39,6 +41,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       platformCallbackUrl: config.PLATFORM_CALLBACK_URL ?? null,
     },
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
+    ...(options.wrapActivities ? { wrapActivities: options.wrapActivities } : {}),
   });
   // Printed whatever LOG_LEVEL says: launchers and crash tests wait for this line.
   console.log(`worker started on task queue ${config.TEMPORAL_TASK_QUEUE} (${config.TEMPORAL_ADDRESS})`);

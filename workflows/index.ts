@@ -3,4 +3,3 @@ export { systemCheckWorkflow } from './system-check';
 export { serviceTicketWorkflow } from './service-ticket';
 export { seatSyncWorkflow } from './seat-sync';
 export { integrationWorkflow } from './integration';
-export { ticketBaselineWorkflow, ticketLocalBaselineWorkflow, ticketShapeBaselineWorkflow } from './service-ticket-baseline';

@@ -19,7 +19,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -29,11 +28,9 @@ import {
 import type { TicketActivities, TicketRef } from '../activities/tickets';
 import type { AlertActivities } from '../activities/alerts';
 import type { PlatformCallbackActivities } from '../activities/platform-callback';
-import type { TicketWebhookActivities } from '../activities/tickets-webhooks';
 import type { AlertOutcome } from './ticket-messages';
 import {
   PROBLEM_TITLES,
-  SERVICE_TICKET_REVISION,
   alertSignal,
   integrationRevokedSignal,
   psaTicketChangedSignal,
@@ -46,31 +43,19 @@ import {
   type SkipReason,
   type TicketPhase,
 } from './ticket-messages';
-import { GONE_FAILURES, OUTAGE_FAILURES, ticketDbActivity, ticketPsaActivity, ticketPsaLocalActivity } from './service-ticket-options';
+import { skipReasonOfRule, ticketDbActivity, ticketPsaCall } from './service-ticket-options';
+import { GONE_FAILURE_TYPES, OUTAGE_FAILURE_TYPES } from './options';
+import { applicationFailureOf, type DomainFailureDetail } from './integration-messages';
 import { OrganizationIdKey, PartnerIdKey, ProblemKey, TicketStateKey, VendorKey } from './search-attributes';
 
-type AllActivities = TicketActivities & AlertActivities & PlatformCallbackActivities & TicketWebhookActivities;
+type AllActivities = TicketActivities & AlertActivities & PlatformCallbackActivities;
+/** Database writes and the platform callback: ordinary activities. */
 const store = proxyActivities<AllActivities>(ticketDbActivity);
-const psaRemote = proxyActivities<AllActivities>(ticketPsaActivity);
-const psaLocal = proxyLocalActivities<AllActivities>(ticketPsaLocalActivity);
+/** PSA calls: local activities (README, "How a ticket run calls the PSA"). */
+const psa = proxyLocalActivities<AllActivities>(ticketPsaCall);
 
 /** Past this many events the run continues as new while idle (well under Temporal's limits). */
 const HISTORY_BUDGET = 4_000;
-/*
- * Behaviour changes since the first release. Runs started with `input.revision` (>= 1) have the
- * two once guarded by patches, decided by their input; older runs decide by the patch markers
- * they recorded, so `patched()` is asked only for those. A patch costs every new run a marker and
- * an upsert of Temporal's TemporalChangeVersion search attribute; the revision costs nothing.
- * Revision 2 makes the PSA calls local activities (service-ticket-options.ts).
- */
-/** Search attributes set by the client at start are not upserted again; open sets vendor and state at once. */
-const LEAN_SEARCH_ATTRIBUTES_PATCH = 'service-ticket-lean-search-attributes';
-/**
- * A PSA event can overtake the open's result: the row is written and the webhook signalled before
- * the run has the activity's answer. Such an event is kept and matched once the ticket is known;
- * runs from before this change dropped it (the polling backstop caught the change later).
- */
-const EARLY_PSA_CHANGE_PATCH = 'service-ticket-early-psa-change';
 /** Alert ids remembered for de-duplication of re-delivered signals. */
 const SEEN_MEMORY = 500;
 
@@ -82,16 +67,26 @@ export interface ServiceTicketSummary {
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; reason: SkipReason; sentence: string };
 
+/*
+ * A PSA call fails with the activity's ApplicationFailure itself (a local activity's failure is
+ * not wrapped in an ActivityFailure), or with a timeout or cancellation failure.
+ */
 function failureType(err: unknown): string {
-  if (err instanceof ActivityFailure) {
-    if (err.cause instanceof ApplicationFailure) return err.cause.type ?? 'Error';
-    return err.cause?.name ?? 'ActivityFailure';
-  }
+  const failure = applicationFailureOf(err);
+  if (failure) return failure.type ?? 'Error';
+  if (err instanceof ActivityFailure) return err.cause?.name ?? 'ActivityFailure';
   return err instanceof Error ? err.name : 'Error';
 }
 
+/** The stable code of a RuleViolation the activity refused with (its failure's details). */
+function ruleCode(err: unknown): string | null {
+  const failure = applicationFailureOf(err);
+  if (failure?.type !== 'RuleViolation') return null;
+  return (failure.details?.[0] as Partial<DomainFailureDetail> | undefined)?.code ?? null;
+}
+
 function failureMessage(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const cause = applicationFailureOf(err) ?? (err instanceof ActivityFailure ? err.cause : err);
   return cause instanceof Error ? cause.message : String(cause);
 }
 
@@ -114,19 +109,16 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   /** The ticket of the last episode, for the run's result after the PSA closed it. */
   let lastTicket: OpenTicketRef | null = null;
 
-  const revision = input.revision ?? 0;
-  const revised = revision >= 1;
-  const psa = revision >= 2 ? psaLocal : psaRemote;
-  const keepEarlyChanges = revised || patched(EARLY_PSA_CHANGE_PATCH);
-
   setHandler(alertSignal, (a) => {
     if (seen.includes(a.alertId)) return;
     seen.push(a.alertId);
     if (seen.length > SEEN_MEMORY) seen.splice(0, seen.length - SEEN_MEMORY);
     pending.push(a);
   });
+  // An event can overtake the open's answer (the row is written and the webhook signalled before
+  // the run has the result): with no ticket known yet it is kept, and matched once the open returns.
   setHandler(psaTicketChangedSignal, (e) => {
-    if (ticket ? e.psaTicketId === ticket.psaTicketId : keepEarlyChanges) psaChange = e;
+    if (!ticket || e.psaTicketId === ticket.psaTicketId) psaChange = e;
   });
   setHandler(integrationRevokedSignal, () => {
     revoked = true;
@@ -141,9 +133,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   }));
 
   // The client sets these at start; a continued run (or one started another way) sets them itself.
-  // Runs from before this change upserted them unconditionally and replay that way.
-  const leanSearchAttributes = revised || patched(LEAN_SEARCH_ATTRIBUTES_PATCH);
-  if (!leanSearchAttributes || carried || workflowInfo().typedSearchAttributes.get(OrganizationIdKey) === undefined) {
+  if (carried || workflowInfo().typedSearchAttributes.get(OrganizationIdKey) === undefined) {
     upsertSearchAttributes([
       { key: PartnerIdKey, value: partnerId },
       { key: OrganizationIdKey, value: organizationId },
@@ -172,12 +162,10 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
         return { ok: true, value: await step() };
       } catch (err) {
         const type = failureType(err);
-        if (GONE_FAILURES.has(type)) return { ok: false, reason: 'integration_revoked', sentence: 'The PSA connection no longer exists' };
-        if (type === 'RuleViolation') {
-          const m = failureMessage(err);
-          return { ok: false, reason: /ticket mapping/i.test(m) ? 'ticket_mapping_missing' : 'organization_unmapped', sentence: m };
-        }
-        const outage = OUTAGE_FAILURES.has(type) || !(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable);
+        if (GONE_FAILURE_TYPES.has(type)) return { ok: false, reason: 'integration_revoked', sentence: 'The PSA connection no longer exists' };
+        if (type === 'RuleViolation') return { ok: false, reason: skipReasonOfRule(ruleCode(err)), sentence: failureMessage(err) };
+        // Retryable failures that outlived the call's own retries (5xx, 429, timeouts) wait too.
+        const outage = OUTAGE_FAILURE_TYPES.has(type) || applicationFailureOf(err)?.nonRetryable !== true;
         if (!outage) return { ok: false, reason: 'psa_rejected', sentence: `The PSA refused the request: ${failureMessage(err)}` };
         const unhealthy = type === 'ConnectionUnhealthyError' || type === 'PsaAuthError';
         if (Date.now() - Date.parse(oldestAt) > policy.catchUpWindowMs) {
@@ -221,15 +209,10 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     closedAtMs = null;
     stopReason = null;
     nextPollAtMs = Date.now() + policy.pollIntervalMs;
-    if (leanSearchAttributes) {
-      upsertSearchAttributes([
-        { key: VendorKey, value: opened.psa },
-        { key: TicketStateKey, value: 'open' },
-      ]);
-    } else {
-      upsertSearchAttributes([{ key: VendorKey, value: opened.psa }]);
-      setTicketState('open');
-    }
+    upsertSearchAttributes([
+      { key: VendorKey, value: opened.psa },
+      { key: TicketStateKey, value: 'open' },
+    ]);
   }
 
   async function skip(alerts: AlertSignal[], r: { reason: SkipReason; sentence: string }): Promise<void> {
@@ -308,7 +291,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
 
   async function onPsaChange(change: PsaTicketChanged): Promise<void> {
     if (!ticket || phase !== 'open') return;
-    if (keepEarlyChanges && change.psaTicketId !== ticket.psaTicketId) return;
+    if (change.psaTicketId !== ticket.psaTicketId) return;
     let closed = change.closed;
     let deleted = false;
     if (closed === undefined) {
@@ -369,10 +352,8 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     if (workflowInfo().historyLength > HISTORY_BUDGET || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       if (pending.length === 0 && repeats.length === 0 && !revoked && !psaChange) {
-        // The next run starts with no history to replay, so it takes today's revision.
         await continueAsNew<typeof serviceTicketWorkflow>({
           ...input,
-          revision: SERVICE_TICKET_REVISION,
           carried: { ticket, phase, closedAtMs, pending, seenAlertIds: seen, alertActive },
         });
       }

@@ -88,22 +88,11 @@ export const DEFAULT_TICKET_POLICY: TicketPolicy = {
   outageRetryMs: 30_000,
 };
 
-/**
- * The service-ticket workflow's behaviour revision, fixed for a run by its input. Revision 1 has
- * every change that was once guarded by `patched()` (a run started without a revision predates
- * it, and its patch markers, or their absence, decide as before); revision 2 makes the PSA calls
- * local activities. Changes that must not reach runs in flight raise this number (see
- * workflows/service-ticket.ts).
- */
-export const SERVICE_TICKET_REVISION = 2;
-
 export interface ServiceTicketInput {
   organizationId: string;
   problem: Problem;
   partnerId: string;
   policy: TicketPolicy;
-  /** SERVICE_TICKET_REVISION when the run was started; absent on runs from before revisions. */
-  revision?: number;
   /** Carried over continue-as-new. */
   carried?: CarriedTicketState;
 }
@@ -138,11 +127,13 @@ export type AlertOutcome =
   | 'no_open_ticket'
   | 'skipped';
 
-export type SkipReason =
-  | 'organization_unmapped'
-  | 'ticket_mapping_missing'
-  | 'integration_revoked'
-  | 'connection_unhealthy'
-  | 'psa_unavailable'
-  | 'psa_rejected'
-  | 'ticket_closed_in_psa';
+export const SKIP_REASONS = [
+  'organization_unmapped',
+  'ticket_mapping_missing',
+  'integration_revoked',
+  'connection_unhealthy',
+  'psa_unavailable',
+  'psa_rejected',
+  'ticket_closed_in_psa',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];

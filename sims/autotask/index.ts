@@ -106,6 +106,19 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     return Array.isArray(v) ? v[0] : v;
   };
 
+  /**
+   * Who a write is made as: the API user, or the resource named by `ImpersonationResourceId`
+   * (an integration acting for a technician; the record then shows that resource, and ticket
+   * webhooks treat the change as theirs). An unknown or inactive resource is refused.
+   */
+  const actorOf = (req: SimRequest): number | SimResponse => {
+    const raw = header(req, 'ImpersonationResourceId');
+    if (raw === undefined) return state.seed.apiUser.resourceId;
+    const resources = [{ id: state.seed.apiUser.resourceId, isActive: true }, state.seed.technician];
+    const found = resources.find((r) => String(r.id) === raw.trim() && r.isActive);
+    return found ? found.id : errors(500, `ImpersonationResourceId ${raw} is not an active resource.`);
+  };
+
   /** Threshold, thread limit, then the three headers, then the right for this entity. */
   const guarded =
     (right: AutotaskRight | null, handler: (req: SimRequest) => SimResponse | Promise<SimResponse>) =>
@@ -361,6 +374,8 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
   };
 
   server.route('POST', `${BASE}/Tickets`, guarded('tickets', (req) => {
+    const actor = actorOf(req);
+    if (typeof actor !== 'number') return actor;
     const parsed = ticketInput((req.json ?? {}) as Record<string, unknown>, null);
     if (!parsed.ok) return parsed.res;
     const v = parsed.value;
@@ -370,7 +385,7 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
         issueType: v.issueType ?? null, subIssueType: v.subIssueType ?? null, serviceLevelAgreementID: v.serviceLevelAgreementID ?? null, externalID: v.externalID ?? null,
         rmmAlertID: v.rmmAlertID ?? null, resolution: v.resolution ?? null, assignedResourceID: v.assignedResourceID ?? null,
       },
-      state.seed.apiUser.resourceId,
+      actor,
     );
     return { status: 200, body: { itemId: t.id } };
   }));
@@ -380,9 +395,11 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     const id = Number(raw.id ?? raw.Id);
     const existing = state.tickets.get(id);
     if (!existing) return errors(404, `No Tickets with id ${raw.id}.`);
+    const actor = actorOf(req);
+    if (typeof actor !== 'number') return actor;
     const parsed = ticketInput(raw, existing);
     if (!parsed.ok) return parsed.res;
-    state.updateTicket(id, parsed.value, state.seed.apiUser.resourceId);
+    state.updateTicket(id, parsed.value, actor);
     return { status: 200, body: { itemId: id } };
   }));
 
@@ -391,7 +408,9 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     if (!ticket) return errors(404, `No Tickets with id ${req.params.id}.`);
     const b = (req.json ?? {}) as Record<string, unknown>;
     if (!b.description && !b.title) return errors(500, 'Missing Required Field: description');
-    const note = state.addNote(ticket.id, { title: String(b.title ?? 'Note'), description: String(b.description ?? ''), noteType: Number(b.noteType ?? 1), publish: Number(b.publish ?? 1) }, state.seed.apiUser.resourceId);
+    const actor = actorOf(req);
+    if (typeof actor !== 'number') return actor;
+    const note = state.addNote(ticket.id, { title: String(b.title ?? 'Note'), description: String(b.description ?? ''), noteType: Number(b.noteType ?? 1), publish: Number(b.publish ?? 1) }, actor);
     return { status: 200, body: { itemId: note.id } };
   }));
 

@@ -18,7 +18,7 @@ import { createSeed } from './seed';
 import { ConnectWiseSimState, type RateLimitConfig } from './state';
 import type { SimData } from './types';
 
-export { SEED_CREDENTIALS, SEED_FIXTURES, INVENTORY_FIXTURES, API_MEMBER_IDENTIFIER, TECHNICIAN_IDENTIFIER, createSeed, type SeedOptions } from './seed';
+export { SEED_CREDENTIALS, SEED_FIXTURES, INVENTORY_FIXTURES, API_MEMBER_IDENTIFIER, TECHNICIAN_IDENTIFIER, TECHNICIAN_API_KEYS, createSeed, type SeedOptions } from './seed';
 export { CONFIGURATION_LENGTHS } from './configurations';
 export { CAPABILITY_MODULES, ConnectWiseSimState, type CapabilityName, type RateLimitConfig } from './state';
 export { signCallbackBody } from './callbacks';

@@ -19,6 +19,8 @@ export const SEED_CREDENTIALS = {
 
 export const API_MEMBER_IDENTIFIER = 'PsaSyncApi';
 export const TECHNICIAN_IDENTIFIER = 'jsmith';
+/** The technician's own API keys (My Account > API Keys): changes made with them are hers, not the API member's. */
+export const TECHNICIAN_API_KEYS = { publicKey: 'pubKeyJSmith01', privateKey: 'privKeyJSmithSecret01' } as const;
 
 /** Valid mapping values inside the default seed (ids as strings, as the engine stores them). */
 export const SEED_FIXTURES = {
@@ -59,7 +61,7 @@ function seedMembers(): Member[] {
       inactiveFlag: false,
       rights: fullRights(),
     },
-    { id: 12, identifier: TECHNICIAN_IDENTIFIER, name: 'Jane Smith', inactiveFlag: false, rights: fullRights() },
+    { id: 12, identifier: TECHNICIAN_IDENTIFIER, name: 'Jane Smith', ...TECHNICIAN_API_KEYS, inactiveFlag: false, rights: fullRights() },
   ];
 }
 

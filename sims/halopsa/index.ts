@@ -17,7 +17,7 @@ import { createSeed } from './seed';
 import { HaloSimState, type RateLimitConfig } from './state';
 import type { HaloSimData } from './types';
 
-export { SEED_CREDENTIALS, SEED_FIXTURES, INVENTORY_FIXTURES, API_AGENT_ID, TECHNICIAN_AGENT_ID, createSeed, type SeedOptions } from './seed';
+export { SEED_CREDENTIALS, SEED_FIXTURES, INVENTORY_FIXTURES, API_AGENT_ID, TECHNICIAN_AGENT_ID, TECHNICIAN_APP_CREDENTIALS, createSeed, type SeedOptions } from './seed';
 export { HaloSimState, HaloSimError, type RateLimitConfig } from './state';
 export { rateLimitText } from './gate';
 export { WEBHOOK_EVENTS } from './routes/webhooks';

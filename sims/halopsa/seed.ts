@@ -13,6 +13,8 @@ export const SEED_CREDENTIALS = {
 
 export const API_AGENT_ID = 10;
 export const TECHNICIAN_AGENT_ID = 2;
+/** Another tool's API application, logging in as the technician: its changes are hers. */
+export const TECHNICIAN_APP_CREDENTIALS = { clientId: '9c3d2e1f-4a5b-4c6d-8e7f-0a1b2c3d4e5f', clientSecret: 'HaloSimTechToolSecret-3Rk8' } as const;
 
 /** Valid mapping values inside the default seed (ids as strings, as the engine stores them). */
 export const SEED_FIXTURES = {
@@ -195,6 +197,9 @@ export function createSeed(options: SeedOptions = {}): HaloSimData {
   const maxClient = Math.max(...clients.map((c) => c.id));
   return {
     application: { client_id: SEED_CREDENTIALS.clientId, client_secret: SEED_CREDENTIALS.clientSecret, name: 'NinjaOne SaaS Backup', active: true, agent_id: API_AGENT_ID },
+    otherApplications: [
+      { client_id: TECHNICIAN_APP_CREDENTIALS.clientId, client_secret: TECHNICIAN_APP_CREDENTIALS.clientSecret, name: 'Service desk tools', active: true, agent_id: TECHNICIAN_AGENT_ID },
+    ],
     agents: [
       { id: 1, name: 'Halo Admin', email: 'admin@msp.example', isapiagent: false, inactive: false },
       { id: TECHNICIAN_AGENT_ID, name: 'Jane Technician', email: 'jane@msp.example', isapiagent: false, inactive: false },

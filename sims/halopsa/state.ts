@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createSeed, TECHNICIAN_AGENT_ID } from './seed';
-import type { HaloRight, HaloSimData, SimAction, SimTicket, SimWebhook } from './types';
+import type { HaloRight, HaloSimData, SimAction, SimApplication, SimTicket, SimWebhook } from './types';
 import { WebhookDispatcher } from './webhooks';
 
 export interface RateLimitConfig {
@@ -73,13 +73,18 @@ export class HaloSimState {
     return { token, expiresIn: this.tokenTtlSec };
   }
 
+  /** The API application with this client id (ours or another tool's). */
+  applicationOf(clientId: string | null): SimApplication | undefined {
+    return [this.data.application, ...this.data.otherApplications].find((a) => a.client_id === clientId);
+  }
+
   /** The agent a bearer token acts as, or null when it is unknown, expired or its application is off. */
   agentForToken(token: string): number | null {
     const t = this.tokens.get(token);
     if (!t || t.expiresAt <= Date.now()) return null;
-    const app = this.data.application;
+    const app = this.applicationOf(t.clientId);
     const agent = this.data.agents.find((a) => a.id === t.agentId);
-    if (t.clientId !== app.client_id || !app.active || !agent || agent.inactive) return null;
+    if (!app || !app.active || !agent || agent.inactive) return null;
     return t.agentId;
   }
 

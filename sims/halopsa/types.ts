@@ -255,7 +255,10 @@ export interface SimAsset {
 }
 
 export interface HaloSimData {
+  /** Our integration's application. */
   application: SimApplication;
+  /** The tenant's other API applications (other tools), each logging in as its own agent. */
+  otherApplications: SimApplication[];
   agents: SimAgent[];
   rights: Record<HaloRight, boolean>;
   /** Rights the role holds as "Read Only": reads pass, writes answer 403. */

@@ -39,51 +39,71 @@ test('every migration applies, rolls back to an empty schema, and applies again'
 });
 
 describe('constraints', () => {
-  let partnerId: string;
-  let planId: string;
   beforeAll(async () => {
     await migrateToLatest(db);
-    partnerId = (await db.insertInto('partners').values({ name: 'P', kind: 'direct_reseller', parentId: null }).returning('id').executeTakeFirstOrThrow()).id;
-    planId = (await db.insertInto('plans').values({ partnerId, name: 'Plan' }).returning('id').executeTakeFirstOrThrow()).id;
   });
 
-  const connection = (psa: 'autotask' | 'halopsa', status: 'connected' | 'revoked' = 'connected') =>
-    db.insertInto('connections').values({ partnerId, psa, status, site: JSON.stringify({}) }).returning('id').executeTakeFirstOrThrow();
+  /** A partner of its own with a plan, so each test stands alone. */
+  async function partnerWithPlan() {
+    const partnerId = (await db.insertInto('partners').values({ name: `P ${randomUUID()}`, kind: 'direct_reseller', parentId: null }).returning('id').executeTakeFirstOrThrow()).id;
+    const planId = (await db.insertInto('plans').values({ partnerId, name: 'Plan' }).returning('id').executeTakeFirstOrThrow()).id;
+    return { partnerId, planId };
+  }
+
+  const connection = (partnerId: string, psa: 'autotask' | 'halopsa', status: 'connected' | 'revoked' = 'connected') =>
+    db.insertInto('connections').values({ partnerId, psa, status, site: JSON.stringify({}) }).returning(['id', 'psa']).executeTakeFirstOrThrow();
+
+  /** The statement fails on this constraint and no other (PostgreSQL names it on the error). */
+  const violates = (statement: Promise<unknown>, constraint: string) => expect(statement).rejects.toMatchObject({ constraint });
 
   test('one live connection per partner × PSA; revoked ones do not count', async () => {
-    await connection('autotask', 'revoked');
-    await connection('autotask');
-    await expect(connection('autotask')).rejects.toThrow(/connections_one_live_per_partner_psa/);
-    await expect(connection('halopsa')).resolves.toBeDefined();
+    const { partnerId } = await partnerWithPlan();
+    await connection(partnerId, 'autotask', 'revoked');
+    await connection(partnerId, 'autotask');
+    await violates(connection(partnerId, 'autotask'), 'connections_one_live_per_partner_psa');
+    await expect(connection(partnerId, 'halopsa')).resolves.toBeDefined();
   });
 
   test('one plan mapping per plan × connection, but a plan may map to several connections', async () => {
-    const a = await db.selectFrom('connections').select('id').where('psa', '=', 'autotask').where('status', '=', 'connected').executeTakeFirstOrThrow();
-    const h = await db.selectFrom('connections').select('id').where('psa', '=', 'halopsa').executeTakeFirstOrThrow();
+    const { partnerId, planId } = await partnerWithPlan();
+    const a = await connection(partnerId, 'autotask');
+    const h = await connection(partnerId, 'halopsa');
     const map = (connectionId: string, psa: 'autotask' | 'halopsa') =>
       db.insertInto('planMappings').values({ planId, connectionId, psa, values: JSON.stringify({ service: '1' }) }).execute();
     await map(a.id, 'autotask');
     await map(h.id, 'halopsa');
-    await expect(map(a.id, 'autotask')).rejects.toThrow(/plan_mappings_one_per_connection/);
+    await violates(map(a.id, 'autotask'), 'plan_mappings_one_per_connection');
   });
 
   test('an organization has at most one mapping', async () => {
+    const { partnerId, planId } = await partnerWithPlan();
     const org = await db.insertInto('organizations').values({ partnerId, planId, name: 'Org' }).returning('id').executeTakeFirstOrThrow();
-    const conns = await db.selectFrom('connections').select(['id', 'psa']).where('status', '=', 'connected').execute();
-    const [first, second] = conns;
-    await db.insertInto('organizationMappings').values({ organizationId: org.id, connectionId: first!.id, psa: first!.psa, values: '{}' }).execute();
-    await expect(
-      db.insertInto('organizationMappings').values({ organizationId: org.id, connectionId: second!.id, psa: second!.psa, values: '{}' }).execute(),
-    ).rejects.toThrow(/organization_mappings_organization_id/);
+    const [first, second] = [await connection(partnerId, 'autotask'), await connection(partnerId, 'halopsa')];
+    await db.insertInto('organizationMappings').values({ organizationId: org.id, connectionId: first.id, psa: first.psa, values: '{}' }).execute();
+    await violates(
+      db.insertInto('organizationMappings').values({ organizationId: org.id, connectionId: second.id, psa: second.psa, values: '{}' }).execute(),
+      'organization_mappings_organization_id_key',
+    );
   });
 
-  test('a sub-reseller needs a parent; credentials need a key id; revoked rows hold no credentials', async () => {
-    await expect(db.insertInto('partners').values({ name: 'S', kind: 'sub_reseller', parentId: null }).execute()).rejects.toThrow(/partners_parent_by_kind/);
-    await expect(
-      db.insertInto('connections').values({ partnerId: randomUUID(), psa: 'connectwise', status: 'connected', site: '{}', credentials: Buffer.from('x') }).execute(),
-    ).rejects.toThrow();
-    await expect(
+  test('a sub-reseller needs a parent', async () => {
+    await violates(db.insertInto('partners').values({ name: 'S', kind: 'sub_reseller', parentId: null }).execute(), 'partners_parent_by_kind');
+  });
+
+  test('credentials need a key id, and a key id needs credentials', async () => {
+    const { partnerId } = await partnerWithPlan();
+    const row = { partnerId, psa: 'connectwise' as const, status: 'connected' as const, site: '{}' };
+    await violates(db.insertInto('connections').values({ ...row, credentials: Buffer.from('x') }).execute(), 'connections_key_with_ciphertext');
+    await violates(db.insertInto('connections').values({ ...row, credentialsKeyId: 'k' }).execute(), 'connections_key_with_ciphertext');
+    // Both together are what the rule asks for.
+    await expect(db.insertInto('connections').values({ ...row, credentials: Buffer.from('x'), credentialsKeyId: 'k' }).execute()).resolves.toBeDefined();
+  });
+
+  test('revoked rows hold no credentials', async () => {
+    const { partnerId } = await partnerWithPlan();
+    await violates(
       db.insertInto('connections').values({ partnerId, psa: 'connectwise', status: 'revoked', site: '{}', credentials: Buffer.from('x'), credentialsKeyId: 'k' }).execute(),
-    ).rejects.toThrow(/connections_revoked_has_no_credentials/);
+      'connections_revoked_has_no_credentials',
+    );
   });
 });

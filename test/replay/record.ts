@@ -1,7 +1,8 @@
 /**
  * `npx tsx test/replay/record.ts [scenario…]`: runs the replay scenarios on a throwaway Temporal
- * dev server and database and writes their histories to test/replay/histories/. Re-record when a
- * workflow changes on purpose (and guard the change with `patched()` for runs in flight).
+ * dev server and database and writes their histories to test/replay/histories/. When a workflow
+ * changes on purpose, the change is guarded with `patched()` and the new histories are recorded
+ * beside those of the code before it (README: the rule under the table of test tiers).
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';

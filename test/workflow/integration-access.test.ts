@@ -1,21 +1,20 @@
 /**
  * Who may manage integrations, end to end through the HTTP API: Owner / Super Admin / Admin of
  * the partner or of its master reseller; other roles 403; other tenants 404 (never 403);
- * sub-resellers map the plans assigned to them; smuggled tenant fields are refused.
+ * sub-resellers map the plans assigned to them; smuggled tenant fields are refused. Each test
+ * seeds tenants of its own, so any one of them runs alone.
  */
 import { startStack, type Stack } from '../helpers/stack';
-import { seedTenants, type SeededTenants } from '../helpers/seed';
+import { seedTenants } from '../helpers/seed';
 import type { UserRole } from '../../db/schema';
 import { integrationsPath, vendorKits, type VendorKit } from './integration-kit';
 
 let stack: Stack;
-let t: SeededTenants;
 let cw: VendorKit;
 
 beforeAll(async () => {
   stack = await startStack('integration-access');
   cw = vendorKits(stack).connectwise;
-  t = await seedTenants(stack.db);
 });
 afterAll(async () => {
   await stack?.close();
@@ -26,7 +25,7 @@ const OTHERS: UserRole[] = ['technician', 'billing', 'read_only'];
 
 describe.each(['master', 'sub', 'direct'] as const)('%s reseller', (level) => {
   test.each(MANAGERS)('%s may open and change its own integrations', async (role) => {
-    const p = t[level];
+    const p = (await seedTenants(stack.db))[level];
     const list = await stack.api('GET', integrationsPath(p.id), p.users[role]);
     expect(list.status).toBe(200);
     expect(list.body.integrations.map((c: { psa: string }) => c.psa)).toEqual(['connectwise', 'autotask', 'halopsa']);
@@ -36,7 +35,7 @@ describe.each(['master', 'sub', 'direct'] as const)('%s reseller', (level) => {
   });
 
   test.each(OTHERS)('%s is refused with 403, reads and changes alike', async (role) => {
-    const p = t[level];
+    const p = (await seedTenants(stack.db))[level];
     for (const [method, path] of [
       ['GET', integrationsPath(p.id)],
       ['POST', integrationsPath(p.id, 'connectwise', '/connect')],
@@ -50,6 +49,7 @@ describe.each(['master', 'sub', 'direct'] as const)('%s reseller', (level) => {
 });
 
 test('a master reseller manages its sub-reseller; the sub cannot see the master, nor anyone a direct reseller', async () => {
+  const t = await seedTenants(stack.db);
   const connect = await stack.api('POST', integrationsPath(t.sub.id, 'connectwise', '/connect'), t.master.users.admin, { credentials: cw.credentials() });
   expect(connect.status).toBe(201);
   const row = await stack.db.selectFrom('connections').select('partnerId').where('id', '=', connect.body.connectionId).executeTakeFirstOrThrow();
@@ -70,10 +70,11 @@ test('a master reseller manages its sub-reseller; the sub cannot see the master,
 });
 
 test("FAQ: a sub-reseller maps the plans assigned to it; another tenant's plans and organizations are not found", async () => {
+  const t = await seedTenants(stack.db);
   const sub = t.sub;
   const path = (rest: string) => integrationsPath(sub.id, 'connectwise', rest);
-  // Connected by the master in the previous test, or connect now when run alone.
-  await stack.api('POST', path('/connect'), sub.users.owner, { credentials: cw.credentials() });
+  const connect = await stack.api('POST', path('/connect'), sub.users.owner, { credentials: cw.credentials() });
+  expect(connect.status).toBe(201);
 
   const plans = await stack.api('GET', path('/plan-mappings'), sub.users.admin);
   expect(plans.body.plans.map((p: { planId: string; assigned: boolean }) => [p.planId, p.assigned])).toEqual(
@@ -90,6 +91,7 @@ test("FAQ: a sub-reseller maps the plans assigned to it; another tenant's plans 
 });
 
 test('mass assignment of tenant, role or parent is refused with 400', async () => {
+  const t = await seedTenants(stack.db);
   const p = t.direct;
   for (const extra of [{ partnerId: t.master.id }, { role: 'owner' }, { parentId: t.master.id }]) {
     const res = await stack.api('PUT', integrationsPath(p.id, 'halopsa', '/ticket-mapping'), p.users.owner, { values: {}, ...extra });

@@ -3,7 +3,7 @@
  * with 5xx, 429 + Retry-After, timeouts, lost create answers and a ticket-event subscription cut
  * short injected, while the worker process is SIGKILLed and restarted repeatedly. Afterwards
  * every problem has exactly one PSA ticket, every alert has an outcome, and after the recoveries
- * no ticket is left open.
+ * no ticket is left open. Every kind of fault is dealt in every run, by construction (see injectFaults).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,16 +33,47 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/**
+ * A simulator deals the first fault whose method and path match, in the order added, until its
+ * `times` are used up. So that every kind is dealt in every run, whatever the timing:
+ *  - the first 3 ticket creates of each PSA are committed and their answers dropped (each phase
+ *    of raises creates 10 tickets per PSA);
+ *  - the first 9 other requests on ticket paths get, in order, 4 × 503, 3 × 429 with Retry-After
+ *    and 2 timeouts (each open reads by marker first, 10 per PSA);
+ *  - Autotask's first ticket-event subscription, made before any worker is killed (below) and on
+ *    paths the other faults leave alone, times out at its excluded-resource step: cut short.
+ */
 function injectFaults() {
   for (const psa of PSAS) {
     const server = stack.sims[psa].server;
     server.addFault({ kind: 'commit_then_drop', method: 'POST', path: 'tickets$', times: 3 });
     // A ticket-event subscription cut short between its steps (Autotask makes one in several calls).
     server.addFault({ kind: 'timeout', method: 'POST', path: 'excludedresources$', ms: 1_500, times: 1 });
-    server.addFault({ kind: 'status', status: 503, times: 4 });
-    server.addFault({ kind: 'rate_limit', retryAfterSec: 1, times: 3 });
-    server.addFault({ kind: 'timeout', ms: 1_500, times: 2 });
+    server.addFault({ kind: 'status', status: 503, path: TICKET_PATHS, times: 4 });
+    server.addFault({ kind: 'rate_limit', retryAfterSec: 1, path: TICKET_PATHS, times: 3 });
+    server.addFault({ kind: 'timeout', ms: 1_500, path: TICKET_PATHS, times: 2 });
   }
+}
+
+/** Ticket records and their queries in all three APIs (`TicketWebhooks` does not match). */
+const TICKET_PATHS = '/tickets(/|$)';
+
+/** The kinds of fault a simulator dealt, from its request log. */
+function faultsDealt(psa: PsaKind) {
+  const log = stack.sims[psa].server.log;
+  return {
+    '5xx': log.some((l) => l.fault === 'status' && l.status >= 500),
+    '429 + Retry-After': log.some((l) => l.fault === 'rate_limit' && l.status === 429),
+    timeout: log.some((l) => l.fault === 'timeout' && !/excludedresources$/i.test(l.path)),
+    'commit-then-drop': log.some((l) => l.fault === 'commit_then_drop'),
+  };
+}
+
+/** Autotask's subscription timed out at its excluded-resource step and its half-made webhook was deleted. */
+function subscriptionCutShort(): boolean {
+  const log = stack.sims.autotask.server.log;
+  const cut = log.findIndex((l) => l.fault === 'timeout' && /\/ticketwebhooks\/\d+\/excludedresources$/i.test(l.path));
+  return cut >= 0 && log.slice(cut + 1).some((l) => l.method === 'DELETE' && /\/ticketwebhooks\/\d+$/i.test(l.path));
 }
 
 test('30 organizations × 3 PSAs, faults and repeated SIGKILLs: one ticket per problem, no alert lost, all closed after recovery', async () => {
@@ -90,9 +121,15 @@ test('30 organizations × 3 PSAs, faults and repeated SIGKILLs: one ticket per p
 
   try {
     injectFaults();
-    // The burst: a raise and a repeat per organization, while the worker keeps dying.
+    // One raise per PSA before the kills begin, so Autotask's first subscription runs to its
+    // faulted step with no worker dying under it.
+    const firsts = PSAS.map((psa) => orgsByPsa[psa][0] as string);
+    for (const org of firsts) await report(org, 'raised');
+    await waitFor('the first raise of each PSA handled', async () => (await unhandled()) === 0, 120_000, 200);
+    expect(subscriptionCutShort()).toBe(true);
+    // The burst: a raise for every other organization and a repeat for all, while the worker keeps dying.
     const burst = (async () => {
-      for (const { org } of allOrgs) await report(org, 'raised');
+      for (const { org } of allOrgs) if (!firsts.includes(org)) await report(org, 'raised');
       for (const { org } of allOrgs) await report(org, 'raised');
     })();
     await Promise.all([burst, chaos(4)]);
@@ -150,6 +187,9 @@ test('30 organizations × 3 PSAs, faults and repeated SIGKILLs: one ticket per p
     expect(byOutcome.skipped).toBeUndefined();
     expect((byOutcome.ticket_created ?? 0) + (byOutcome.ticket_adopted ?? 0)).toBe(allOrgs.length);
     expect(byOutcome.closed).toBe(allOrgs.length);
+    // Every kind of fault was dealt by every simulator (Autotask's subscription was cut short above).
+    const allKinds = { '5xx': true, '429 + Retry-After': true, timeout: true, 'commit-then-drop': true };
+    expect(Object.fromEntries(PSAS.map((psa) => [psa, faultsDealt(psa)]))).toEqual({ connectwise: allKinds, autotask: allKinds, halopsa: allKinds });
     const faultsHit = PSAS.map((psa) => stack.sims[psa].server.log.filter((l: { fault: string | null }) => l.fault !== null).length);
     console.log(
       `[tickets-chaos] ${allOrgs.length} organizations, ${eventIds.length} alerts, ${kills} SIGKILLs, faults hit per PSA ${JSON.stringify(Object.fromEntries(PSAS.map((p, i) => [p, faultsHit[i]])))}; ` +

@@ -1,16 +1,17 @@
 /**
  * Service tickets end to end, for each PSA: platform alert → Temporal → worker → simulator over
- * HTTP → PostgreSQL. One ticket per episode, debounced repeat notes, close on recovery, reopen
- * on flapping, note-only when a technician worked on it, the PSA closing first, the trace, and
- * writes whose result never reached the run made once only.
+ * HTTP → PostgreSQL. One ticket per episode, debounced repeat notes, close on recovery with the
+ * mapped closed status, reopen on flapping, note-only when a technician worked on it, the PSA
+ * closing first (a technician's close through the PSA's API, reported by the PSA's own webhook
+ * call, or found by polling), the trace, and writes whose result never reached the run made once only.
  */
 import type { PsaKind } from '../../psa/core/types';
 import { seedTenants } from '../helpers/seed';
 import { startStack, type Stack } from '../helpers/stack';
 import { testKeys } from '../helpers/env';
 import { connectIntegration, simControls } from '../helpers/integration-fixture';
-import { ticketMarker, serviceTicketWorkflowId, serviceTicketStatusQuery } from '../../workflows/ticket-messages';
-import { alertEvent, startTicketRig, waitFor, type TicketRig } from './tickets-helpers';
+import { psaTicketChangedSignal, serviceTicketStatusQuery, serviceTicketWorkflowId, ticketMarker } from '../../workflows/ticket-messages';
+import { alertEvent, psaStatusOf, startTicketRig, technicianClosesThroughApi, waitFor, webhookDeliveries, type TicketRig } from './tickets-helpers';
 
 let stack: Stack;
 let rig: TicketRig;
@@ -27,6 +28,8 @@ afterAll(async () => {
 const alertRow = (eventId: string) => stack.db.selectFrom('alerts').selectAll().where('eventId', '=', eventId).executeTakeFirstOrThrow();
 const handled = (eventId: string) => waitFor(`alert ${eventId} handled`, async () => ((await alertRow(eventId)).outcome ? alertRow(eventId) : null));
 const ticketOf = (marker: string) => stack.db.selectFrom('tickets').selectAll().where('marker', '=', marker).executeTakeFirst();
+/** Where the PSA calls us about a connection's tickets (a query string may follow, as ConnectWise appends). */
+const webhookUrl = (connectionId: string) => `${stack.apiUrl}/v1/psa-webhooks/${connectionId}`;
 const auditActions = async (marker: string) =>
   (await stack.db.selectFrom('auditLog').select('action').where('target', '=', `ticket:${marker}`).orderBy('id').execute()).map((r) => r.action);
 
@@ -37,9 +40,21 @@ async function mappedOrganization(psa: PsaKind) {
   return { partner, fx, orgs: partner.organizationIds as [string, string, string] };
 }
 
+/**
+ * A closed status other than the one a technician's close picks by default (the first closed one),
+ * where the PSA has another, so a close that ignored the mapping would show.
+ */
+const MAPPED_CLOSED_STATUS: Record<PsaKind, string> = { connectwise: '16', autotask: '5', halopsa: '10' };
+
 describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
   test('raise → one ticket; repeats → one debounced note; recovery → closed with the mapped status; trace shows it all', async () => {
     const { orgs, fx } = await mappedOrganization(psa);
+    const closedStatus = MAPPED_CLOSED_STATUS[psa];
+    await stack.db
+      .updateTable('ticketMappings')
+      .set({ settings: JSON.stringify({ ...fx.ticketMapping, closedStatus }) })
+      .where('connectionId', '=', fx.connectionId)
+      .execute();
     const sim = simControls(psa, stack.sims);
     const org = orgs[0];
     const first = alertEvent(org, 'backup_failed', 'raised');
@@ -66,6 +81,7 @@ describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
     const closed = await ticketOf(marker);
     expect(closed).toMatchObject({ state: 'closed', closedBy: 'engine' });
     expect(sim.isClosed(closed!.psaTicketId)).toBe(true);
+    expect(psaStatusOf(psa, stack.sims, closed!.psaTicketId)).toBe(closedStatus);
     expect(await auditActions(marker)).toEqual(['ticket.create', 'ticket.note', 'ticket.close']);
 
     // The trace through the HTTP API (platform token), from DB rows + audit log.
@@ -78,7 +94,6 @@ describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
     );
     const created = trace.body.steps.find((s: { step: string }) => s.step === 'ticket_created');
     expect(created.detail.psaTicketId).toBe(closed!.psaTicketId);
-    expect(fx.ticketMapping.closedStatus).toBeTruthy();
   });
 
   test('flapping: a failure soon after our close reopens the same ticket instead of opening another', async () => {
@@ -149,40 +164,68 @@ describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
     expect(sim.notesContaining(t.psaTicketId, token)).toBe(1);
     expect(await ticketOf(marker)).toMatchObject({ noteCount: 1, pendingNote: null });
   });
+});
 
-  test('recovery on a ticket a technician worked on adds a note and leaves it open; the PSA closing it later ends the run', async () => {
-    const { orgs } = await mappedOrganization(psa);
+describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s: the PSA closes the ticket first and calls our webhook', (psa) => {
+  // Polling an hour away: only the PSA's own call can tell the run before the test ends.
+  let hooked: TicketRig;
+  beforeAll(async () => {
+    hooked = await startTicketRig(stack, { pollIntervalMs: 60 * 60_000 });
+  });
+  afterAll(() => hooked?.stop());
+
+  async function openedTicket(org: string, problem: 'backup_failed' | 'mailbox_unreachable') {
+    const raise = alertEvent(org, problem, 'raised');
+    await hooked.alerts.reportAlert(raise);
+    expect((await handled(raise.eventId)).outcome).toBe('ticket_created');
+    return (await ticketOf(ticketMarker(org, problem, 1)))!;
+  }
+
+  /** The run ended on the PSA's word: its webhook call was answered 200 and signalled the run. */
+  async function endedByWebhook(org: string, problem: 'backup_failed' | 'mailbox_unreachable', t: { connectionId: string; psaTicketId: string }) {
+    const handle = stack.client.workflow.getHandle(serviceTicketWorkflowId(org, problem));
+    await waitFor('the run to end on the webhook', async () => (await handle.describe()).status.name !== 'RUNNING', 20_000);
+    expect((await handle.result()).stopReason).toBe('closed_in_psa');
+    const ours = webhookDeliveries(psa, stack.sims, t.psaTicketId).filter((d) => d.url.startsWith(webhookUrl(t.connectionId)));
+    expect(ours.filter((d) => d.status === 200).length).toBeGreaterThanOrEqual(1);
+    const signals = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === psaTicketChangedSignal.name);
+    expect(signals.length).toBeGreaterThanOrEqual(1);
+  }
+
+  test('the alert still active: the run tells the platform to reset it, records the close and ends', async () => {
+    const { orgs, fx } = await mappedOrganization(psa);
+    const org = orgs[0];
+    const t = await openedTicket(org, 'backup_failed');
+    await technicianClosesThroughApi(psa, stack.sims, t.psaTicketId, fx.ticketMapping.closedStatus as string);
+    await endedByWebhook(org, 'backup_failed', t);
+    expect(await ticketOf(t.marker)).toMatchObject({ state: 'closed', closedBy: 'psa', touchedByOthers: true });
+    expect(hooked.platform.calls.filter((c) => c.organizationId === org)).toEqual([
+      expect.objectContaining({ type: 'alert.reset', organizationId: org, problem: 'backup_failed', psaTicketId: t.psaTicketId, reason: 'closed_in_psa', idempotencyKey: `alert-reset:${t.id}` }),
+    ]);
+    expect(await auditActions(t.marker)).toEqual(['ticket.create', 'ticket.closed_in_psa']);
+  });
+
+  test('the alert recovered and the ticket left open for the technician: the run ends without telling the platform', async () => {
+    const { orgs, fx } = await mappedOrganization(psa);
     const sim = simControls(psa, stack.sims);
-    const org = orgs[2];
-    const raise = alertEvent(org, 'mailbox_unreachable', 'raised');
-    await rig.alerts.reportAlert(raise);
-    await handled(raise.eventId);
-    const marker = ticketMarker(org, 'mailbox_unreachable', 1);
-    const t = (await ticketOf(marker))!;
+    const org = orgs[1];
+    const t = await openedTicket(org, 'mailbox_unreachable');
     await sim.technicianTouches(t.psaTicketId);
     const recover = alertEvent(org, 'mailbox_unreachable', 'recovered');
-    await rig.alerts.reportAlert(recover);
-    const r = await handled(recover.eventId);
-    expect(r.outcome).toBe('recovery_noted');
+    await hooked.alerts.reportAlert(recover);
+    expect((await handled(recover.eventId)).outcome).toBe('recovery_noted');
     expect(sim.isClosed(t.psaTicketId)).toBe(false);
-    expect((await ticketOf(marker))?.state).toBe('open');
-
-    // The technician closes it; the run learns it (webhook or poll) and ends without resetting
-    // the platform's alert, which had already recovered.
-    await sim.closeInPsa(t.psaTicketId);
-    const handle = stack.client.workflow.getHandle(serviceTicketWorkflowId(org, 'mailbox_unreachable'));
-    await handle.signal('psaTicketChanged', { psaTicketId: t.psaTicketId });
-    const result = await handle.result();
-    expect(result.stopReason).toBe('closed_in_psa');
-    expect((await ticketOf(marker))).toMatchObject({ state: 'closed', closedBy: 'psa' });
-    expect(rig.platform.calls.filter((c) => c.organizationId === org)).toHaveLength(0);
+    await technicianClosesThroughApi(psa, stack.sims, t.psaTicketId, fx.ticketMapping.closedStatus as string);
+    await endedByWebhook(org, 'mailbox_unreachable', t);
+    expect(await ticketOf(t.marker)).toMatchObject({ state: 'closed', closedBy: 'psa' });
+    expect(hooked.platform.calls.filter((c) => c.organizationId === org)).toEqual([]);
   });
 });
 
-test('the PSA closing an active alert first resets the alert on the platform (polling backstop) and ends the run', async () => {
+test('the PSA closing an active alert first, with no webhook call: the polling backstop finds it, resets the alert on the platform and ends the run', async () => {
   const local = await startTicketRig(stack, { pollIntervalMs: 1_000 });
   try {
-    const { orgs } = await mappedOrganization('halopsa');
+    const { orgs, fx } = await mappedOrganization('halopsa');
     const sim = simControls('halopsa', stack.sims);
     const org = orgs[0];
     const raise = alertEvent(org, 'site_unreachable', 'raised');
@@ -190,9 +233,17 @@ test('the PSA closing an active alert first resets the alert on the platform (po
     await handled(raise.eventId);
     const marker = ticketMarker(org, 'site_unreachable', 1);
     const t = (await ticketOf(marker))!;
+    // The connection's webhook is switched off in HaloPSA: the close is known only by reading the ticket.
+    const { webhookSubscriptionId } = await stack.db.selectFrom('connections').select('webhookSubscriptionId').where('id', '=', fx.connectionId).executeTakeFirstOrThrow();
+    const hook = stack.sims.halopsa.state.data.webhooks.find((w) => w.id === webhookSubscriptionId);
+    expect(hook).toBeDefined();
+    hook!.active = false;
+    const ours = () => webhookDeliveries('halopsa', stack.sims, t.psaTicketId).filter((d) => d.url.startsWith(webhookUrl(fx.connectionId)));
+    const deliveriesBefore = ours().length;
     await sim.closeInPsa(t.psaTicketId);
     const result = await stack.client.workflow.getHandle(serviceTicketWorkflowId(org, 'site_unreachable')).result();
     expect(result.stopReason).toBe('closed_in_psa');
+    expect(ours()).toHaveLength(deliveriesBefore);
     expect(await ticketOf(marker)).toMatchObject({ state: 'closed', closedBy: 'psa' });
     expect(local.platform.calls).toEqual([
       expect.objectContaining({ type: 'alert.reset', organizationId: org, problem: 'site_unreachable', psaTicketId: t.psaTicketId, idempotencyKey: `alert-reset:${t.id}` }),

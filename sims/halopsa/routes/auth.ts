@@ -20,8 +20,8 @@ export function registerAuthRoutes(server: SimServer, state: HaloSimState, gate:
       if (state.tenant !== null && tenant !== state.tenant) return oauthError('invalid_request', 'Unknown tenant');
       const scope = form.get('scope') ?? 'all';
       if (!scope.split(/\s+/).every((s) => s === 'all' || /^(read|edit):[a-z*]+$/i.test(s))) return oauthError('invalid_scope');
-      const app = state.data.application;
-      if (form.get('client_id') !== app.client_id || form.get('client_secret') !== app.client_secret) return oauthError('invalid_client');
+      const app = state.applicationOf(form.get('client_id'));
+      if (!app || form.get('client_secret') !== app.client_secret) return oauthError('invalid_client');
       if (!app.active) return oauthError('unauthorized_client', 'This application is disabled');
       const agent = state.data.agents.find((a) => a.id === app.agent_id);
       if (!agent || agent.inactive) return oauthError('invalid_grant', 'The agent account for this application is inactive');

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { autotaskEscapedForm, verifyAutotaskWebhook } from '../../../../psa/autotask';
 import { PsaAuthError, PsaValidationError } from '../../../../psa/core/errors';
 import { escapeForSignature, SEED_FIXTURES, signWebhookBody, signWebhookDelivery } from '../../../../sims/autotask';
-import { apiCalls, useAutotaskSim } from './helpers';
+import { apiCalls, AUTH_HEADERS, useAutotaskSim } from './helpers';
 
 const at = useAutotaskSim();
 const SECRET = 'webhook-secret-key';
@@ -110,6 +110,27 @@ describe('deliveries from the simulator', () => {
       expect(received).toEqual([]);
     });
   }
+
+  test('a change by an integration acting for the technician (ImpersonationResourceId) is delivered as hers; unknown or inactive resources are refused and change nothing', async () => {
+    const adapter = await at.adapter();
+    await adapter.subscribeTicketEvents(hookUrl, SECRET);
+    const ticket = await adapter.createTicket({ marker: `m-${randomUUID()}`, title: 't', description: 'd', organization: SEED_FIXTURES.organization, ticketMapping: SEED_FIXTURES.ticketMapping });
+    const technician = at.sim.state.seed.technician;
+    const close = (resource: string) => at.raw('PATCH', 'Tickets', { id: Number(ticket.id), status: 5 }, { ...AUTH_HEADERS, ImpersonationResourceId: resource });
+    for (const resource of ['424242', 'abc', '-1', '', `${technician.id}0`]) expect({ resource, status: (await close(resource)).status }).toEqual({ resource, status: 500 });
+    technician.isActive = false;
+    expect((await close(String(technician.id))).status).toBe(500);
+    technician.isActive = true;
+    await at.sim.state.flush();
+    expect(at.sim.state.isClosed(Number(ticket.id))).toBe(false);
+    expect(received).toEqual([]);
+
+    expect((await close(String(technician.id))).status).toBe(200);
+    await at.sim.state.flush();
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0]!.body)).toMatchObject({ Id: Number(ticket.id), Fields: { Status: '5' }, PersonID: technician.id });
+    expect(at.sim.state.ticket(Number(ticket.id)).lastActivityResourceID).toBe(technician.id);
+  });
 
   test('an inactive leftover of a subscription cut short is deleted by the next one, which alone is live', async () => {
     const adapter = await at.adapter();

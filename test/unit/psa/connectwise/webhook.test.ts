@@ -9,6 +9,7 @@ import { verifyConnectWiseCallback } from '../../../../psa/connectwise';
 import { connectWiseSignature } from '../../../../psa/connectwise/webhook';
 import { PsaAuthError, PsaValidationError } from '../../../../psa/core/errors';
 import type { PsaAdapter } from '../../../../psa/core/types';
+import { TECHNICIAN_API_KEYS, TECHNICIAN_IDENTIFIER } from '../../../../sims/connectwise';
 import { createConnectWiseHarness } from '../harness/connectwise';
 
 interface Delivery {
@@ -83,6 +84,19 @@ describe('subscription and delivery', () => {
     expect(typeof d.headers['x-content-signature']).toBe('string');
     const event = await verifyConnectWiseCallback(d.body, d.headers, options());
     expect(event).toEqual({ ticketId: t.id, action: 'updated', closed: true, statusId: '15' });
+  });
+
+  it("a technician's change through the API with her own keys calls back as hers", async () => {
+    await adapter.subscribeTicketEvents(receiverUrl, 'unused');
+    const t = await newTicket('wh-tech-api');
+    const tech = await h.adapterWith({ publicKey: TECHNICIAN_API_KEYS.publicKey, privateKey: TECHNICIAN_API_KEYS.privateKey }, { key: 'technician' });
+    await tech.addTicketNote(t.id, 'On it.');
+    await h.cw.state.dispatcher.flush();
+    expect(received).toHaveLength(1);
+    expect(JSON.parse((received[0] as Delivery).body)).toMatchObject({ MemberId: TECHNICIAN_IDENTIFIER, ID: Number(t.id), Action: 'updated' });
+    // Her keys with another member's private key are refused like any wrong secret.
+    const forged = await h.adapterWith({ publicKey: TECHNICIAN_API_KEYS.publicKey }, { key: 'forged' });
+    await expect(forged.addTicketNote(t.id, 'x')).rejects.toThrow();
   });
 
   it('a URL ending in recordId= gets the id appended', async () => {

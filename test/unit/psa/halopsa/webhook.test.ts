@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PsaAuthError, PsaValidationError } from '../../../../psa/core/errors';
 import type { PsaAdapter } from '../../../../psa/core/types';
 import { basicAuthorization, HALO_WEBHOOK_USERNAME, verifyHaloPsaWebhook } from '../../../../psa/halopsa';
-import { SEED_FIXTURES, TECHNICIAN_AGENT_ID } from '../../../../sims/halopsa';
+import { SEED_FIXTURES, TECHNICIAN_AGENT_ID, TECHNICIAN_APP_CREDENTIALS } from '../../../../sims/halopsa';
 import { useHalo } from './helpers';
 
 interface Received {
@@ -70,6 +70,32 @@ describe('HaloPSA webhooks', () => {
     await adapter.unsubscribeTicketEvents(id);
     expect(h.halo.state.data.webhooks.some((w) => w.id === id)).toBe(false);
     await expect(adapter.unsubscribeTicketEvents(id)).resolves.toBeUndefined(); // already gone
+  });
+
+  it("another tool's application logs in as the technician: her close through the API is delivered as hers", async () => {
+    const id = await adapter.subscribeTicketEvents(receiver.url, SECRET);
+    const t = await adapter.createTicket({ marker: 'wh-tech-api', title: 'Backup failed', description: 'd', organization: SEED_FIXTURES.organization, ticketMapping: SEED_FIXTURES.ticketMapping });
+    await h.halo.state.webhooks.flush();
+    receiver.received.length = 0;
+    const token = (secret: string) =>
+      fetch(`${h.halo.url}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: TECHNICIAN_APP_CREDENTIALS.clientId, client_secret: secret, scope: 'all' }).toString(),
+      });
+    expect((await token(`${TECHNICIAN_APP_CREDENTIALS.clientSecret}x`)).status).toBe(400);
+    const { access_token } = (await (await token(TECHNICIAN_APP_CREDENTIALS.clientSecret)).json()) as { access_token: string };
+    const res = await fetch(`${h.halo.url}/api/Actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}` },
+      body: JSON.stringify([{ ticket_id: Number(t.id), outcome: 'Resolved', note: 'Done.', new_status: Number(SEED_FIXTURES.ticketMapping.closedStatus) }]),
+    });
+    expect(res.status).toBe(201);
+    await h.halo.state.webhooks.flush();
+    expect(receiver.received).toHaveLength(1);
+    const event = verifyHaloPsaWebhook((receiver.received[0] as Received).body, (receiver.received[0] as Received).headers, SECRET);
+    expect(event).toMatchObject({ ticketId: t.id, closed: true, actorAgentId: String(TECHNICIAN_AGENT_ID) });
+    await adapter.unsubscribeTicketEvents(id);
   });
 
   it('rejects a wrong password, a wrong user, a missing header and other schemes', () => {

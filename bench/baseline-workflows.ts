@@ -1,10 +1,11 @@
 /**
- * The benchmark's yardsticks (bench/tickets.ts), run on the same server and worker as the ticket
- * lifecycles so the ratios show what the ticket logic itself costs:
- *  - `ticketBaselineWorkflow`: as many activities as a lifecycle, each doing nothing (the issue's
- *    baseline: ordinary activities);
+ * The benchmark's yardsticks (bench/tickets.ts), bundled with the production workflows for the
+ * benchmark's worker only (bench/workflows.ts), so they run on the same server and worker as the
+ * ticket lifecycles and the ratios show what the ticket logic itself costs:
+ *  - `ticketBaselineWorkflow`: as many activities as a lifecycle, each doing nothing (ordinary
+ *    activities: the baseline the throughput target is stated against);
  *  - `ticketLocalBaselineWorkflow`: the same with local activities, the kind a lifecycle's PSA
- *    calls are since revision 2;
+ *    calls are;
  *  - `ticketShapeBaselineWorkflow`: the lifecycle's Temporal shape without its work: started by
  *    signal-with-start, a second signal, a state upsert after each of two no-op local activities.
  *    Between the local baseline and it sits the Temporal messaging the design asks for (a signal
@@ -12,11 +13,11 @@
  *    activities, PostgreSQL and the simulated PSAs.
  */
 import { condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { TicketBenchActivities } from '../activities/tickets-bench';
-import { TicketStateKey } from './search-attributes';
+import { TicketStateKey } from '../workflows/search-attributes';
+import type { BaselineActivities } from './baseline-activities';
 
-const remote = proxyActivities<TicketBenchActivities>({ startToCloseTimeout: '15s' });
-const local = proxyLocalActivities<TicketBenchActivities>({ startToCloseTimeout: '15s' });
+const remote = proxyActivities<BaselineActivities>({ startToCloseTimeout: '15s' });
+const local = proxyLocalActivities<BaselineActivities>({ startToCloseTimeout: '15s' });
 
 export async function ticketBaselineWorkflow(activityCount: number): Promise<number> {
   for (let i = 0; i < activityCount; i += 1) await remote.ticketBenchNoop(i);
