@@ -7,7 +7,7 @@
  * escapes, request-targets, headers and bodies answer 4xx.
  */
 import { issuesOf } from '../domain/errors';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -23,6 +23,13 @@ import { openApiDocument } from './openapi';
 export const MAX_BODY = 1024 * 1024;
 /** Longest path parameter accepted (characters, before decoding). */
 const MAX_PARAM_LENGTH = 1000;
+/**
+ * An answer sent before the request's body was read (401 before parsing, 413 on Content-Length)
+ * first reads and discards up to this much of the body, for at most DRAIN_MS: closing a socket
+ * with unread bytes makes the kernel send a reset, and the client loses the answer with it.
+ */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+const DRAIN_MS = 5000;
 
 export interface ApiServerOptions {
   db: Db;
@@ -223,6 +230,11 @@ export class ApiServer {
       if (def) req.user = await authenticate(def.auth, req.headers, opts.platformTokens, opts.db);
     });
 
+    app.addHook('onSend', async (req, _reply, payload) => {
+      if (!req.raw.complete && !req.raw.destroyed) await drainBody(req.raw);
+      return payload;
+    });
+
     app.options('*', async (_req, reply) => reply.code(204).send());
     const openapi = openApiDocument(opts.routes);
     app.get('/openapi.json', async () => openapi);
@@ -260,6 +272,25 @@ export class ApiServer {
     });
     return app;
   }
+}
+
+/** Reads and discards what is left of a request's body (bounded in bytes and time). */
+export function drainBody(raw: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      raw.off('data', onData).off('end', done).off('close', done).off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > MAX_DRAIN_BYTES) done();
+    };
+    const timer = setTimeout(done, DRAIN_MS);
+    raw.on('data', onData).on('end', done).on('close', done).on('error', done);
+    raw.resume();
+  });
 }
 
 /** A refusal written straight to the socket (no request object exists yet). */
