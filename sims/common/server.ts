@@ -103,8 +103,11 @@ export class SimServer {
     return this;
   }
 
-  addFault(fault: Fault): void {
-    this.faults.push({ ...faultSchema.parse(fault), used: 0 });
+  /** Adds a fault; the handle counts the requests it has hit so far (tests wait on it). */
+  addFault(fault: Fault): { readonly used: number } {
+    const f = { ...faultSchema.parse(fault), used: 0 };
+    this.faults.push(f);
+    return f;
   }
 
   clearFaults(): void {

@@ -11,6 +11,7 @@ import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-proces
 import { createAdapterProvider } from '../../infra/psa-adapters';
 import { ensureTicketWebhook } from '../../activities/tickets-webhooks';
 import { integrationsPath, psaWrites, vendorKits, type VendorKit } from './integration-kit';
+import { waitFor } from './tickets-helpers';
 
 let stack: Stack;
 let halo: VendorKit;
@@ -43,7 +44,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Resolves once the simulator holds the faulted request: the kill then lands mid-call. */
+const held = (fault: { readonly used: number }) => waitFor('the faulted PSA request to arrive', async () => fault.used > 0, 10_000, 20);
 
 /** Swaps the in-process worker for an OS process we can SIGKILL. */
 async function processWorker(): Promise<WorkerProcess> {
@@ -55,9 +57,9 @@ test('killed while testing the credentials of a connect: the next worker finishe
   const t = await seedTenants(stack.db);
   worker = await processWorker();
   halo.sim.reset();
-  halo.sim.addFault({ method: 'GET', kind: 'latency', ms: 3000, times: 1 }); // the connection test hangs
+  const hang = halo.sim.addFault({ method: 'GET', kind: 'latency', ms: 3000, times: 1 }); // the connection test hangs
   const pending = stack.api('POST', integrationsPath(t.master.id, 'halopsa', '/connect'), t.master.users.owner, { credentials: halo.credentials() });
-  await sleep(1500);
+  await held(hang);
   await worker.kill();
   worker = await startWorkerProcess({ taskQueue: stack.taskQueue, env: workerEnv(stack) });
 
@@ -87,9 +89,9 @@ test('killed while revoke unsubscribes the PSA webhook: revoke completes, the su
 
   worker = await processWorker();
   halo.sim.reset();
-  halo.sim.addFault({ method: 'DELETE', kind: 'latency', ms: 3000, times: 1 });
+  const hang = halo.sim.addFault({ method: 'DELETE', kind: 'latency', ms: 3000, times: 1 });
   const pending = stack.api('POST', integrationsPath(t.master.id, 'halopsa', '/revoke'), owner);
-  await sleep(1500);
+  await held(hang);
   await worker.kill();
   worker = await startWorkerProcess({ taskQueue: stack.taskQueue, env: workerEnv(stack) });
 
