@@ -5,7 +5,8 @@
  * them), and an auth failure marks the connection Unhealthy (connection-health.ts), so no further
  * PSA call is made until the partner re-enters credentials. The failure `type` is the class name.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { PsaCallAbandoned, withCallSignal } from '../psa/core/call-context';
 import { isPsaError, PsaAuthError, PsaRateLimitedError } from '../psa/core/errors';
 import type { AdapterProvider } from '../infra/psa-adapters';
 import { writeAudit } from '../db/repositories/audit';
@@ -21,6 +22,15 @@ export interface AuditedWrite {
   target: string;
 }
 
+/** The running activity attempt's cancellation signal (none outside an activity). */
+function attemptSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
+
 export function ticketCalls(deps: Pick<ActivityDeps, 'db' | 'log'> & { adapters: AdapterProvider }) {
   /** A PSA failure as it leaves the activity (other errors unchanged). */
   async function failure(err: unknown, connection: RefusedConnection): Promise<unknown> {
@@ -32,12 +42,17 @@ export function ticketCalls(deps: Pick<ActivityDeps, 'db' | 'log'> & { adapters:
     return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: !err.retryable });
   }
 
-  /** Runs one PSA call; a failed write is audited, and every failure leaves typed. */
+  /**
+   * Runs one PSA call; a failed write is audited, and every failure leaves typed. The call is
+   * bound to the attempt's cancellation signal: an attempt Temporal gave up on (the local
+   * activity timed out while it waited for the rate budget) sends nothing more.
+   */
   async function call<T>(connection: RefusedConnection, write: AuditedWrite | null, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await withCallSignal(attemptSignal(), fn);
     } catch (err) {
-      if (write) {
+      // An abandoned attempt wrote nothing and nobody waits for its answer: no audit row.
+      if (write && !(err instanceof PsaCallAbandoned)) {
         const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         await writeAudit(deps.db, { partnerId: connection.partnerId, connectionId: connection.id, actor: TICKET_ACTOR, ...write, outcome: 'error', detail: { error } }).catch(() => undefined);
       }

@@ -32,6 +32,11 @@ interface Waiter {
   resolve: (slot: Slot) => void;
 }
 
+/** Why a waiting `acquire` gave up: its caller's signal was aborted. */
+export class GovernorWaitAborted extends Error {
+  override readonly name = 'GovernorWaitAborted';
+}
+
 export class RateGovernor {
   readonly limits: GovernorLimits;
   /**
@@ -55,11 +60,31 @@ export class RateGovernor {
     this.limits = { ...limits };
   }
 
-  /** Waits for a slot on `endpoint`; resolves with a release function. */
-  async acquire(endpoint: string): Promise<() => void> {
+  /**
+   * Waits for a slot on `endpoint`; resolves with a release function. An aborted `signal` takes
+   * the caller out of the queue (rejecting with GovernorWaitAborted) without using a slot.
+   */
+  async acquire(endpoint: string, signal?: AbortSignal): Promise<() => void> {
     const started = this.now();
-    const slot = await new Promise<Slot>((resolve) => {
-      this.queue.push({ endpoint, resolve });
+    if (signal?.aborted) throw new GovernorWaitAborted(`gave up waiting for ${endpoint}`);
+    const slot = await new Promise<Slot>((resolve, reject) => {
+      const waiter: Waiter = {
+        endpoint,
+        resolve: (granted) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(granted);
+        },
+      };
+      const onAbort = () => {
+        const at = this.queue.indexOf(waiter);
+        if (at < 0) return; // already granted
+        this.queue.splice(at, 1);
+        this.stats.waitedMs += this.now() - started;
+        reject(new GovernorWaitAborted(`gave up waiting for ${endpoint}`));
+        this.drain();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
       this.drain();
     });
     this.stats.waitedMs += this.now() - started;

@@ -10,7 +10,8 @@ import { isIP, type LookupFunction } from 'node:net';
 import tls from 'node:tls';
 import type { IncomingHttpHeaders } from 'node:http';
 import { PsaError, PsaRateLimitedError, PsaUnavailableError } from './errors';
-import type { RateGovernor } from './governor';
+import { GovernorWaitAborted, type RateGovernor } from './governor';
+import { callSignal, PsaCallAbandoned } from './call-context';
 
 /**
  * The PSA's TLS did not verify: an untrusted, expired or mismatched certificate, or no TLS at
@@ -155,7 +156,17 @@ export interface PsaHttpOptions {
   onCall?: (record: HttpCallRecord) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`; an aborted signal ends the wait early (the caller checks the signal next). */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /** Retry-After as seconds or an HTTP date; defaults to 1 s when absent or unreadable. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number {
@@ -198,25 +209,34 @@ export class PsaHttpClient {
     let attempt = 0;
     let waitedForRateLimit = 0;
     let refreshedAuth = false;
+    const signal = callSignal();
     for (;;) {
       const url = this.resolve(req);
+      if (signal?.aborted) throw new PsaCallAbandoned(`${req.method} ${url.pathname}`);
       const endpoint = req.endpoint ?? (url.pathname.slice(new URL(this.baseUrl).pathname.length).split('/')[1] || '/');
-      const release = await this.governor.acquire(endpoint.toLowerCase());
+      let release: () => void;
+      try {
+        release = await this.governor.acquire(endpoint.toLowerCase(), signal);
+      } catch (err) {
+        if (err instanceof GovernorWaitAborted) throw new PsaCallAbandoned(`${req.method} ${url.pathname}`);
+        throw err;
+      }
       const started = Date.now();
       let res: HttpResponse;
       try {
-        res = await this.send(url, req);
+        res = await this.send(url, req, signal);
       } catch (err) {
         release();
         // A typed failure from our own side (e.g. a refused OAuth token in authHeaders) is not an outage.
         if (err instanceof PsaError) throw err;
+        if (signal?.aborted) throw new PsaCallAbandoned(`${req.method} ${url.pathname}`);
         this.opts.onCall?.({ method: req.method, path: url.pathname, status: 'error', ms: Date.now() - started });
         // A certificate that did not verify will not verify a second later.
         const tlsFailure = tlsFailureOf(err, url.hostname);
         if (tlsFailure) throw tlsFailure;
         if (req.idempotent && attempt < maxRetries) {
           attempt += 1;
-          await sleep(Math.min(200 * 2 ** attempt, 2000));
+          await sleep(Math.min(200 * 2 ** attempt, 2000), signal);
           continue;
         }
         const reason = err instanceof Error ? err.message : String(err);
@@ -246,7 +266,7 @@ export class PsaHttpClient {
         const mapped = this.opts.mapError(res, req);
         if (mapped.retryable) {
           attempt += 1;
-          await sleep(Math.min(200 * 2 ** attempt, 2000));
+          await sleep(Math.min(200 * 2 ** attempt, 2000), signal);
           continue;
         }
       }
@@ -254,7 +274,7 @@ export class PsaHttpClient {
     }
   }
 
-  private async send(url: URL, req: HttpRequest): Promise<HttpResponse> {
+  private async send(url: URL, req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
     const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
     if (!req.anonymous && this.opts.authHeaders) Object.assign(headers, await this.opts.authHeaders());
     let payload: string | undefined;
@@ -269,7 +289,7 @@ export class PsaHttpClient {
     const lib = url.protocol === 'https:' ? https : http;
     const timeoutMs = this.opts.timeoutMs ?? 30_000;
     return new Promise<HttpResponse>((resolve, reject) => {
-      const r = lib.request(url, { method: req.method, headers, agent: this.agent, timeout: timeoutMs }, (res) => {
+      const r = lib.request(url, { method: req.method, headers, agent: this.agent, timeout: timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);

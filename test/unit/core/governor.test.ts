@@ -1,4 +1,4 @@
-import { RateGovernor } from '../../../psa/core/governor';
+import { GovernorWaitAborted, RateGovernor } from '../../../psa/core/governor';
 
 /** A clock the test moves by hand, so window arithmetic is exact. */
 function manualClock() {
@@ -77,4 +77,21 @@ test('keeps refusing while the window is genuinely full', async () => {
   await new Promise((r) => setTimeout(r, 20));
   expect(granted).toBe(false);
   expect(g.snapshot().inWindow).toBe(2);
+});
+
+test('an aborted waiter leaves the queue without using a slot; the next one gets it', async () => {
+  const g = new RateGovernor({ maxRequests: 100, windowMs: 1000, maxConcurrentPerEndpoint: 1 });
+  const first = await g.acquire('tickets');
+  const abort = new AbortController();
+  const abandoned = g.acquire('tickets', abort.signal);
+  let nextGranted = false;
+  const next = g.acquire('tickets').then((r) => { nextGranted = true; return r; });
+  abort.abort();
+  await expect(abandoned).rejects.toThrow(GovernorWaitAborted);
+  first();
+  (await next)();
+  expect(nextGranted).toBe(true);
+  expect(g.snapshot().issued).toBe(2);
+  await expect(g.acquire('tickets', abort.signal)).rejects.toThrow(GovernorWaitAborted);
+  expect(g.snapshot().issued).toBe(2);
 });

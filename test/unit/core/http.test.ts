@@ -1,5 +1,6 @@
 import { RateGovernor } from '../../../psa/core/governor';
 import { PsaHttpClient, parseRetryAfter } from '../../../psa/core/http';
+import { PsaCallAbandoned, withCallSignal } from '../../../psa/core/call-context';
 import { PsaRateLimitedError, PsaUnavailableError, PsaValidationError } from '../../../psa/core/errors';
 import { SimServer } from '../../../sims/common/server';
 
@@ -73,3 +74,45 @@ test('Retry-After accepts seconds and HTTP dates', () => {
   expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
   expect(parseRetryAfter(undefined)).toBe(1000);
 });
+
+describe('calls bound to an abandoned attempt', () => {
+  test('a call whose attempt is already abandoned sends nothing', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const err = await withCallSignal(abort.signal, () => client().request({ method: 'POST', url: '/things', json: {} })).catch((e) => e);
+    expect(err).toBeInstanceOf(PsaCallAbandoned);
+    expect(sim.log).toEqual([]);
+  });
+
+  test('a call paused by a 429 and abandoned meanwhile does not send its write afterwards', async () => {
+    sim.addFault({ kind: 'rate_limit', retryAfterSec: 1, times: 1 });
+    const abort = new AbortController();
+    const pending = withCallSignal(abort.signal, () => client().request({ method: 'POST', url: '/things', json: {} })).catch((e) => e);
+    await waitUntil(() => sim.log.length === 1);
+    abort.abort();
+    expect(await pending).toBeInstanceOf(PsaCallAbandoned);
+    await new Promise((r) => setTimeout(r, 1200)); // past the Retry-After: nothing more arrives
+    expect(sim.log.map((l) => l.status)).toEqual([429]);
+  });
+
+  test('a call waiting for the budget and abandoned leaves the queue; unbound calls are unaffected', async () => {
+    const governor = new RateGovernor({ maxRequests: 1, windowMs: 60_000, maxConcurrentPerEndpoint: 10 });
+    const c = client({ governor });
+    expect((await c.request({ method: 'GET', url: '/things' })).status).toBe(200);
+    const abort = new AbortController();
+    const pending = withCallSignal(abort.signal, () => c.request({ method: 'POST', url: '/things', json: {} })).catch((e) => e);
+    await new Promise((r) => setImmediate(r));
+    abort.abort();
+    expect(await pending).toBeInstanceOf(PsaCallAbandoned);
+    expect(sim.log).toHaveLength(1);
+    expect(governor.snapshot().issued).toBe(1);
+  });
+});
+
+async function waitUntil(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
