@@ -65,6 +65,10 @@ export const envSchema = z
     PSA_ALLOW_HOSTS: csv.default([]),
     /** Autotask zone-discovery host (a simulator in development). */
     AUTOTASK_ZONE_URL: z.url().default('https://webservices.autotask.net'),
+    /** The clientId GUID this integration was issued at developer.connectwise.com (partners do not type it). */
+    CONNECTWISE_CLIENT_ID: z.guid({ error: 'must be the clientId GUID issued by developer.connectwise.com' }).optional(),
+    /** The Autotask API tracking identifier (integration code) issued to this integration (partners do not type it). */
+    AUTOTASK_INTEGRATION_CODE: z.string().trim().min(1).max(128).optional(),
     /** Extra CA (PEM file path) trusted for PSA HTTPS, e.g. the ConnectWise simulator's CA. */
     PSA_EXTRA_CA_FILE: z.string().optional(),
     /** Where PSA webhooks reach this API (given to the PSA when subscribing to ticket events). */
