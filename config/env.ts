@@ -78,6 +78,13 @@ export const envSchema = z
     /** Pre-built workflow bundle (from `bundleWorkflowCode`) so a restarted worker skips webpack. */
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** Bearer token `GET /metrics` requires (API and worker metrics ports); unset = open (bind to a private network). */
+    METRICS_TOKEN: z.string().min(16).optional(),
+    /** Where a worker serves its Prometheus metrics; unset = no endpoint. The API serves them on its own port. */
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    METRICS_PORT: port.optional(),
+    /** Loopback port of the Temporal SDK's own Prometheus exporter; the worker's /metrics appends its metrics. */
+    SDK_METRICS_PORT: port.optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
