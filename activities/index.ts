@@ -6,6 +6,8 @@ import { createAlertActivities } from './alerts';
 import { createPlatformCallbackActivities } from './platform-callback';
 import { createSeatActivities } from './seats';
 import { createLifecycleActivities } from './lifecycle';
+import { createReconcileActivities } from './reconcile';
+import { createHealthCheckActivities } from './health-check';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -15,6 +17,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps),
     ...createPlatformCallbackActivities(deps),
     ...createLifecycleActivities(deps),
+    ...createReconcileActivities(deps),
+    ...createHealthCheckActivities(deps),
   };
 }
 

@@ -14,6 +14,7 @@ import { writeAudit } from '../db/repositories/audit';
 import type { ChangeRequest } from '../workflows/integration-messages';
 import { serviceTicketWorkflowId } from '../workflows/ticket-messages';
 import { typed, withAdapter, type LifecycleContext } from './lifecycle-support';
+import { dropConnectionSchedules } from './lifecycle-schedules';
 
 /** Signal the ticket and seat-sync workflows handle by stopping; see workflows/ticket-messages.ts. */
 export const INTEGRATION_REVOKED_SIGNAL = 'integrationRevoked';
@@ -40,6 +41,8 @@ export function createRevokeActivities(ctx: LifecycleContext) {
     async beginRevoke({ connectionId, actor }: OnConnection<ChangeRequest>): Promise<void> {
       return typed(async () => {
         const row = await connection(connectionId);
+        // First, so no scheduled reconcile or health check starts on a connection going away.
+        await dropConnectionSchedules(ctx, connectionId);
         if (row.status === 'revoking' || row.status === 'revoked') return;
         await markRevoking(db, connectionId);
         await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.revoke.begin', outcome: 'ok' });

@@ -90,6 +90,12 @@ export const envSchema = z
     SIM_CONNECTWISE_PORT: port.default(7801),
     SIM_AUTOTASK_PORT: port.default(7802),
     SIM_HALOPSA_PORT: port.default(7803),
+    /** How often each connection's health schedule re-tests it and probes its rights. */
+    HEALTH_CHECK_EVERY_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+    /** How often each connection's billing reconcile schedule runs. */
+    RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(21_600),
+    /** A drop larger than this share of the PSA's billed quantity is held for approval, not written. */
+    RECONCILE_HOLD_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.5),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {

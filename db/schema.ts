@@ -48,6 +48,8 @@ export interface ConnectionsTable {
   revokedAt: Timestamp | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  /** The health the platform was last told of (migration 2026_12_05T0300); null before the first notice. */
+  healthReported: Generated<Health | null>;
 }
 
 /** Re-entered credentials waiting for their test; they replace the stored ones only if the PSA accepts them. */
@@ -177,6 +179,37 @@ export interface WebhookReceiptsTable {
   receivedAt: Generated<Date>;
 }
 
+export interface ReconcileReportsTable {
+  id: Generated<string>;
+  connectionId: string;
+  partnerId: string;
+  runId: string;
+  status: 'running' | 'completed' | 'skipped' | 'failed';
+  found: Generated<number>;
+  repaired: Generated<number>;
+  held: Generated<number>;
+  broken: Generated<number>;
+  psaCalls: Generated<number>;
+  detail: Json<Record<string, unknown>>;
+  startedAt: Generated<Date>;
+  finishedAt: Timestamp | null;
+}
+
+export interface ReconcileHoldsTable {
+  id: Generated<string>;
+  connectionId: string;
+  partnerId: string;
+  organizationId: string;
+  desired: number;
+  psaQuantity: number;
+  reason: string;
+  status: Generated<'pending' | 'approved' | 'dismissed' | 'applied' | 'superseded'>;
+  decidedBy: string | null;
+  decidedAt: Timestamp | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
 export interface Database {
   partners: PartnersTable;
   users: UsersTable;
@@ -193,6 +226,8 @@ export interface Database {
   seatSyncState: SeatSyncStateTable;
   auditLog: AuditLogTable;
   webhookReceipts: WebhookReceiptsTable;
+  reconcileReports: ReconcileReportsTable;
+  reconcileHolds: ReconcileHoldsTable;
 }
 
 export type Partner = Selectable<PartnersTable>;
