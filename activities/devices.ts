@@ -38,6 +38,7 @@ import {
 import {
   claimedCreates,
   deviceSyncTargetsOf,
+  linkedPsaIds,
   markFirstImport,
   markPass,
   organizationsBehind,
@@ -255,6 +256,7 @@ export function createDeviceActivities(deps: ActivityDeps) {
               unlinked.map((u) => ({ deviceId: u.deviceId, serialNumber: u.data.serialNumber ?? null, name: deviceName(u.data) })),
               records,
               settings.matchField,
+              await linkedPsaIds(db, connectionId, organizationId),
             );
             const rows: LinkRow[] = [];
             for (const [deviceId, link] of links) {

@@ -297,18 +297,23 @@ export function firstImportLinks(
   devices: readonly { deviceId: string; serialNumber: string | null; name: string }[],
   records: readonly PsaConfiguration[],
   matchField: MatchField | null,
+  /** PSA ids already linked to other devices of ours: never linked twice. */
+  takenIds: ReadonlySet<string> = new Set(),
 ): Map<string, { record: PsaConfiguration } | { reason: string }> {
+  const ours = new Set(devices.map((d) => d.deviceId.toLowerCase()));
   const byDeviceId = new Map<string, PsaConfiguration[]>();
   const byKey = new Map<string, PsaConfiguration[]>();
   const push = (m: Map<string, PsaConfiguration[]>, k: string, r: PsaConfiguration) => m.set(k, [...(m.get(k) ?? []), r]);
   for (const r of records) {
+    if (takenIds.has(r.id)) continue;
     if (r.deviceId) push(byDeviceId, r.deviceId.toLowerCase(), r);
     const key = matchField === 'serialNumber' ? r.serialNumber : matchField === 'name' ? r.name : null;
-    // A record that already carries some device id belongs to that device, not to a name twin.
-    if (key && key.trim() && !r.deviceId) push(byKey, key.trim().toLowerCase(), r);
+    // A record carrying one of our device ids belongs to that device, not to a name twin; a
+    // foreign value there (an asset tag, another tool's id) does not stop a match.
+    if (key && key.trim() && !(r.deviceId && ours.has(r.deviceId.toLowerCase()))) push(byKey, key.trim().toLowerCase(), r);
   }
   const out = new Map<string, { record: PsaConfiguration } | { reason: string }>();
-  const taken = new Set<string>();
+  const taken = new Set<string>(takenIds);
   for (const d of devices) {
     const own = byDeviceId.get(d.deviceId.toLowerCase());
     if (own && own.length) {

@@ -255,6 +255,12 @@ export async function unlinkedDevices(db: Db, connectionId: string, organization
   return rows;
 }
 
+/** PSA ids already linked on this connection × organization. */
+export async function linkedPsaIds(db: Db, connectionId: string, organizationId: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('deviceLinks').select('psaId').where('connectionId', '=', connectionId).where('organizationId', '=', organizationId).where('psaId', 'is not', null).execute();
+  return new Set(rows.map((r) => r.psaId as string));
+}
+
 /** Creates claimed by an attempt that did not record its answer. */
 export async function claimedCreates(db: Db, connectionId: string, organizationId: string) {
   return db

@@ -130,9 +130,12 @@ describe('first import', () => {
     const links = firstImportLinks(devices, [record({ id: '2', name: 'pc-02' }), record({ id: '5', name: 'PC-02' })], 'name');
     expect(links.get('d2')).toEqual({ reason: expect.stringContaining('2 PSA configurations match name "PC-02"') });
   });
-  test('a record carrying another device id is not taken by a name twin', () => {
-    const links = firstImportLinks(devices, [record({ id: '7', name: 'PC-02', deviceId: 'other' })], 'name');
-    expect(links.has('d2')).toBe(false);
+  test('a record carrying one of our device ids is not taken by a name twin; a foreign id (asset tag) does not stop a match', () => {
+    expect(firstImportLinks(devices, [record({ id: '7', name: 'PC-02', deviceId: 'd3' })], 'name').get('d2')).toBeUndefined();
+    expect(firstImportLinks(devices, [record({ id: '7', name: 'PC-02', deviceId: 'TAG-7' })], 'name').get('d2')).toEqual({ record: expect.objectContaining({ id: '7' }) });
+  });
+  test('a record already linked to another device is not linked again', () => {
+    expect(firstImportLinks(devices, [record({ id: '7', name: 'PC-02' })], 'name', new Set(['7'])).size).toBe(0);
   });
 });
 
