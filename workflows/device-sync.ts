@@ -34,7 +34,7 @@ const local = proxyActivities<DeviceActivities>(dbActivity);
 // dead worker's batch is retried after seconds, and the retry starts by finding its own creates.
 const remote = proxyActivities<DeviceActivities>({
   startToCloseTimeout: '15m',
-  heartbeatTimeout: '30s',
+  heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 

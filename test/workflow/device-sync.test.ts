@@ -51,8 +51,8 @@ describe.each<PsaKind>(['connectwise', 'autotask', 'halopsa'])('%s', (psa) => {
     const created = withDevice(psa, devices[3]?.deviceId as string)[0];
     expect(created?.notes).toBe('Model 3');
     expect(created?.companyId).toBe(INVENTORY[psa].company);
-    // The link back to the platform, where the PSA has a place for it (Autotask: only with its UDF).
-    if (psa !== 'autotask') expect(created?.link).toBe(`https://portal.example/devices/${devices[3]?.deviceId}`);
+    // The link back to the platform (Autotask: in its UDF "Platform Device Link").
+    expect(created?.link).toBe(`https://portal.example/devices/${devices[3]?.deviceId}`);
     // A type named after the node class was created where missing.
     const switchType = withDevice(psa, devices[1]?.deviceId as string)[0]?.typeId;
     expect(switchType).not.toBe(created?.typeId);
