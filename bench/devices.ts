@@ -170,7 +170,6 @@ async function main(): Promise<void> {
         `${kind.padEnd(11)} incremental ${changed.length} changed: ${incremental.requests} requests (${incremental.listPages} list pages, ${incremental.writes} writes, ${incremental.other} other), ` +
           `${incremental.seconds.toFixed(1)} s, ${incremental.throttled} × 429; target ≤ ${incrementalTarget} → ${ok(incremental.requests, incrementalTarget)}`,
       );
-      // eslint-disable-next-line no-console
       console.log(rows.slice(-2).join('\n'));
     }
   } finally {
@@ -182,12 +181,10 @@ async function main(): Promise<void> {
     await nativeConnection.close();
     await dev?.stop();
   }
-  // eslint-disable-next-line no-console
   console.log(`\nbench:devices\n${rows.join('\n')}`);
 }
 
 main().catch((err: unknown) => {
-  // eslint-disable-next-line no-console
   console.error(err);
   process.exit(1);
 });

@@ -107,7 +107,6 @@ test.each<'connectwise' | 'halopsa'>(['halopsa', 'connectwise'])(
     const sent = creates() - createsBefore;
     // Each kill costs at most the batch it interrupted (sent again after the lookup finds it missing).
     expect(sent).toBeLessThanOrEqual(batchesNeeded + kills + 1);
-    // eslint-disable-next-line no-console
     console.log(`[device-crash] ${psa}: ${DEVICES} devices, ${kills} SIGKILLs + 1 dropped create answer; synced before each kill: ${progress.join(', ')}; create requests ${sent} (needed ${batchesNeeded}); duplicates ${duplicates}, lost ${lost}`);
     sim.clearFaults();
   },
