@@ -35,8 +35,11 @@ const workerEnv = (s: Stack): Record<string, string> => {
 beforeAll(async () => {
   stack = await startStack('device-crash');
 });
-afterAll(async () => {
+afterEach(async () => {
   await worker?.kill();
+  worker = null;
+});
+afterAll(async () => {
   await stack?.close();
 });
 
@@ -48,7 +51,7 @@ const CREATE_PATH: Record<'connectwise' | 'halopsa', RegExp> = { connectwise: /c
 test.each<'connectwise' | 'halopsa'>(['halopsa', 'connectwise'])(
   '%s: SIGKILLed repeatedly during a 2,000-device initial sync: no duplicate, none lost, resumed from the checkpoint',
   async (psa: PsaKind & ('connectwise' | 'halopsa')) => {
-    await stack.stopWorker();
+    await stack.stopWorker(); // only worker processes from here on, so a kill takes every poller down
     worker = await startWorkerProcess({ taskQueue: stack.taskQueue, env: workerEnv(stack) });
     const { client, organizationId, fx } = await deviceSyncSetup(stack, psa, {});
     const sim = stack.sims[psa].server;

@@ -192,3 +192,23 @@ test('the schedule\'s pass nudges organizations the connection is behind on', as
   await result(organizationId);
   for (const d of devices) expect(withDevice('halopsa', d.deviceId)).toHaveLength(1);
 });
+
+const CREATE_PATH: Record<PsaKind, { method: string; path: string }> = {
+  connectwise: { method: 'POST', path: 'company/configurations/bulk$' },
+  autotask: { method: 'POST', path: 'ConfigurationItems$' },
+  halopsa: { method: 'POST', path: '/Asset$' },
+};
+
+test.each<PsaKind>(['connectwise', 'autotask', 'halopsa'])('%s: a create whose answer is lost after the PSA made it is found by our device id, not made twice', async (psa) => {
+  const { client, organizationId, fx } = await deviceSyncSetup(stack, psa, {});
+  const sim = stack.sims[psa].server;
+  const drop = sim.addFault({ ...CREATE_PATH[psa], kind: 'commit_then_drop', times: 1 });
+  const devices = makeDevices(psa === 'autotask' ? 4 : 150);
+  await client.reportChanges(organizationId, { changes: devices.map((device) => ({ op: 'upsert' as const, device })) });
+  const summary = await result(organizationId);
+  sim.clearFaults();
+  expect(drop.used).toBe(1);
+  expect(summary).toMatchObject({ failed: 0 });
+  for (const d of devices) expect(withDevice(psa, d.deviceId)).toHaveLength(1);
+  expect((await links(fx.connectionId, organizationId)).every((r) => r.status === 'synced' && r.psaId !== null)).toBe(true);
+});
