@@ -85,7 +85,9 @@ test.each<'connectwise' | 'halopsa'>(['halopsa', 'connectwise'])(
     const progress: string[] = [];
     let kills = 0;
     for (; kills < KILLS; kills += 1) {
-      await waitFor('a batch of creates in flight', claimed, 120_000, 20);
+      // Kill once this worker has recorded progress of its own and has the next creates in flight.
+      const floor = Number(progress[progress.length - 1] ?? 0);
+      await waitFor('progress and a batch of creates in flight', async () => Number(await syncedCount()) > floor && (await claimed()), 180_000, 20);
       await worker.kill();
       progress.push(String(await syncedCount()));
       worker = await startWorkerProcess({ taskQueue: stack.taskQueue, env: workerEnv(stack) });
