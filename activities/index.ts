@@ -8,6 +8,7 @@ import { createSeatActivities } from './seats';
 import { createLifecycleActivities } from './lifecycle';
 import { createReconcileActivities } from './reconcile';
 import { createHealthCheckActivities } from './health-check';
+import { createDeviceActivities } from './devices';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLifecycleActivities(deps),
     ...createReconcileActivities(deps),
     ...createHealthCheckActivities(deps),
+    ...createDeviceActivities(deps),
   };
 }
 

@@ -11,6 +11,9 @@ import { findConnection, markRevoked, markRevoking, setWebhookSubscription, WEBH
 import { deleteAllMappings } from '../db/repositories/mappings';
 import { openTicketsOf } from '../db/repositories/tickets';
 import { writeAudit } from '../db/repositories/audit';
+import { liveConnectionIds } from '../db/repositories/devices';
+import { DEVICE_SYNC_WORKFLOW_TYPE, deviceScheduleId } from '../workflows/device-messages';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import type { ChangeRequest } from '../workflows/integration-messages';
 import { serviceTicketWorkflowId } from '../workflows/ticket-messages';
 import { typed, withAdapter, type LifecycleContext } from './lifecycle-support';
@@ -64,6 +67,16 @@ export function createRevokeActivities(ctx: LifecycleContext) {
       const query = `PsaPartnerId = "${partnerId}" AND PsaVendor = "${psa}" AND ExecutionStatus = "Running"`;
       const runs = new Map<string, string | undefined>();
       for await (const wf of temporal.workflow.list({ query })) runs.set(wf.workflowId, wf.runId);
+      // Device sync runs per organization (they carry no vendor); their schedule is per connection.
+      const deviceQuery = `PsaPartnerId = "${partnerId}" AND WorkflowType = "${DEVICE_SYNC_WORKFLOW_TYPE}" AND ExecutionStatus = "Running"`;
+      for await (const wf of temporal.workflow.list({ query: deviceQuery })) runs.set(wf.workflowId, wf.runId);
+      for (const connectionId of await liveConnectionIds(db, partnerId, psa)) {
+        try {
+          await temporal.schedule.getHandle(deviceScheduleId(connectionId)).delete();
+        } catch (err) {
+          if (!(err instanceof ScheduleNotFoundError)) throw err; // never set up, or already removed
+        }
+      }
       // Visibility trails the runs it lists by a moment; the database knows every open ticket's run.
       for (const t of await openTicketsOf(db, partnerId, psa)) {
         const id = serviceTicketWorkflowId(t.organizationId, t.problem);

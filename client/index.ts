@@ -4,3 +4,4 @@ export * from './alerts';
 export * from './integrations';
 export * from './seats';
 export * from './reconcile';
+export * from './devices';

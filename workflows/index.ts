@@ -4,3 +4,4 @@ export { serviceTicketWorkflow } from './service-ticket';
 export { seatSyncWorkflow } from './seat-sync';
 export { integrationWorkflow } from './integration';
 export { reconcileWorkflow, connectionHealthWorkflow } from './reconcile';
+export { deviceSyncWorkflow, deviceSchedulePassWorkflow } from './device-sync';

@@ -59,6 +59,8 @@ const badgeSchema = z.object({
   syncedPlans: z.number(),
   mappedOrganizations: z.number(),
   connectedAt: z.string().nullable(),
+  devicesSynced: z.number(),
+  devicesFailed: z.number(),
 });
 
 function parseParents(raw: string | undefined): Record<string, string> | undefined {
