@@ -13,6 +13,10 @@ export type UserRole = 'owner' | 'super_admin' | 'admin' | 'technician' | 'billi
 export type ConnectionStatus = 'connecting' | 'connected' | 'revoking' | 'revoked';
 export type Health = 'healthy' | 'unhealthy';
 export type AlertEvent = 'raised' | 'recovered';
+export type OrganizationStatus = 'active' | 'suspended' | 'deleted';
+export type DirectoryEntity = 'partner' | 'user' | 'plan' | 'organization';
+/** A platform version: bigint in PostgreSQL, read back as a string. */
+type Version = ColumnType<string, number | string | undefined, number | string>;
 
 export interface PartnersTable {
   id: Generated<string>;
@@ -20,6 +24,9 @@ export interface PartnersTable {
   kind: PartnerKind;
   parentId: string | null;
   createdAt: Generated<Date>;
+  /** The platform's version of the record (bigint: read as a string). */
+  version: Version;
+  deletedAt: Timestamp | null;
 }
 
 export interface UsersTable {
@@ -28,6 +35,9 @@ export interface UsersTable {
   email: string;
   role: UserRole;
   createdAt: Generated<Date>;
+  version: Version;
+  /** An inactive user cannot sign in (every request is refused). */
+  active: Generated<boolean>;
 }
 
 export interface ConnectionsTable {
@@ -70,6 +80,8 @@ export interface PlansTable {
   partnerId: string;
   name: string;
   createdAt: Generated<Date>;
+  version: Version;
+  deletedAt: Timestamp | null;
 }
 
 export interface PlanAssignmentsTable {
@@ -97,6 +109,8 @@ export interface OrganizationsTable {
   seatCount: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  version: Version;
+  status: Generated<OrganizationStatus>;
 }
 
 export interface OrganizationMappingsTable {
@@ -109,6 +123,8 @@ export interface OrganizationMappingsTable {
   statusReason: string | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  /** What the directory changed under the mapping (e.g. `plan_not_mapped`); null when nothing. */
+  flag: string | null;
 }
 
 export interface TicketsTable {
@@ -177,6 +193,14 @@ export interface WebhookReceiptsTable {
   receivedAt: Generated<Date>;
 }
 
+/** A deleted directory record's last version, so an older upsert arriving late cannot resurrect it. */
+export interface DirectoryTombstonesTable {
+  entity: DirectoryEntity;
+  id: string;
+  version: Version;
+  deletedAt: Generated<Date>;
+}
+
 export interface Database {
   partners: PartnersTable;
   users: UsersTable;
@@ -193,6 +217,7 @@ export interface Database {
   seatSyncState: SeatSyncStateTable;
   auditLog: AuditLogTable;
   webhookReceipts: WebhookReceiptsTable;
+  directoryTombstones: DirectoryTombstonesTable;
 }
 
 export type Partner = Selectable<PartnersTable>;
