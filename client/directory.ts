@@ -30,6 +30,7 @@ import {
   type Outcome,
 } from '../domain/directory';
 import type { DirectoryEntity } from '../db/schema';
+import type { Db } from '../db/connect';
 import type { PsaKind } from '../psa/core/types';
 import { connectionsOfDeletedPartners, inDirectoryTransaction, loadDirectoryView, mappingsOfDeletedOrganizations, writeDirectory, type DirectoryRefs } from '../db/repositories/directory-feed';
 import type { integrationWorkflow } from '../workflows/integration';
@@ -134,6 +135,52 @@ function echo(raw: unknown): Pick<RecordResult, 'type' | 'id' | 'op'> {
   return { type: short(o.type), id: short(o.id), op: short(o.op) };
 }
 
+/**
+ * Parses, decides and writes a batch in one transaction (no consequences yet): each record's
+ * result by its index, and the records that parsed.
+ */
+export async function decideAndWrite(db: Db, rawRecords: readonly unknown[]): Promise<{ results: RecordResult[]; valid: { index: number; record: BatchRecord }[] }> {
+  const results: RecordResult[] = [];
+  const parsed: (BatchRecord | null)[] = rawRecords.map((raw, index) => {
+    const r = batchRecordSchema.safeParse(raw);
+    if (r.success) return r.data;
+    const issues = issuesOf(r.error);
+    results[index] = { index, ...echo(raw), outcome: 'refused', code: 'invalid_input', message: issues.map((i) => `${i.field}: ${i.message}`).join('; ').slice(0, 1000) };
+    return null;
+  });
+  const valid = parsed.flatMap((record, index) => (record ? [{ index, record }] : []));
+
+  await inDirectoryTransaction(db, async (trx) => {
+    const view = await loadDirectoryView(trx, refsOf(valid.map((v) => v.record)));
+    const writes = emptyWrites();
+    const decideAt = (index: number): Decision => decide(view, writes, parsed[index] as BatchRecord);
+    const record = (index: number, d: Decision) => {
+      const r = parsed[index] as BatchRecord;
+      results[index] = { index, type: r.type, id: r.id, op: r.op, outcome: d.outcome, ...(d.code ? { code: d.code } : {}), ...(d.message ? { message: d.message } : {}) };
+    };
+    let waiting: number[] = [];
+    for (const index of decisionOrder(parsed)) {
+      const d = decideAt(index);
+      // A partner whose sub-resellers this batch deletes later is decided again after them.
+      if (d.code === 'partner_has_children') waiting.push(index);
+      record(index, d);
+    }
+    for (let progress = true; progress && waiting.length > 0; ) {
+      const again = waiting;
+      waiting = [];
+      progress = false;
+      for (const index of again) {
+        const d = decideAt(index);
+        if (d.code === 'partner_has_children') waiting.push(index);
+        else progress = true;
+        record(index, d);
+      }
+    }
+    await writeDirectory(trx, writes);
+  });
+  return { results, valid };
+}
+
 export function createDirectoryClient(deps: IntegrationsClientDeps) {
   const { db } = deps;
   const integrations = createIntegrationsClient(deps);
@@ -175,47 +222,9 @@ export function createDirectoryClient(deps: IntegrationsClientDeps) {
     }
   }
 
-  /** Decides, writes and follows up a batch (records already shape-checked as a list). */
+  /** Decides, writes and follows up a batch. */
   async function apply(rawRecords: readonly unknown[]): Promise<BatchResult> {
-    const results: RecordResult[] = [];
-    const parsed: (BatchRecord | null)[] = rawRecords.map((raw, index) => {
-      const r = batchRecordSchema.safeParse(raw);
-      if (r.success) return r.data;
-      const issues = issuesOf(r.error);
-      results[index] = { index, ...echo(raw), outcome: 'refused', code: 'invalid_input', message: issues.map((i) => `${i.field}: ${i.message}`).join('; ').slice(0, 1000) };
-      return null;
-    });
-    const valid = parsed.flatMap((record, index) => (record ? [{ index, record }] : []));
-
-    await inDirectoryTransaction(db, async (trx) => {
-      const view = await loadDirectoryView(trx, refsOf(valid.map((v) => v.record)));
-      const writes = emptyWrites();
-      const decideAt = (index: number): Decision => decide(view, writes, parsed[index] as BatchRecord);
-      const record = (index: number, d: Decision) => {
-        const r = parsed[index] as BatchRecord;
-        results[index] = { index, type: r.type, id: r.id, op: r.op, outcome: d.outcome, ...(d.code ? { code: d.code } : {}), ...(d.message ? { message: d.message } : {}) };
-      };
-      let waiting: number[] = [];
-      for (const index of decisionOrder(parsed)) {
-        const d = decideAt(index);
-        // A partner whose sub-resellers this batch deletes later is decided again after them.
-        if (d.code === 'partner_has_children') waiting.push(index);
-        record(index, d);
-      }
-      for (let progress = true; progress && waiting.length > 0; ) {
-        const again = waiting;
-        waiting = [];
-        progress = false;
-        for (const index of again) {
-          const d = decideAt(index);
-          if (d.code === 'partner_has_children') waiting.push(index);
-          else progress = true;
-          record(index, d);
-        }
-      }
-      await writeDirectory(trx, writes);
-    });
-
+    const { results, valid } = await decideAndWrite(db, rawRecords);
     await runConsequences(
       valid.filter(({ index }) => results[index]?.outcome === 'applied' || results[index]?.outcome === 'unchanged'),
       results,

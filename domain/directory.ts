@@ -49,10 +49,12 @@ export const deleteFields = z.object({ version: versionSchema }).strict();
 const id = uuidId();
 /** One record of a batch: an upsert carries the record's fields, a delete only its version. */
 export const batchRecordSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('upsert'), type: z.literal('partner'), id }).extend(partnerFields.shape).strict(),
-  z.object({ op: z.literal('upsert'), type: z.literal('user'), id }).extend(userFields.shape).strict(),
-  z.object({ op: z.literal('upsert'), type: z.literal('plan'), id }).extend(planFields.shape).strict(),
-  z.object({ op: z.literal('upsert'), type: z.literal('organization'), id }).extend(organizationFields.shape).strict(),
+  z.discriminatedUnion('type', [
+    z.object({ op: z.literal('upsert'), type: z.literal('partner'), id }).extend(partnerFields.shape).strict(),
+    z.object({ op: z.literal('upsert'), type: z.literal('user'), id }).extend(userFields.shape).strict(),
+    z.object({ op: z.literal('upsert'), type: z.literal('plan'), id }).extend(planFields.shape).strict(),
+    z.object({ op: z.literal('upsert'), type: z.literal('organization'), id }).extend(organizationFields.shape).strict(),
+  ]),
   z.object({ op: z.literal('delete'), type: z.enum(DIRECTORY_ENTITIES), id, version: versionSchema }).strict(),
 ]);
 export type BatchRecord = z.infer<typeof batchRecordSchema>;
@@ -321,13 +323,15 @@ function decideDelete(view: DirectoryView, writes: DirectoryWrites, r: Extract<B
 }
 
 /**
- * The order records are decided in: upserts before deletes; partners (parents first, whatever
+ * The order records are decided in: user deletes, then upserts before the other deletes; partners (parents first, whatever
  * their order in the batch), plans, users, organizations; deletes the other way round (an
  * organization before its plan, a sub-reseller before its parent). Returns indexes into `records`.
  */
 export function decisionOrder(records: readonly (BatchRecord | null)[]): number[] {
   const rank = (r: BatchRecord): number => {
     const base = { partner: 0, plan: 1, user: 2, organization: 3 }[r.type];
+    // A user's delete first: nothing depends on a user, and it frees an email for the batch's upserts.
+    if (r.op === 'delete' && r.type === 'user') return -1;
     return r.op === 'upsert' ? base : 7 - base;
   };
   const indexes = records.map((_, i) => i).filter((i) => records[i] !== null);
