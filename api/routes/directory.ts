@@ -16,7 +16,8 @@ const TAGS = ['directory'];
 export const DIRECTORY_BATCH_BODY_LIMIT = 8 * 1024 * 1024;
 
 const idParams = z.object({ id: uuidId() }).strict();
-const deleteParams = z.object({ type: z.enum(DIRECTORY_ENTITIES), id: uuidId() }).strict();
+const COLLECTIONS = { partners: 'partner', users: 'user', plans: 'plan', organizations: 'organization' } as const satisfies Record<string, (typeof DIRECTORY_ENTITIES)[number]>;
+const deleteParams = z.object({ collection: z.enum(Object.keys(COLLECTIONS) as [keyof typeof COLLECTIONS]), id: uuidId() }).strict();
 const deleteQuery = z.object({ version: z.coerce.number().pipe(deleteFields.shape.version) }).strict();
 
 export function directoryRoutes(deps: ApiDeps): RouteDef[] {
@@ -42,7 +43,7 @@ export function directoryRoutes(deps: ApiDeps): RouteDef[] {
     upsertRoute('/v1/directory/organizations/:id', 'an organization (partner, plan, name, seat count, status)', organizationFields, (id, f) => directory.upsertOrganization(id, f)),
     route({
       method: 'DELETE',
-      path: '/v1/directory/:type/:id',
+      path: '/v1/directory/:collection/:id',
       summary: 'Delete a partner, user, plan or organization at the platform\'s version (a tombstone: older upserts stay stale); consequences run through the integration lifecycle',
       tags: TAGS,
       auth: 'platform',
@@ -50,7 +51,7 @@ export function directoryRoutes(deps: ApiDeps): RouteDef[] {
       query: deleteQuery,
       response: recordResultSchema,
       async handler({ params, query }) {
-        return { body: await directory.delete(params.type, params.id, query.version) };
+        return { body: await directory.delete(COLLECTIONS[params.collection], params.id, query.version) };
       },
     }),
     route({
