@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { route, type RouteDef } from '../http';
 import type { ApiDeps } from '../deps';
 import { batchResultSchema, createDirectoryClient, deleteFields, directoryBatchSchema, organizationFields, partnerFields, planFields, recordResultSchema, userFields } from '../../client/directory';
-import { DIRECTORY_ENTITIES } from '../../domain/directory';
+import type { DIRECTORY_ENTITIES } from '../../domain/directory';
 import { uuidId } from '../../domain/input';
 
 const TAGS = ['directory'];
