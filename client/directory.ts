@@ -36,6 +36,7 @@ import { connectionsOfDeletedPartners, inDirectoryTransaction, loadDirectoryView
 import type { integrationWorkflow } from '../workflows/integration';
 import { revokeUpdate, unlinkOrganizationUpdate } from '../workflows/integration-messages';
 import { createIntegrationsClient, typedErrorOf, type IntegrationsClientDeps } from './integrations';
+import { createSeatsClient } from './seats';
 
 export { partnerFields, userFields, planFields, organizationFields, deleteFields } from '../domain/directory';
 
@@ -54,8 +55,9 @@ export const directoryBatchSchema = z
 export type DirectoryBatch = z.infer<typeof directoryBatchSchema>;
 
 export interface Consequence {
-  action: 'unlink_organization' | 'revoke_integration';
-  psa: PsaKind;
+  action: 'unlink_organization' | 'revoke_integration' | 'sync_seats';
+  /** The PSA concerned; null for seat syncs (the workflow finds the mapping itself). */
+  psa: PsaKind | null;
   outcome: 'done' | 'failed';
   code?: string;
   message?: string;
@@ -73,8 +75,8 @@ export interface RecordResult {
 }
 
 const consequenceSchema = z.object({
-  action: z.enum(['unlink_organization', 'revoke_integration']),
-  psa: z.string(),
+  action: z.enum(['unlink_organization', 'revoke_integration', 'sync_seats']),
+  psa: z.string().nullable(),
   outcome: z.enum(['done', 'failed']),
   code: z.string().optional(),
   message: z.string().optional(),
@@ -139,7 +141,7 @@ function echo(raw: unknown): Pick<RecordResult, 'type' | 'id' | 'op'> {
  * Parses, decides and writes a batch in one transaction (no consequences yet): each record's
  * result by its index, and the records that parsed.
  */
-export async function decideAndWrite(db: Db, rawRecords: readonly unknown[]): Promise<{ results: RecordResult[]; valid: { index: number; record: BatchRecord }[] }> {
+export async function decideAndWrite(db: Db, rawRecords: readonly unknown[]): Promise<{ results: RecordResult[]; valid: { index: number; record: BatchRecord }[]; seatChanges: string[] }> {
   const results: RecordResult[] = [];
   const parsed: (BatchRecord | null)[] = rawRecords.map((raw, index) => {
     const r = batchRecordSchema.safeParse(raw);
@@ -149,6 +151,7 @@ export async function decideAndWrite(db: Db, rawRecords: readonly unknown[]): Pr
     return null;
   });
   const valid = parsed.flatMap((record, index) => (record ? [{ index, record }] : []));
+  const seatChanges: string[] = [];
 
   await inDirectoryTransaction(db, async (trx) => {
     const view = await loadDirectoryView(trx, refsOf(valid.map((v) => v.record)));
@@ -177,20 +180,22 @@ export async function decideAndWrite(db: Db, rawRecords: readonly unknown[]): Pr
       }
     }
     await writeDirectory(trx, writes);
+    seatChanges.push(...writes.seatChanges);
   });
-  return { results, valid };
+  return { results, valid, seatChanges };
 }
 
 export function createDirectoryClient(deps: IntegrationsClientDeps) {
   const { db } = deps;
   const integrations = createIntegrationsClient(deps);
+  const seats = createSeatsClient(deps);
 
   async function lifecycle(partnerId: string, psa: PsaKind): Promise<WorkflowHandle<typeof integrationWorkflow>> {
     // Started from the read model when not running; a deleted partner's lifecycle is reached too.
     return integrations.workflow(partnerId, psa);
   }
 
-  async function consequence(action: Consequence['action'], psa: PsaKind, run: () => Promise<unknown>): Promise<Consequence> {
+  async function consequence(action: Consequence['action'], psa: PsaKind | null, run: () => Promise<unknown>): Promise<Consequence> {
     try {
       await run();
       return { action, psa, outcome: 'done' };
@@ -201,7 +206,7 @@ export function createDirectoryClient(deps: IntegrationsClientDeps) {
   }
 
   /** Unlinks deleted organizations and revokes deleted partners' integrations, through their lifecycles. */
-  async function runConsequences(records: readonly { index: number; record: BatchRecord }[], results: RecordResult[]): Promise<void> {
+  async function runConsequences(records: readonly { index: number; record: BatchRecord }[], results: RecordResult[], seatChanges: readonly string[]): Promise<void> {
     const deletedOrg = (r: BatchRecord) => r.type === 'organization' && (r.op === 'delete' || r.status === 'deleted');
     const orgIds = records.filter((x) => deletedOrg(x.record)).map((x) => x.record.id);
     const partnerIds = records.filter((x) => x.record.type === 'partner' && x.record.op === 'delete').map((x) => x.record.id);
@@ -216,6 +221,12 @@ export function createDirectoryClient(deps: IntegrationsClientDeps) {
       );
       attach(`organization:${m.organizationId}`, c);
     }
+    // A seat count the feed changed on a mapped organization reaches the PSA through its seat-sync workflow.
+    const partnerOf = new Map(records.flatMap((x) => (x.record.op === 'upsert' && x.record.type === 'organization' ? [[x.record.id, x.record.partnerId] as const] : [])));
+    for (const organizationId of seatChanges) {
+      const partnerId = partnerOf.get(organizationId);
+      if (partnerId) attach(`organization:${organizationId}`, await consequence('sync_seats', null, () => seats.seatsChanged(organizationId, partnerId)));
+    }
     for (const c of await connectionsOfDeletedPartners(db, partnerIds)) {
       const done = await consequence('revoke_integration', c.psa, async () => (await lifecycle(c.partnerId, c.psa)).executeUpdate(revokeUpdate, { args: [{ actor: DIRECTORY_ACTOR }] }));
       attach(`partner:${c.partnerId}`, done);
@@ -224,10 +235,11 @@ export function createDirectoryClient(deps: IntegrationsClientDeps) {
 
   /** Decides, writes and follows up a batch. */
   async function apply(rawRecords: readonly unknown[]): Promise<BatchResult> {
-    const { results, valid } = await decideAndWrite(db, rawRecords);
+    const { results, valid, seatChanges } = await decideAndWrite(db, rawRecords);
     await runConsequences(
       valid.filter(({ index }) => results[index]?.outcome === 'applied' || results[index]?.outcome === 'unchanged'),
       results,
+      seatChanges,
     );
     const counts = { applied: 0, unchanged: 0, stale: 0, refused: 0 };
     for (const r of results) counts[r.outcome] += 1;

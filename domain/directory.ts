@@ -136,6 +136,8 @@ export interface DirectoryWrites {
   tombstones: Map<string, { entity: DirectoryEntity; id: string; version: number }>;
   /** Tombstones an applied upsert supersedes (the record was created again). */
   cleared: Set<string>;
+  /** Mapped, active organizations whose seat count changed (or that were resumed): their seat sync is nudged. */
+  seatChanges: Set<string>;
 }
 
 export const emptyWrites = (): DirectoryWrites => ({
@@ -147,6 +149,7 @@ export const emptyWrites = (): DirectoryWrites => ({
   flags: new Map(),
   tombstones: new Map(),
   cleared: new Set(),
+  seatChanges: new Set(),
 });
 
 const refuse = (code: RuleCode, message: string): Decision => ({ outcome: 'refused', code, message });
@@ -263,6 +266,8 @@ function upsertOrganization(view: DirectoryView, writes: DirectoryWrites, r: Ups
   const flag = mapping ? mappingFlag(mapping, plan) : null;
   const row: OrganizationRow = { id: r.id, partnerId: r.partnerId, planId: r.planId, name: r.name, seatCount: r.seatCount, status: r.status, version: r.version, mapping: mapping ? { ...mapping, flag } : null };
   if (mapping && mapping.flag !== flag) writes.flags.set(r.id, flag);
+  if (mapping && r.status === 'active' && (before?.seatCount !== r.seatCount || before?.status !== 'active')) writes.seatChanges.add(r.id);
+  else writes.seatChanges.delete(r.id);
   view.organizations.set(r.id, row);
   writes.organizations.set(r.id, row);
   cleared(view, writes, 'organization', r.id);

@@ -12,6 +12,7 @@ import { startStack, type Stack } from '../helpers/stack';
 import { simControls, simCredentials, simFixtures } from '../helpers/integration-fixture';
 import { integrationStateQuery, integrationWorkflowId } from '../../workflows/integration-messages';
 import { createSeatActivities } from '../../activities/seats';
+import { seatSyncWorkflowId } from '../../workflows/seat-sync';
 import { ticketMarker } from '../../workflows/ticket-messages';
 import type { PsaKind } from '../../psa/core/types';
 import { alertEvent, waitFor } from './tickets-helpers';
@@ -131,8 +132,13 @@ test('a suspended organization keeps its mapping, opens no ticket (a clear code)
   expect(await stack.db.selectFrom('organizationMappings').select('id').where('organizationId', '=', suspended).execute()).toHaveLength(1);
   const push = await createSeatActivities(stack.deps).pushSeatQuantity(suspended);
   expect(push).toMatchObject({ status: 'skipped', reason: 'organization is suspended' });
-  // Active again: alerts open tickets again.
-  await stack.api('PUT', `/v1/directory/organizations/${suspended}`, null, org(t, suspended, 3));
+  // Active again: alerts open tickets again, and its seat sync is nudged (the count reaches billing through its workflow).
+  const resumed = await stack.api('PUT', `/v1/directory/organizations/${suspended}`, null, org(t, suspended, 3, { seatCount: 9 }));
+  expect(resumed.body).toMatchObject({ outcome: 'applied', consequences: [{ action: 'sync_seats', outcome: 'done' }] });
+  const seatRun = await stack.client.workflow.getHandle(seatSyncWorkflowId(suspended)).describe();
+  expect(seatRun.type).toBe('seatSyncWorkflow');
+  // A repeat changes nothing and nudges nothing.
+  expect((await stack.api('PUT', `/v1/directory/organizations/${suspended}`, null, org(t, suspended, 3, { seatCount: 9 }))).body.consequences).toBeUndefined();
   expect((await stack.api('POST', '/v1/alerts', null, alertEvent(suspended, 'backup_failed', 'raised'))).status).toBe(202);
 });
 
