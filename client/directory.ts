@@ -99,7 +99,7 @@ export type BatchResult = z.infer<typeof batchResultSchema>;
 
 /** The ids a set of records touches or refers to, for loading the view. */
 function refsOf(records: readonly BatchRecord[]): DirectoryRefs {
-  const refs: DirectoryRefs = { partnerIds: [], userIds: [], emails: [], planIds: [], organizationIds: [], deletedPartnerIds: [], deletedPlanIds: [] };
+  const refs: DirectoryRefs = { partnerIds: [], userIds: [], emails: [], planIds: [], organizationIds: [], deletedPartnerIds: [], deletedPlanIds: [], upsertedPlanIds: [] };
   for (const r of records) {
     if (r.op === 'delete') {
       ({ partner: refs.partnerIds, user: refs.userIds, plan: refs.planIds, organization: refs.organizationIds })[r.type].push(r.id);
@@ -118,6 +118,7 @@ function refsOf(records: readonly BatchRecord[]): DirectoryRefs {
         break;
       case 'plan':
         refs.planIds.push(r.id);
+        refs.upsertedPlanIds.push(r.id);
         refs.partnerIds.push(r.ownerPartnerId, ...r.assignedTo);
         break;
       case 'organization':

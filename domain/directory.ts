@@ -237,6 +237,9 @@ function upsertPlan(view: DirectoryView, writes: DirectoryWrites, r: Upsert<'pla
     const p = livePartner(view, a);
     if (!p || p.kind !== 'sub_reseller' || p.parentId !== r.ownerPartnerId) return refuse('plan_assignee_invalid', `Partner ${a} is not a sub-reseller of the plan owner ${r.ownerPartnerId}`);
   }
+  // Organizations on the plan must still be allowed it: an owner or an assignment they rely on stays.
+  const stranded = [...view.organizations.values()].find((o) => o.planId === r.id && o.status !== 'deleted' && o.partnerId !== r.ownerPartnerId && !assignedTo.includes(o.partnerId));
+  if (stranded) return refuse('plan_in_use', `Organization ${stranded.id} of partner ${stranded.partnerId} is on plan ${r.id}; move it before taking the plan from its partner`);
   const before = view.plans.get(r.id);
   const row: PlanRow = { id: r.id, partnerId: r.ownerPartnerId, name: r.name, assignedTo, version: r.version, deleted: false, mappedOn: before?.mappedOn ?? [] };
   view.plans.set(r.id, row);

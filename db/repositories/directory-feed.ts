@@ -21,6 +21,8 @@ export interface DirectoryRefs {
   /** Partners and plans the batch deletes: their live sub-resellers and organizations are loaded too. */
   deletedPartnerIds: string[];
   deletedPlanIds: string[];
+  /** Plans the batch upserts: their live organizations are loaded (an assignment they rely on must stay). */
+  upsertedPlanIds: string[];
 }
 
 /** Runs `work` in one transaction holding the feed's lock, so feeds never interleave. */
@@ -58,13 +60,13 @@ export async function loadDirectoryView(trx: Db, refs: DirectoryRefs): Promise<D
     view.emails.set(u.email, u.id);
   }
 
-  // Organizations named and the live ones on plans the batch deletes, with their mapping.
+  // Organizations named and the live ones on plans the batch deletes or changes, with their mapping.
   const orgs = await trx
     .selectFrom('organizations as o')
     .leftJoin('organizationMappings as m', 'm.organizationId', 'o.id')
     .select(['o.id', 'o.partnerId', 'o.planId', 'o.name', 'o.seatCount', 'o.status', 'o.version', 'm.connectionId', 'm.psa', 'm.flag'])
     .where((eb) =>
-      eb.or([eb('o.id', '=', sql<string>`any(${uuids(refs.organizationIds)})`), eb.and([eb('o.planId', '=', sql<string>`any(${uuids(refs.deletedPlanIds)})`), eb('o.status', '<>', 'deleted')])]),
+      eb.or([eb('o.id', '=', sql<string>`any(${uuids(refs.organizationIds)})`), eb.and([eb('o.planId', '=', sql<string>`any(${uuids([...refs.deletedPlanIds, ...refs.upsertedPlanIds])})`), eb('o.status', '<>', 'deleted')])]),
     )
     .execute();
   for (const o of orgs) {

@@ -190,6 +190,15 @@ describe('per-record refusals in a batch', () => {
     expect(await db.selectFrom('organizations').select('id').where('id', '=', orgGood).executeTakeFirst()).toBeDefined();
   });
 
+  test('a plan is not taken from a partner whose organizations are on it (owner changed or assignment removed)', async () => {
+    const { master } = await tenant();
+    const [child, shared, orgId] = [id(), id(), id()];
+    await feed(sub(child, master, 1), plan(shared, master, 1, [child]), org(orgId, child, shared, 1));
+    expect(outcomes(await feed(plan(shared, master, 2, [])))).toEqual(['refused:plan_in_use']);
+    expect(outcomes(await feed(org(orgId, child, shared, 2, { status: 'deleted' })))).toEqual(['applied']);
+    expect(outcomes(await feed(plan(shared, master, 2, [])))).toEqual(['applied']);
+  });
+
   test('an organization mapped to a PSA does not move to another partner', async () => {
     const { master, planId } = await tenant();
     const [other, otherPlan, orgId] = [id(), id(), id()];
