@@ -33,6 +33,7 @@ import { ensureTicketWebhook, hasTicketWebhook } from './tickets-webhooks';
 import { TICKET_ACTOR, ticketCalls } from './ticket-calls';
 import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type AlertOutcome, type Problem, type SkipReason } from '../workflows/ticket-messages';
 import { domainFailure } from '../workflows/integration-messages';
+import { metrics } from '../infra/metrics';
 
 export type { CloseOutcome } from '../domain/ticket-close';
 
@@ -324,6 +325,7 @@ export function createTicketActivities(deps: ActivityDeps) {
           }),
         ));
       const row = await recordOpened(m, req, marker, ticket, !!found);
+      metrics.ticketsOpened.inc({ vendor: m.psa, adopted: found ? 'true' : 'false' });
       log.info('service ticket opened', { marker, psaTicketId: ticket.id, adopted: !!found });
       return opened(row, !!found);
     },
@@ -340,6 +342,7 @@ export function createTicketActivities(deps: ActivityDeps) {
         audited(row, 'ticket.note', ticketTarget(row.marker), { psaTicketId: ref.psaTicketId }),
         alertOutcomeWrite(db, { alertIds, outcome: 'noted', reason: null, ticketRowId: ref.ticketRowId }),
       ]);
+      metrics.ticketNotes.inc({ vendor: row.psa });
     },
 
     /**
@@ -358,6 +361,7 @@ export function createTicketActivities(deps: ActivityDeps) {
         alertOutcomeWrite(db, { alertIds: alerts.folded, outcome: 'noted', reason: 'folded into the recovery note', ticketRowId }),
         alertOutcomeWrite(db, { alertIds: [alerts.recovery], outcome: recovery.outcome, reason: recovery.reason, ticketRowId }),
       ]);
+      countClose(row.psa, outcome);
       return outcome;
     },
 
@@ -385,6 +389,7 @@ export function createTicketActivities(deps: ActivityDeps) {
     async markTicketClosedByPsa(ticketRowId: string, deleted: boolean): Promise<void> {
       const row = await ticketRow(ticketRowId);
       await writeTogether(db, [ticketClosedWrite(db, ticketRowId, 'psa'), audited(row, 'ticket.closed_in_psa', ticketTarget(row.marker), { psaTicketId: row.psaTicketId, deleted })]);
+      metrics.ticketsClosed.inc({ vendor: row.psa, by: 'psa' });
     },
 
     /** The integration was revoked under an open ticket: recorded, nothing sent to the PSA. */
@@ -394,6 +399,13 @@ export function createTicketActivities(deps: ActivityDeps) {
     },
   };
   return withDomainFailures(activities);
+}
+
+/** A recovery's close in the counters: our close, the PSA's close found first, or a note on a worked ticket. */
+function countClose(vendor: PsaKind, outcome: CloseOutcome): void {
+  if (outcome === 'closed') metrics.ticketsClosed.inc({ vendor, by: 'engine' });
+  else if (outcome === 'closed_in_psa') metrics.ticketsClosed.inc({ vendor, by: 'psa' });
+  else if (outcome === 'noted_only') metrics.ticketNotes.inc({ vendor });
 }
 
 /**

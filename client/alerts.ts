@@ -22,6 +22,7 @@ import {
   type TicketPolicy,
 } from '../workflows/ticket-messages';
 import { OrganizationIdKey, PartnerIdKey, ProblemKey, TicketStateKey, VendorKey } from '../workflows/search-attributes';
+import { metrics } from '../infra/metrics';
 
 export const alertInputSchema = z
   .object({
@@ -154,6 +155,7 @@ export function createAlertsClient(opts: AlertsClientOptions) {
       // A repeat of an alert not yet handled is signalled again (the workflow ignores ids it has
       // seen), so an alert whose first delivery died between the insert and the signal is not lost.
       if (inserted || row.outcome === null) await signal(row, found.partnerId, found);
+      metrics.alertsReceived.inc({ event: row.event, duplicate: inserted ? 'false' : 'true' });
       return { receipt: toReceipt(row), duplicate: !inserted };
     },
 

@@ -65,6 +65,10 @@ export const envSchema = z
     PSA_ALLOW_HOSTS: csv.default([]),
     /** Autotask zone-discovery host (a simulator in development). */
     AUTOTASK_ZONE_URL: z.url().default('https://webservices.autotask.net'),
+    /** The clientId GUID this integration was issued at developer.connectwise.com (partners do not type it). */
+    CONNECTWISE_CLIENT_ID: z.guid({ error: 'must be the clientId GUID issued by developer.connectwise.com' }).optional(),
+    /** The Autotask API tracking identifier (integration code) issued to this integration (partners do not type it). */
+    AUTOTASK_INTEGRATION_CODE: z.string().trim().min(1).max(128).optional(),
     /** Extra CA (PEM file path) trusted for PSA HTTPS, e.g. the ConnectWise simulator's CA. */
     PSA_EXTRA_CA_FILE: z.string().optional(),
     /** Where PSA webhooks reach this API (given to the PSA when subscribing to ticket events). */
@@ -74,6 +78,13 @@ export const envSchema = z
     /** Pre-built workflow bundle (from `bundleWorkflowCode`) so a restarted worker skips webpack. */
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** Bearer token `GET /metrics` requires (API and worker metrics ports); unset = open (bind to a private network). */
+    METRICS_TOKEN: z.string().min(16).optional(),
+    /** Where a worker serves its Prometheus metrics; unset = no endpoint. The API serves them on its own port. */
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    METRICS_PORT: port.optional(),
+    /** Loopback port of the Temporal SDK's own Prometheus exporter; the worker's /metrics appends its metrics. */
+    SDK_METRICS_PORT: port.optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {

@@ -16,6 +16,7 @@ import type { PsaAdapter, PsaKind } from '../psa/core/types';
 import type { KeyRing } from '../security/crypto';
 import { openCredentials } from '../security/credentials';
 import { ConnectionUnhealthyError, NotFound } from '../domain/errors';
+import { withPsaOperation } from '../psa/core/observer';
 
 /** How this deployment reaches PSAs (from config/env.ts, or a test's simulators). */
 export interface PsaRuntimeOptions {
@@ -27,6 +28,8 @@ export interface PsaRuntimeOptions {
   /** Per-vendor overrides of the default rate budgets. */
   limits?: Partial<Record<PsaKind, Partial<GovernorLimits>>>;
   onCall?: (connectionId: string, record: HttpCallRecord) => void;
+  /** The vendor-issued identity of this integration per PSA (see `AdapterContext.integrationId`). */
+  integrationIds?: Partial<Record<PsaKind, string>>;
 }
 
 export function adapterContext(psa: PsaKind, key: string, opts: PsaRuntimeOptions): AdapterContext {
@@ -37,6 +40,7 @@ export function adapterContext(psa: PsaKind, key: string, opts: PsaRuntimeOption
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.ca ? { ca: opts.ca } : {}),
     ...(opts.autotaskZoneLookupUrl ? { autotaskZoneLookupUrl: opts.autotaskZoneLookupUrl } : {}),
+    ...(opts.integrationIds?.[psa] ? { integrationId: opts.integrationIds[psa] } : {}),
     ...(opts.onCall ? { onCall: (r) => opts.onCall?.(key, r) } : {}),
   };
 }
@@ -44,7 +48,32 @@ export function adapterContext(psa: PsaKind, key: string, opts: PsaRuntimeOption
 /** Builds an adapter from credentials typed by the partner (validated by the vendor's schema). */
 export async function adapterForCredentials(psa: PsaKind, credentials: unknown, key: string, opts: PsaRuntimeOptions): Promise<PsaAdapter> {
   const factory = adapterFactories[psa];
-  return factory.create(factory.credentialsSchema.parse(credentials), adapterContext(psa, key, opts));
+  const adapter = await withPsaOperation({ vendor: psa, operation: 'createAdapter' }, () =>
+    factory.create(factory.credentialsSchema.parse(credentials), adapterContext(psa, key, opts)),
+  );
+  return attributed(psa, adapter);
+}
+
+/**
+ * The adapter with each method's PSA calls attributed to its vendor and the method's name
+ * (psa/core/observer.ts), so metrics count calls by vendor and operation.
+ */
+function attributed(psa: PsaKind, adapter: PsaAdapter): PsaAdapter {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(adapter, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      let fn = wrapped.get(prop);
+      if (!fn) {
+        const method = value as (...args: unknown[]) => unknown;
+        const operation = { vendor: psa, operation: prop };
+        fn = (...args: unknown[]) => withPsaOperation(operation, () => method.apply(target, args));
+        wrapped.set(prop, fn);
+      }
+      return fn;
+    },
+  });
 }
 
 /** The columns an adapter is built from, for callers that already read the row in their own query. */

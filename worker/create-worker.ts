@@ -6,6 +6,7 @@ import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleO
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
 import { createDataConverter } from '../security/data-converter';
+import { activityMetricsInterceptor } from '../infra/metrics';
 
 // Resolves to index.ts under tsx/jest and to index.js in the compiled image.
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -43,5 +44,6 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     activities: (opts.wrapActivities ?? ((a: Activities) => a))(createActivities(opts.deps)),
     dataConverter: createDataConverter(opts.deps.keys),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
+    interceptors: { activity: [activityMetricsInterceptor] },
   });
 }

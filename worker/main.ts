@@ -11,6 +11,7 @@ import { keyRingFrom, openDatabase, psaOptionsFrom } from '../infra/runtime';
 import { createWorker, type CreateWorkerOptions } from './create-worker';
 import { createTemporalClient } from '../client/temporal';
 import type { PsaRuntimeOptions } from '../activities/deps';
+import { sdkMetricsReader, startMetricsServer, type MetricsServer } from '../infra/metrics';
 
 export interface RunWorkerOptions {
   /** Replaces parts of the PSA options the environment gives (benchmarks lift vendor quotas). */
@@ -21,7 +22,8 @@ export interface RunWorkerOptions {
 
 export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   const config = loadConfig();
-  installSdkRuntime(config.LOG_LEVEL);
+  const sdkMetricsAddress = config.SDK_METRICS_PORT ? `127.0.0.1:${config.SDK_METRICS_PORT}` : undefined;
+  installSdkRuntime(config.LOG_LEVEL, sdkMetricsAddress ? { metricsBindAddress: sdkMetricsAddress } : {});
   const log = createLogger('worker', config.LOG_LEVEL);
   const db = await openDatabase(config);
   const keys = keyRingFrom(config);
@@ -43,6 +45,16 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
     ...(options.wrapActivities ? { wrapActivities: options.wrapActivities } : {}),
   });
+  let metricsServer: MetricsServer | null = null;
+  if (config.METRICS_PORT) {
+    metricsServer = await startMetricsServer({
+      host: config.METRICS_HOST,
+      port: config.METRICS_PORT,
+      ...(config.METRICS_TOKEN ? { token: config.METRICS_TOKEN } : {}),
+      ...(sdkMetricsAddress ? { extra: sdkMetricsReader(`http://${sdkMetricsAddress}/metrics`) } : {}),
+    });
+    log.info('metrics endpoint listening', { url: metricsServer.url });
+  }
   // Printed whatever LOG_LEVEL says: launchers and crash tests wait for this line.
   console.log(`worker started on task queue ${config.TEMPORAL_TASK_QUEUE} (${config.TEMPORAL_ADDRESS})`);
   process.send?.({ type: 'ready' });
@@ -52,6 +64,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   try {
     await worker.run(); // resolves after SIGINT/SIGTERM (the SDK installs the handlers)
   } finally {
+    await metricsServer?.close();
     await connection.close();
     await temporal.connection.close();
     await db.destroy();

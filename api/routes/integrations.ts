@@ -137,7 +137,7 @@ export function integrationRoutes(deps: ApiDeps): RouteDef[] {
       auth: 'user',
       params: psaParams,
       body: credentialsBody,
-      response: z.object({ connectionId: z.string(), accountName: z.string(), integration: badgeSchema }),
+      response: z.object({ connectionId: z.string(), accountName: z.string(), message: z.string(), integration: badgeSchema }),
       async handler({ params, body, user }) {
         const actor = await authorize(user, params.partnerId);
         await checkSites(params.psa, body.credentials);

@@ -15,6 +15,7 @@ import { safeKey, safeText } from '../../domain/input';
 import { route, safeEqual, Unauthenticated, type RouteDef } from '../http';
 import { RequestRefused } from '../errors';
 import type { ApiDeps } from '../deps';
+import { metricsRoutes } from './metrics';
 
 const HEALTH_TIMEOUT_MS = 2000;
 
@@ -96,5 +97,6 @@ export function systemRoutes(deps: ApiDeps): RouteDef[] {
     }),
     ...codecRoutes('/codec', false),
     ...codecRoutes('/codec/t/:token', true),
+    ...metricsRoutes(deps),
   ];
 }

@@ -14,6 +14,8 @@ import {
   appEnvironment,
   temporalServerEnvironment,
   topologySteps,
+  workerEnvironment,
+  workerMetricsPorts,
   type Step,
 } from './topology';
 
@@ -48,6 +50,7 @@ function psaSyncEnvironment(): Record<string, string> {
         ALERT_WEBHOOK_SECRET: secret('PSA_SYNC_ALERT_WEBHOOK_SECRET'),
         ENCRYPTION_KEYS: secret('PSA_SYNC_ENCRYPTION_KEYS', 'set PSA_SYNC_ENCRYPTION_KEYS (kid:base64 32 bytes)'),
         LOG_LEVEL: 'info',
+        METRICS_TOKEN: '${PSA_SYNC_METRICS_TOKEN:-}',
       },
     ),
   };
@@ -136,8 +139,17 @@ function service(step: Step): Record<string, unknown> {
       };
     case 'migrate':
       return { build: '.', image: 'psa-sync:local', ...dependsOn(step), environment: psaSyncEnvironment(), command: ['node', 'dist/db/migrate-cli.js'], restart: 'no' };
-    case 'worker':
-      return { image: 'psa-sync:local', ...dependsOn(step), environment: psaSyncEnvironment(), command: ['node', 'dist/worker/main.js'], restart: 'unless-stopped' };
+    case 'worker': {
+      // Reached by Prometheus on the compose network; not published on the host.
+      const ports = workerMetricsPorts(topologySteps().filter((s) => s.kind === 'worker').findIndex((s) => s.service === step.service));
+      return {
+        image: 'psa-sync:local',
+        ...dependsOn(step),
+        environment: { ...psaSyncEnvironment(), ...workerEnvironment(ports, '0.0.0.0') },
+        command: ['node', 'dist/worker/main.js'],
+        restart: 'unless-stopped',
+      };
+    }
     case 'api':
       return {
         image: 'psa-sync:local',

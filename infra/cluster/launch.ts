@@ -13,7 +13,8 @@ import { PROJECT_ROOT } from '../temporal-dev-server';
 import { startNodeEntry, type Supervised } from './child-process';
 import { ownedTempDir } from './temp-dirs';
 import { prepareNamespace, setupTemporalSchema, startTemporalServer, temporalBinaries, type PostgresEndpoint, type RunningTemporalServer } from './temporal-server';
-import { appEnvironment, topologySteps, type TemporalPorts } from './topology';
+import { freeLowPort } from './ports';
+import { appEnvironment, topologySteps, workerEnvironment, type TemporalPorts, type WorkerMetricsPorts } from './topology';
 
 export interface ClusterOptions {
   /** Where Temporal's two databases live (created and migrated here). */
@@ -30,6 +31,11 @@ export interface ClusterOptions {
   workDir: string;
   /** Extra environment for the worker and API processes (keys, PSA URL policy, secrets). */
   env?: Record<string, string>;
+  /**
+   * Worker i's metrics ports; free loopback ports when omitted (tests and benchmarks run beside
+   * other stacks), the topology's for `npm run start:cluster`.
+   */
+  workerMetricsPorts?: (index: number) => WorkerMetricsPorts;
   /** Another worker entry point (module path), e.g. one that lifts the vendors' rate budgets for a benchmark. */
   workerEntry?: string;
   /** Progress lines; `[service] line` for the processes' own output when `echoOutput` is set. */
@@ -40,6 +46,9 @@ export interface ClusterOptions {
 export interface WorkerSlot {
   service: string;
   process: Supervised | null;
+  /** Where this worker serves its Prometheus metrics (kept across restarts). */
+  metricsUrl: string;
+  env: Record<string, string>;
 }
 
 export interface RunningCluster {
@@ -81,12 +90,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     await temporal?.stop();
   };
 
-  const spawnNode = (service: string, entry: string, ready: RegExp | null) =>
+  const spawnNode = (service: string, entry: string, ready: RegExp | null, own: Record<string, string> = {}) =>
     startNodeEntry({
       name: service,
       entry,
       cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, ...own },
       ready,
       onLine: opts.echoOutput ? (line) => log(`[${service}] ${line}`) : undefined,
     });
@@ -138,11 +147,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
             fs.writeFileSync(bundleFile, (await bundleWorkflows()).code);
             env.WORKFLOW_BUNDLE_PATH = bundleFile;
           }
-          const slot: WorkerSlot = { service: step.service, process: null };
+          const ports = opts.workerMetricsPorts?.(workers.length) ?? { metrics: await freeLowPort(), sdk: await freeLowPort() };
+          const slot: WorkerSlot = { service: step.service, process: null, metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`, env: workerEnvironment(ports, '127.0.0.1') };
           workers.push(slot);
           // Workers start side by side; the next step that is not a worker waits for them all.
           workersStarting.push(
-            spawnNode(step.service, workerEntry, /worker started/).then((child) => {
+            spawnNode(step.service, workerEntry, /worker started/, slot.env).then((child) => {
               slot.process = child;
               log(`${step.service}: started (pid ${child.pid})`);
             }),
@@ -178,7 +188,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       const slot = workers[i];
       if (!slot) throw new RangeError(`no worker ${i}`);
       if (slot.process?.isRunning()) return;
-      slot.process = await spawnNode(slot.service, workerEntry, /worker started/);
+      slot.process = await spawnNode(slot.service, workerEntry, /worker started/, slot.env);
     },
     stop: stopAll,
     async kill() {

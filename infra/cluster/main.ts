@@ -10,7 +10,7 @@ import { DatabaseUnreachableError, safeUrl } from '../../db/connect';
 import { PROJECT_ROOT } from '../temporal-dev-server';
 import { startCluster, type RunningCluster } from './launch';
 import { TemporalServerMissingError } from './temporal-server';
-import { TOPOLOGY, temporalPortsFor } from './topology';
+import { TOPOLOGY, temporalPortsFor, workerMetricsPorts } from './topology';
 
 const say = (line: string) => console.log(`cluster: ${line}`);
 
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     databaseUrl: config.DATABASE_URL,
     temporalPorts: temporalPortsFor(TOPOLOGY.ports.temporalFrontend),
     apiPort: TOPOLOGY.ports.api,
+    workerMetricsPorts: (i) => workerMetricsPorts(i),
     publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
     workers,
     workDir: path.join(PROJECT_ROOT, '.data', 'cluster'),
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   console.log(`  API          ${running.apiUrl}   (OpenAPI: ${running.apiUrl}/openapi.json)`);
   console.log(`  Temporal     ${running.temporalAddress}   namespace ${TOPOLOGY.namespace}, task queue ${TOPOLOGY.taskQueue}, PostgreSQL persistence`);
   console.log(`  Workers      ${running.workers.map((w) => `${w.service} (pid ${w.process?.pid})`).join(', ')}`);
+  console.log(`  Metrics      ${running.apiUrl}/metrics, ${running.workers.map((w) => w.metricsUrl).join(', ')}`);
   console.log(`  Server log   ${running.temporal.logFile}`);
   console.log('');
   say('running — press Ctrl-C to stop');

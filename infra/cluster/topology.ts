@@ -39,6 +39,8 @@ export const TOPOLOGY = {
     temporalUi: 8233,
     api: 8080,
     postgres: 5432,
+    /** Worker i (0-based) serves /metrics on this + 2i; its SDK exporter listens on loopback at this + 2i + 1. */
+    workerMetricsBase: 9464,
   },
   app: {
     database: 'psa_sync',
@@ -147,6 +149,21 @@ export function appEnvironment(endpoints: AppEndpoints, extra: Record<string, st
     PUBLIC_BASE_URL: endpoints.publicBaseUrl,
     ...extra,
   };
+}
+
+/** Worker `index`'s metrics ports: its /metrics endpoint, and the Temporal SDK's exporter behind it. */
+export interface WorkerMetricsPorts {
+  metrics: number;
+  sdk: number;
+}
+
+export function workerMetricsPorts(index: number, base: number = TOPOLOGY.ports.workerMetricsBase): WorkerMetricsPorts {
+  return { metrics: base + 2 * index, sdk: base + 2 * index + 1 };
+}
+
+/** What a worker process gets beside appEnvironment: where it serves its metrics. */
+export function workerEnvironment(ports: WorkerMetricsPorts, metricsHost: string): Record<string, string> {
+  return { METRICS_HOST: metricsHost, METRICS_PORT: String(ports.metrics), SDK_METRICS_PORT: String(ports.sdk) };
 }
 
 /** The Temporal server's settings that the compose image takes as environment variables. */

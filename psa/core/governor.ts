@@ -6,6 +6,8 @@
  * Callers `acquire()` a slot before each HTTP request and `release()` it after. Waiting is
  * FIFO so a burst drains in order instead of starving early callers.
  */
+import { observePsa } from './observer';
+
 export interface GovernorLimits {
   /** Requests allowed per rolling window. */
   maxRequests: number;
@@ -87,7 +89,9 @@ export class RateGovernor {
       this.queue.push(waiter);
       this.drain();
     });
-    this.stats.waitedMs += this.now() - started;
+    const waited = this.now() - started;
+    this.stats.waitedMs += waited;
+    observePsa((o, op) => o.governorWait(op, waited));
     let released = false;
     return () => {
       if (released) return;

@@ -12,6 +12,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { PsaError, PsaRateLimitedError, PsaUnavailableError } from './errors';
 import { GovernorWaitAborted, type RateGovernor } from './governor';
 import { callSignal, PsaCallAbandoned } from './call-context';
+import { observePsa } from './observer';
 
 /**
  * The PSA's TLS did not verify: an untrusted, expired or mismatched certificate, or no TLS at
@@ -231,6 +232,7 @@ export class PsaHttpClient {
         if (err instanceof PsaError) throw err;
         if (signal?.aborted) throw new PsaCallAbandoned(`${req.method} ${url.pathname}`);
         this.opts.onCall?.({ method: req.method, path: url.pathname, status: 'error', ms: Date.now() - started });
+        observePsa((o, op) => o.call({ ...op, status: 'error', ms: Date.now() - started }));
         // A certificate that did not verify will not verify a second later.
         const tlsFailure = tlsFailureOf(err, url.hostname);
         if (tlsFailure) throw tlsFailure;
@@ -244,10 +246,12 @@ export class PsaHttpClient {
       }
       release();
       this.opts.onCall?.({ method: req.method, path: url.pathname, status: res.status, ms: Date.now() - started });
+      observePsa((o, op) => o.call({ ...op, status: res.status, ms: Date.now() - started }));
       if (res.status >= 200 && res.status < 300) return res;
       if (res.status === 429) {
         // A 429 was not processed, so even a create may be sent again.
         const wait = parseRetryAfter(res.headers['retry-after']);
+        observePsa((o, op) => o.rateLimited(op, wait));
         this.governor.pauseFor(wait);
         if (waitedForRateLimit + wait <= maxInlineWait) {
           waitedForRateLimit += wait;

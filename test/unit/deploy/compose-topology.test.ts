@@ -14,6 +14,8 @@ import {
   temporalPortsFor,
   temporalServerConfig,
   topologySteps,
+  workerEnvironment,
+  workerMetricsPorts,
 } from '../../../infra/cluster/topology';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
 
@@ -92,14 +94,29 @@ test('the namespace job registers the namespace and exactly our search attribute
 
 test('every psa-sync process gets the settings the launcher gives its local processes; only addresses and secrets differ', () => {
   const local = appEnvironment({ databaseUrl: 'postgres://x@127.0.0.1:5432/psa_sync', temporalAddress: '127.0.0.1:7233', apiHost: '127.0.0.1', publicBaseUrl: 'http://127.0.0.1:8080' });
-  const perDeployment = new Set(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'API_HOST', 'PUBLIC_BASE_URL']);
-  const secrets = new Set(['NODE_ENV', 'API_TOKENS', 'CODEC_AUTH_TOKEN', 'ALERT_WEBHOOK_SECRET', 'ENCRYPTION_KEYS', 'LOG_LEVEL']);
+  const perDeployment = new Set(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'API_HOST', 'PUBLIC_BASE_URL', 'METRICS_HOST']);
+  const secrets = new Set(['NODE_ENV', 'API_TOKENS', 'CODEC_AUTH_TOKEN', 'ALERT_WEBHOOK_SECRET', 'ENCRYPTION_KEYS', 'LOG_LEVEL', 'METRICS_TOKEN']);
+  const workerSteps = topologySteps().filter((s) => s.kind === 'worker');
   for (const step of topologySteps().filter((s) => ['migrate', 'worker', 'api'].includes(s.kind))) {
     const env = compose.services[step.service]?.environment ?? {};
     const shared = Object.fromEntries(Object.entries(env).filter(([k]) => !perDeployment.has(k) && !secrets.has(k)));
-    expect([step.service, shared]).toEqual([step.service, Object.fromEntries(Object.entries(local).filter(([k]) => !perDeployment.has(k)))]);
+    const own = step.kind === 'worker' ? workerEnvironment(workerMetricsPorts(workerSteps.findIndex((s) => s.service === step.service)), '127.0.0.1') : {};
+    const expected = { ...local, ...own };
+    expect([step.service, shared]).toEqual([step.service, Object.fromEntries(Object.entries(expected).filter(([k]) => !perDeployment.has(k)))]);
     expect(new URL(env.DATABASE_URL ?? '').pathname).toBe(`/${TOPOLOGY.app.database}`);
   }
+});
+
+test('each worker serves its metrics on ports of its own, and its SDK exporter only on loopback', () => {
+  const ports = topologySteps()
+    .filter((s) => s.kind === 'worker')
+    .flatMap((s) => {
+      const env = compose.services[s.service]?.environment ?? {};
+      return [env.METRICS_PORT, env.SDK_METRICS_PORT];
+    });
+  expect(ports.every((p) => /^\d+$/.test(String(p)))).toBe(true);
+  expect(new Set(ports).size).toBe(ports.length);
+  expect(ports).not.toContain(String(TOPOLOGY.ports.api));
 });
 
 test('the dynamic config file holds well-formed entries', () => {
