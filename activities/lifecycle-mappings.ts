@@ -27,6 +27,7 @@ import {
   organizationMappingOf,
   saveOrganizationMapping,
   savePlanMapping,
+  clearPlanFlags,
   saveTicketMapping,
 } from '../db/repositories/mappings';
 import { writeAudit } from '../db/repositories/audit';
@@ -84,6 +85,7 @@ export function createMappingActivities(ctx: LifecycleContext) {
         if (!plan) throw new NotFound('Plan');
         await withAdapter(ctx, connectionId, actor, (adapter) => checkAgainstPsa(adapter, conn.psa, 'plan', values));
         await savePlanMapping(db, { planId, connectionId, psa: conn.psa, values });
+        await clearPlanFlags(db, planId, connectionId);
         await writeAudit(db, { partnerId: conn.partnerId, connectionId, actor, action: 'integration.plan.map', target: planId, outcome: 'ok', detail: { values } });
       });
     },
@@ -104,7 +106,8 @@ export function createMappingActivities(ctx: LifecycleContext) {
       return typed(async () => {
         const conn = await liveConnection(connectionId);
         const org = await partnerOrganization(db, conn.partnerId, organizationId);
-        if (!org) throw new NotFound('Organization');
+        // An organization the platform deleted is not mapped again (its unlink still finds it).
+        if (!org || org.status === 'deleted') throw new NotFound('Organization');
         const existing = await organizationMappingOf(db, organizationId);
         assertOrganizationFree(org.name, existing?.psa ?? null, conn.psa, existing?.connectionId === connectionId);
         assertPlanMappedFirst(conn.psa, org.name, org.planName, await isPlanMapped(db, org.planId, connectionId));

@@ -33,6 +33,8 @@ export function createSeatActivities(deps: ActivityDeps) {
     async pushSeatQuantity(organizationId: string): Promise<SeatPushOutcome> {
       const row = await seatPushTargetOf(db, organizationId);
       if (!row) return skipped('organization does not exist');
+      // A suspended organization's billing is left as it is; a deleted one's too (its mapping is being unlinked).
+      if (row.organizationStatus !== 'active') return skipped(`organization is ${row.organizationStatus}`);
       if (!row.connectionId || !row.values || !row.psa || row.connectionStatus !== 'connected') return skipped('organization is not mapped to a connected PSA');
       if (row.mappingStatus === 'broken') return skipped('organization mapping is broken');
       const switchedOff = seatSyncSwitchedOff(row.psa, row.settings);

@@ -9,6 +9,8 @@ import { integrationRoutes } from './routes/integrations';
 import { reconcileRoutes } from './routes/reconcile';
 import { deviceRoutes } from './routes/devices';
 
+import { directoryRoutes } from './routes/directory';
+
 export function buildRoutes(deps: ApiDeps): RouteDef[] {
-  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps), ...reconcileRoutes(deps), ...deviceRoutes(deps)];
+  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps), ...reconcileRoutes(deps), ...deviceRoutes(deps), ...directoryRoutes(deps)];
 }

@@ -53,6 +53,8 @@ export interface RouteDef<B extends z.ZodType = z.ZodType, Q extends z.ZodType =
   params?: P;
   /** Response schema for the OpenAPI document. */
   response?: z.ZodType;
+  /** Largest body this route accepts (bytes); the server's MAX_BODY when absent. */
+  bodyLimit?: number;
   handler(ctx: RouteContext<z.infer<B>, z.infer<Q>, z.infer<P>>): Promise<RouteResult>;
 }
 

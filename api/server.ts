@@ -244,6 +244,7 @@ export class ApiServer {
         method: def.method,
         url: def.path,
         config: { def },
+        ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
         schema: {
           ...(def.params ? { params: def.params } : {}),
           ...(def.query ? { querystring: def.query } : {}),

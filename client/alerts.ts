@@ -140,7 +140,10 @@ export function createAlertsClient(opts: AlertsClientOptions) {
     async reportAlert(raw: unknown): Promise<ReportResult> {
       const input = parseOrThrow(alertInputSchema, raw);
       const found = await receiveAlert(db, { ...input, detail: input.detail ?? {} });
-      if (!found) throw new NotFound('Organization');
+      if (!found || found.status === 'deleted') throw new NotFound('Organization');
+      if (found.status === 'suspended' && input.event === 'raised') {
+        throw new RuleViolation('organization_suspended', `Organization ${input.organizationId} is suspended: no new tickets are opened for it`);
+      }
       const inserted = found.inserted
         ? { ...found.inserted, eventId: input.eventId, organizationId: input.organizationId, problem: input.problem as string, event: input.event, outcome: null }
         : null;

@@ -5,3 +5,4 @@ export * from './integrations';
 export * from './seats';
 export * from './reconcile';
 export * from './devices';
+export * from './directory';

@@ -40,6 +40,19 @@ export function createSeatsClient(opts: SeatsClientOptions) {
       return { workflowId };
     },
 
+    /** The stored count changed elsewhere (the directory feed): nudges (or starts) the organization's seat sync. */
+    async seatsChanged(organizationId: string, partnerId: string): Promise<{ workflowId: string }> {
+      const workflowId = seatSyncWorkflowId(organizationId);
+      await temporal.workflow.signalWithStart(seatSyncWorkflow, {
+        workflowId,
+        taskQueue,
+        args: [{ organizationId, partnerId, ...timing }],
+        signal: seatsChangedSignal,
+        signalArgs: [],
+      });
+      return { workflowId };
+    },
+
     /** The reported count and the seat-sync state (desired, pushed, status, last error). */
     async seatState(organizationId: string) {
       const state = await seatStateOf(db, organizationId);

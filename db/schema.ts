@@ -15,6 +15,10 @@ export type UserRole = 'owner' | 'super_admin' | 'admin' | 'technician' | 'billi
 export type ConnectionStatus = 'connecting' | 'connected' | 'revoking' | 'revoked';
 export type Health = 'healthy' | 'unhealthy';
 export type AlertEvent = 'raised' | 'recovered';
+export type OrganizationStatus = 'active' | 'suspended' | 'deleted';
+export type DirectoryEntity = 'partner' | 'user' | 'plan' | 'organization';
+/** A platform version: bigint in PostgreSQL, read back as a string. */
+type Version = ColumnType<string, number | string | undefined, number | string>;
 
 export interface PartnersTable {
   id: Generated<string>;
@@ -22,6 +26,9 @@ export interface PartnersTable {
   kind: PartnerKind;
   parentId: string | null;
   createdAt: Generated<Date>;
+  /** The platform's version of the record (bigint: read as a string). */
+  version: Version;
+  deletedAt: Timestamp | null;
 }
 
 export interface UsersTable {
@@ -30,6 +37,9 @@ export interface UsersTable {
   email: string;
   role: UserRole;
   createdAt: Generated<Date>;
+  version: Version;
+  /** An inactive user cannot sign in (every request is refused). */
+  active: Generated<boolean>;
 }
 
 export interface ConnectionsTable {
@@ -74,6 +84,8 @@ export interface PlansTable {
   partnerId: string;
   name: string;
   createdAt: Generated<Date>;
+  version: Version;
+  deletedAt: Timestamp | null;
 }
 
 export interface PlanAssignmentsTable {
@@ -101,6 +113,8 @@ export interface OrganizationsTable {
   seatCount: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  version: Version;
+  status: Generated<OrganizationStatus>;
 }
 
 export interface OrganizationMappingsTable {
@@ -113,6 +127,8 @@ export interface OrganizationMappingsTable {
   statusReason: string | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  /** What the directory changed under the mapping (e.g. `plan_not_mapped`); null when nothing. */
+  flag: string | null;
 }
 
 export interface TicketsTable {
@@ -267,6 +283,14 @@ export interface DeviceOrgSyncTable {
   lastPassAt: Timestamp | null;
 }
 
+/** A deleted directory record's last version, so an older upsert arriving late cannot resurrect it. */
+export interface DirectoryTombstonesTable {
+  entity: DirectoryEntity;
+  id: string;
+  version: Version;
+  deletedAt: Generated<Date>;
+}
+
 export interface Database {
   partners: PartnersTable;
   users: UsersTable;
@@ -290,6 +314,7 @@ export interface Database {
   deviceSyncSettings: DeviceSyncSettingsTable;
   deviceLinks: DeviceLinksTable;
   deviceOrgSync: DeviceOrgSyncTable;
+  directoryTombstones: DirectoryTombstonesTable;
 }
 
 export type Partner = Selectable<PartnersTable>;

@@ -58,6 +58,7 @@ const badgeSchema = z.object({
   ticketMappingDone: z.boolean(),
   syncedPlans: z.number(),
   mappedOrganizations: z.number(),
+  flaggedOrganizations: z.number(),
   connectedAt: z.string().nullable(),
   devicesSynced: z.number(),
   devicesFailed: z.number(),

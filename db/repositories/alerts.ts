@@ -20,6 +20,8 @@ export interface ReceivedAlert {
   partnerId: string;
   /** Where the organization is mapped (null: nowhere). */
   psa: string | null;
+  /** The organization's directory status; nothing is inserted for a deleted one, nor a raise for a suspended one. */
+  status: 'active' | 'suspended' | 'deleted';
   /** The row inserted for this event; null when the event id was known already. */
   inserted: { id: string; occurredAt: Date; receivedAt: Date } | null;
 }
@@ -34,7 +36,7 @@ export async function receiveAlert(db: Db, input: NewAlert): Promise<ReceivedAle
       qb
         .selectFrom('organizations as o')
         .leftJoin('organizationMappings as om', 'om.organizationId', 'o.id')
-        .select(['o.id', 'o.partnerId', 'om.psa'])
+        .select(['o.id', 'o.partnerId', 'o.status', 'om.psa'])
         .where('o.id', '=', input.organizationId),
     )
     .with('ins', (qb) =>
@@ -52,21 +54,23 @@ export async function receiveAlert(db: Db, input: NewAlert): Promise<ReceivedAle
               eb.val(input.event).as('event'),
               sql<Date>`${input.occurredAt}::timestamptz`.as('occurredAt'),
               sql<string>`${JSON.stringify(input.detail)}::jsonb`.as('detail'),
-            ]),
+            ])
+            // A suspended organization gets no new tickets (a recovery may still close one).
+            .where('org.status', 'in', input.event === 'recovered' ? ['active', 'suspended'] : ['active']),
         )
         .onConflict((oc) => oc.column('eventId').doNothing())
         .returningAll(),
     )
     .selectFrom('org')
     .leftJoin('ins', (join) => join.onTrue())
-    .select(['org.partnerId', 'org.psa', 'ins.id as insertedId', 'ins.occurredAt as insertedOccurredAt', 'ins.receivedAt as insertedReceivedAt'])
+    .select(['org.partnerId', 'org.psa', 'org.status', 'ins.id as insertedId', 'ins.occurredAt as insertedOccurredAt', 'ins.receivedAt as insertedReceivedAt'])
     .executeTakeFirst();
   if (!found) return undefined;
   const inserted =
     found.insertedId !== null && found.insertedOccurredAt !== null && found.insertedReceivedAt !== null
       ? { id: found.insertedId, occurredAt: found.insertedOccurredAt, receivedAt: found.insertedReceivedAt }
       : null;
-  return { partnerId: found.partnerId, psa: found.psa, inserted };
+  return { partnerId: found.partnerId, psa: found.psa, status: found.status as ReceivedAlert['status'], inserted };
 }
 
 export async function findAlertByEventId(db: Db, eventId: string) {

@@ -10,7 +10,7 @@ export async function partnerChain(db: Db, partnerId: string): Promise<string[]>
   const chain: string[] = [];
   let current: string | null = partnerId;
   while (current && chain.length < 10 && !chain.includes(current)) {
-    const row: { id: string; parentId: string | null } | undefined = await db.selectFrom('partners').select(['id', 'parentId']).where('id', '=', current).executeTakeFirst();
+    const row: { id: string; parentId: string | null } | undefined = await db.selectFrom('partners').select(['id', 'parentId']).where('id', '=', current).where('deletedAt', 'is', null).executeTakeFirst();
     if (!row) break;
     chain.push(row.id);
     current = row.parentId;
@@ -19,12 +19,22 @@ export async function partnerChain(db: Db, partnerId: string): Promise<string[]>
 }
 
 export async function partnerExists(db: Db, partnerId: string): Promise<boolean> {
-  return (await db.selectFrom('partners').select('id').where('id', '=', partnerId).executeTakeFirst()) !== undefined;
+  return (await db.selectFrom('partners').select('id').where('id', '=', partnerId).where('deletedAt', 'is', null).executeTakeFirst()) !== undefined;
 }
 
-/** A portal user, as authentication needs them. */
+/**
+ * A portal user, as authentication needs them: read on every request, so a user the platform
+ * deactivated, deleted or demoted (or whose partner it deleted) is refused on the next one.
+ */
 export async function findUser(db: Db, userId: string): Promise<Pick<User, 'id' | 'partnerId' | 'role'> | undefined> {
-  return db.selectFrom('users').select(['id', 'partnerId', 'role']).where('id', '=', userId).executeTakeFirst();
+  return db
+    .selectFrom('users')
+    .innerJoin('partners', 'partners.id', 'users.partnerId')
+    .select(['users.id', 'users.partnerId', 'users.role'])
+    .where('users.id', '=', userId)
+    .where('users.active', '=', true)
+    .where('partners.deletedAt', 'is', null)
+    .executeTakeFirst();
 }
 
 /** A plan the partner may map: its own, or one its master reseller assigned to it. */
@@ -33,6 +43,7 @@ export async function mappablePlan(db: Db, partnerId: string, planId: string) {
     .selectFrom('plans')
     .select(['id', 'name', 'partnerId'])
     .where('id', '=', planId)
+    .where('deletedAt', 'is', null)
     .where((eb) =>
       eb.or([
         eb('partnerId', '=', partnerId),
@@ -46,7 +57,7 @@ export async function partnerOrganization(db: Db, partnerId: string, organizatio
   return db
     .selectFrom('organizations')
     .innerJoin('plans', 'plans.id', 'organizations.planId')
-    .select(['organizations.id', 'organizations.name', 'organizations.planId', 'plans.name as planName'])
+    .select(['organizations.id', 'organizations.name', 'organizations.planId', 'organizations.status', 'plans.name as planName'])
     .where('organizations.id', '=', organizationId)
     .where('organizations.partnerId', '=', partnerId)
     .executeTakeFirst();

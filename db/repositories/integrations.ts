@@ -160,6 +160,8 @@ export interface IntegrationBadges {
   ticketMappingDone: boolean;
   syncedPlans: number;
   mappedOrganizations: number;
+  /** Organization mappings the directory feed flagged (their plan is not mapped on this PSA). */
+  flaggedOrganizations: number;
   connectedAt: string | null;
   /** Devices whose configuration is in step with the platform / that could not be written (reason in the device's state). */
   devicesSynced: number;
@@ -182,6 +184,7 @@ export async function listIntegrations(db: Db, partnerId: string): Promise<Integ
       't.connectionId as ticketMapped',
       (eb) => eb.selectFrom('planMappings').select(sql<number>`count(*)::int`.as('n')).whereRef('planMappings.connectionId', '=', 'c.id').where('planMappings.status', '=', 'synced').as('syncedPlans'),
       (eb) => eb.selectFrom('organizationMappings').select(sql<number>`count(*)::int`.as('n')).whereRef('organizationMappings.connectionId', '=', 'c.id').where('organizationMappings.status', '=', 'mapped').as('mappedOrganizations'),
+      (eb) => eb.selectFrom('organizationMappings').select(sql<number>`count(*)::int`.as('n')).whereRef('organizationMappings.connectionId', '=', 'c.id').where('organizationMappings.flag', 'is not', null).as('flaggedOrganizations'),
     ])
     .where('c.partnerId', '=', partnerId)
     .where('c.status', '<>', 'revoked')
@@ -193,7 +196,7 @@ export async function listIntegrations(db: Db, partnerId: string): Promise<Integ
   return PSA_KINDS.map((psa) => {
     const r = rows.find((x) => x.psa === psa);
     if (!r) {
-      return { psa, connectionId: null, status: 'not_connected', health: null, healthReason: null, accountName: null, connected: false, ticketMappingDone: false, syncedPlans: 0, mappedOrganizations: 0, connectedAt: null, devicesSynced: 0, devicesFailed: 0 };
+      return { psa, connectionId: null, status: 'not_connected', health: null, healthReason: null, accountName: null, connected: false, ticketMappingDone: false, syncedPlans: 0, mappedOrganizations: 0, flaggedOrganizations: 0, connectedAt: null, devicesSynced: 0, devicesFailed: 0 };
     }
     return {
       psa,
@@ -206,6 +209,7 @@ export async function listIntegrations(db: Db, partnerId: string): Promise<Integ
       ticketMappingDone: r.ticketMapped !== null,
       syncedPlans: r.syncedPlans ?? 0,
       mappedOrganizations: r.mappedOrganizations ?? 0,
+      flaggedOrganizations: r.flaggedOrganizations ?? 0,
       connectedAt: r.connectedAt ? new Date(r.connectedAt).toISOString() : null,
       devicesSynced: devices.get(r.id)?.synced ?? 0,
       devicesFailed: devices.get(r.id)?.failed ?? 0,

@@ -50,15 +50,17 @@ export async function organizationMappingsView(db: Db, partnerId: string) {
     await db
       .selectFrom('organizations as o')
       .leftJoin('organizationMappings as m', 'm.organizationId', 'o.id')
-      .select(['o.id', 'o.name', 'o.planId', 'm.psa', 'm.values', 'm.status', 'm.statusReason'])
+      .select(['o.id', 'o.name', 'o.planId', 'o.status as organizationStatus', 'm.psa', 'm.values', 'm.status', 'm.statusReason', 'm.flag'])
       .where('o.partnerId', '=', partnerId)
+      .where('o.status', '<>', 'deleted')
       .orderBy('o.name')
       .execute()
   ).map((r) => ({
     organizationId: r.id,
     name: r.name,
     planId: r.planId,
-    mapping: r.psa ? { psa: r.psa, values: r.values, status: r.status, statusReason: r.statusReason } : null,
+    status: r.organizationStatus,
+    mapping: r.psa ? { psa: r.psa, values: r.values, status: r.status, statusReason: r.statusReason, flag: r.flag } : null,
   }));
 }
 
@@ -82,6 +84,17 @@ export async function savePlanMapping(db: Db, m: { planId: string; connectionId:
     .insertInto('planMappings')
     .values({ planId: m.planId, connectionId: m.connectionId, psa: m.psa, values: json })
     .onConflict((oc) => oc.columns(['planId', 'connectionId']).doUpdateSet({ values: json, status: 'synced', statusReason: null, updatedAt: sql<Date>`now()` }))
+    .execute();
+}
+
+/** The plan is now mapped on the connection: its organizations' `plan_not_mapped` flags there are resolved. */
+export async function clearPlanFlags(db: Db, planId: string, connectionId: string): Promise<void> {
+  await db
+    .updateTable('organizationMappings')
+    .set({ flag: null, updatedAt: new Date() })
+    .where('connectionId', '=', connectionId)
+    .where('flag', '=', 'plan_not_mapped')
+    .where('organizationId', 'in', (eb) => eb.selectFrom('organizations').select('id').where('planId', '=', planId))
     .execute();
 }
 
@@ -123,7 +136,7 @@ export async function saveOrganizationMapping(db: Db, m: { organizationId: strin
     .onConflict((oc) =>
       oc
         .column('organizationId')
-        .doUpdateSet({ values: json, status: 'mapped', statusReason: null, updatedAt: sql<Date>`now()` })
+        .doUpdateSet({ values: json, status: 'mapped', statusReason: null, flag: null, updatedAt: sql<Date>`now()` })
         .where('organizationMappings.connectionId', '=', m.connectionId),
     )
     .returning('id')

@@ -6,7 +6,7 @@ import type { Db } from '../connect';
 
 /** Stores the reported count; the organization's partner, or undefined when it does not exist. */
 export async function setSeatCount(db: Db, organizationId: string, seats: number): Promise<{ id: string; partnerId: string } | undefined> {
-  return db.updateTable('organizations').set({ seatCount: seats, updatedAt: new Date() }).where('id', '=', organizationId).returning(['id', 'partnerId']).executeTakeFirst();
+  return db.updateTable('organizations').set({ seatCount: seats, updatedAt: new Date() }).where('id', '=', organizationId).where('status', '<>', 'deleted').returning(['id', 'partnerId']).executeTakeFirst();
 }
 
 /** What a push needs: the count, the organization's mapping, its connection and ticket mapping (the seat-sync switch). */
@@ -16,7 +16,7 @@ export async function seatPushTargetOf(db: Db, organizationId: string) {
     .leftJoin('organizationMappings as m', 'm.organizationId', 'o.id')
     .leftJoin('connections as c', 'c.id', 'm.connectionId')
     .leftJoin('ticketMappings as t', 't.connectionId', 'c.id')
-    .select(['o.seatCount', 'o.partnerId', 'm.values', 'm.status as mappingStatus', 'c.id as connectionId', 'c.psa', 'c.status as connectionStatus', 't.settings'])
+    .select(['o.seatCount', 'o.partnerId', 'o.status as organizationStatus', 'm.values', 'm.status as mappingStatus', 'c.id as connectionId', 'c.psa', 'c.status as connectionStatus', 't.settings'])
     .where('o.id', '=', organizationId)
     .executeTakeFirst();
 }
