@@ -1,7 +1,7 @@
 /**
  * The health schedule's step: re-test the connection and probe its rights. A refused login
- * (locked or deactivated API user) or a missing right makes it Unhealthy with the reason; a
- * passing test with every right makes it Healthy again. An outage changes nothing (Temporal
+ * (locked or deactivated API user) makes it Unhealthy with the reason; a passing test makes it
+ * Healthy again; missing rights are reported (audit row, result). An outage changes nothing (Temporal
  * retries). While Unhealthy only the test is made, never the probe or any other call. The
  * platform is told of each change once (`health_reported`), whichever activity noticed it, and
  * the reconcile schedule is paused while Unhealthy.
@@ -34,6 +34,8 @@ export interface HealthCheckResult {
   reason: string | null;
   /** The platform was told of a change by this check. */
   reported: boolean;
+  /** Rights the API user lacks (each naming the vendor right to add); the connection stays usable for the rest. */
+  missingRights: string[];
 }
 
 export function createHealthCheckActivities(deps: ActivityDeps) {
@@ -44,25 +46,23 @@ export function createHealthCheckActivities(deps: ActivityDeps) {
     async checkConnectionHealth({ connectionId }: ScheduledRunInput): Promise<HealthCheckResult> {
       return typed(async () => {
         const row = await findConnection(db, connectionId);
-        if (!row || row.status !== 'connected') return { health: null, reason: null, reported: false };
+        if (!row || row.status !== 'connected') return { health: null, reason: null, reported: false, missingRights: [] };
         const wasHealthy = row.health === 'healthy';
         let health: 'healthy' | 'unhealthy';
         let reason: string | null = null;
+        let missingRights: string[] = [];
         try {
           const { adapter } = await ctx.adapters.forConnection(connectionId, { allowUnhealthy: true });
           const info = await adapter.testConnection();
+          health = 'healthy';
+          await markHealthy(db, connectionId, { ...info.site, accountName: info.accountName, ...(info.version ? { version: info.version } : {}) });
+          if (!wasHealthy) await writeAudit(db, { partnerId: row.partnerId, connectionId, actor: HEALTH_ACTOR, action: 'integration.health', outcome: 'ok', detail: { health } });
+          // A missing right fails only the calls that need it (a rule violation naming the right), so
+          // it is reported, not turned into Unhealthy, which would stop every call.
           const rights = await adapter.probePermissions();
-          if (rights.missing.length) {
-            health = 'unhealthy';
-            reason = `The ${PSA_LABELS[row.psa]} API user lacks rights: ${rights.missing.map((m) => m.detail).join('; ')}`;
-            if (await markUnhealthy(db, connectionId, reason)) {
-              ctx.adapters.invalidate(connectionId);
-              await writeAudit(db, { partnerId: row.partnerId, connectionId, actor: HEALTH_ACTOR, action: 'integration.health', outcome: 'error', detail: { health, reason } });
-            }
-          } else {
-            health = 'healthy';
-            await markHealthy(db, connectionId, { ...info.site, accountName: info.accountName, ...(info.version ? { version: info.version } : {}) });
-            if (!wasHealthy) await writeAudit(db, { partnerId: row.partnerId, connectionId, actor: HEALTH_ACTOR, action: 'integration.health', outcome: 'ok', detail: { health } });
+          missingRights = rights.missing.map((m) => m.detail);
+          if (missingRights.length) {
+            await writeAudit(db, { partnerId: row.partnerId, connectionId, actor: HEALTH_ACTOR, action: 'integration.permissions', outcome: 'error', detail: { missing: rights.missing } });
           }
         } catch (err) {
           if (err instanceof PsaAuthError) {
@@ -91,7 +91,7 @@ export function createHealthCheckActivities(deps: ActivityDeps) {
           });
           reported = await claimHealthReport(db, connectionId, health);
         }
-        return { health, reason, reported };
+        return { health, reason, reported, missingRights };
       });
     },
   };

@@ -202,3 +202,21 @@ test('connect creates both schedules; revoke deletes them', async () => {
     await expect(stack.client.schedule.getHandle(id).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   }
 });
+
+test('health: a right taken away is reported by the probe and leaves the connection Healthy', async () => {
+  const psa: PsaKind = 'autotask';
+  const s = await mappedOrganizations(stack, psa, [{ seats: 3, psa: 3 }]);
+  stack.sims.autotask.state.revokeRight('contracts');
+  try {
+    await s.client.triggerHealthCheck(s.partnerId, psa, s.userId);
+    const rows = await waitFor('the probe to report the missing right', async () => {
+      const r = await audits(s.connectionId, 'integration.permissions');
+      return r.length ? r : null;
+    }, 15_000);
+    expect(JSON.stringify(rows[0]?.detail)).toMatch(/Contracts/);
+    const row = await stack.db.selectFrom('connections').select(['health']).where('id', '=', s.connectionId).executeTakeFirstOrThrow();
+    expect(row.health).toBe('healthy');
+  } finally {
+    stack.sims.autotask.state.restoreRights();
+  }
+});
