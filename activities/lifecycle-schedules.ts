@@ -24,9 +24,11 @@ export async function connectionSchedulesOf(deps: ActivityDeps, c: { connectionI
 }
 
 export async function dropConnectionSchedules(deps: ActivityDeps, connectionId: string): Promise<void> {
+  if (!taskQueue()) return;
   await deleteConnectionSchedules(deps.temporal, connectionId);
 }
 
 export async function pauseReconcileWhile(deps: ActivityDeps, connectionId: string, unhealthy: boolean): Promise<void> {
+  if (!taskQueue()) return;
   await setReconcilePaused(deps.temporal, connectionId, unhealthy);
 }
