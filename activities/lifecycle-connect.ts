@@ -25,6 +25,7 @@ import { adapterForCredentials } from '../infra/psa-adapters';
 import type { ConnectRequest, ConnectResult, HealthResult, RetestRequest } from '../workflows/integration-messages';
 import { connectionRefused, markConnectionUnhealthy } from './connection-health';
 import { typed, type LifecycleContext } from './lifecycle-support';
+import { connectionSchedulesOf, dropConnectionSchedules, pauseReconcileWhile } from './lifecycle-schedules';
 
 /** Why the PSA refused, when the refusal is about what the partner typed (not an outage). */
 function refusalReason(err: unknown): string | null {
@@ -45,7 +46,10 @@ export function createConnectActivities(ctx: LifecycleContext) {
         const row = await findConnection(db, connectionId);
         if (!row) throw new NotFound('PSA connection');
         // A retry after the row was already finalized (worker died before reporting) is a success.
-        if (row.status === 'connected') return { connectionId, accountName: row.site.accountName ?? '' };
+        if (row.status === 'connected') {
+          await connectionSchedulesOf(ctx, { connectionId, partnerId: row.partnerId, psa: row.psa });
+          return { connectionId, accountName: row.site.accountName ?? '' };
+        }
         if (row.status !== 'connecting') throw new RuleViolation('connect_aborted', `This ${PSA_LABELS[row.psa]} connection attempt is no longer pending; connect again.`);
         let info: ConnectionInfo;
         let missing: PermissionReport['missing'];
@@ -70,6 +74,7 @@ export function createConnectActivities(ctx: LifecycleContext) {
           const now = await findConnection(db, connectionId);
           if (now?.status !== 'connected') throw new RuleViolation('connect_aborted', `This ${PSA_LABELS[row.psa]} connection attempt was abandoned; connect again.`);
         }
+        await connectionSchedulesOf(ctx, { connectionId, partnerId: row.partnerId, psa: row.psa });
         await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.connect', outcome: 'ok', detail: { psa: row.psa, accountName: info.accountName } });
         log.info('PSA connected', { connectionId, psa: row.psa });
         return { connectionId, accountName: info.accountName };
@@ -79,6 +84,7 @@ export function createConnectActivities(ctx: LifecycleContext) {
     /** Compensation of a failed connect: nothing of the attempt stays stored. Idempotent. */
     async discardConnection({ connectionId }: ConnectRequest): Promise<boolean> {
       ctx.adapters.invalidate(connectionId);
+      await dropConnectionSchedules(ctx, connectionId);
       return discardConnecting(db, connectionId);
     },
 
@@ -100,10 +106,13 @@ export function createConnectActivities(ctx: LifecycleContext) {
           }
           await markHealthy(db, connectionId, siteFacts(info));
           await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.health', outcome: 'ok', detail: { health: 'healthy' } });
+          await pauseReconcileWhile(ctx, connectionId, false);
           return { health: 'healthy', reason: null };
         } catch (err) {
           if (!(err instanceof PsaAuthError)) throw err;
-          return { health: 'unhealthy', reason: await connectionRefused(ctx, row, err, actor) };
+          const reason = await connectionRefused(ctx, row, err, actor);
+          await pauseReconcileWhile(ctx, connectionId, true);
+          return { health: 'unhealthy', reason };
         }
       });
     },

@@ -7,7 +7,9 @@ import { psaWebhookRoutes } from './routes/psa-webhooks';
 import { seatRoutes } from './routes/seats';
 import { integrationRoutes } from './routes/integrations';
 import { directoryRoutes } from './routes/directory';
+import { reconcileRoutes } from './routes/reconcile';
+import { deviceRoutes } from './routes/devices';
 
 export function buildRoutes(deps: ApiDeps): RouteDef[] {
-  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps), ...directoryRoutes(deps)];
+  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps), ...reconcileRoutes(deps), ...deviceRoutes(deps), ...directoryRoutes(deps)];
 }

@@ -4,3 +4,5 @@ export * from './alerts';
 export * from './integrations';
 export * from './seats';
 export * from './directory';
+export * from './reconcile';
+export * from './devices';

@@ -85,9 +85,21 @@ export const envSchema = z
     METRICS_PORT: port.optional(),
     /** Loopback port of the Temporal SDK's own Prometheus exporter; the worker's /metrics appends its metrics. */
     SDK_METRICS_PORT: port.optional(),
+    /** `npm start` also runs the three PSA simulators (development only; default on there, never in production). */
+    DEV_SIMULATORS: bool.optional(),
+    SIM_CONNECTWISE_PORT: port.default(7801),
+    SIM_AUTOTASK_PORT: port.default(7802),
+    SIM_HALOPSA_PORT: port.default(7803),
+    /** How often each connection's health schedule re-tests it and probes its rights. */
+    HEALTH_CHECK_EVERY_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+    /** How often each connection's billing reconcile schedule runs. */
+    RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(21_600),
+    /** A drop larger than this share of the PSA's billed quantity is held for approval, not written. */
+    RECONCILE_HOLD_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.5),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
+      if (env.DEV_SIMULATORS) ctx.addIssue({ code: 'custom', path: ['DEV_SIMULATORS'], message: 'the PSA simulators never run in production' });
       if (!env.ENCRYPTION_KEYS) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: 'is required in production' });
       for (const name of ['API_TOKENS', 'CODEC_AUTH_TOKEN', 'ALERT_WEBHOOK_SECRET'] as const) {
         const v = env[name];
@@ -102,6 +114,9 @@ export const envSchema = z
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Whether `npm start` runs the PSA simulators: in development unless DEV_SIMULATORS=false. */
+export const simulatorsWanted = (env: Env): boolean => env.NODE_ENV === 'development' && env.DEV_SIMULATORS !== false;
 
 /** Every problem with the environment, one per line, ready to print. */
 export class ConfigError extends Error {

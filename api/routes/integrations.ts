@@ -60,6 +60,8 @@ const badgeSchema = z.object({
   mappedOrganizations: z.number(),
   flaggedOrganizations: z.number(),
   connectedAt: z.string().nullable(),
+  devicesSynced: z.number(),
+  devicesFailed: z.number(),
 });
 
 function parseParents(raw: string | undefined): Record<string, string> | undefined {
