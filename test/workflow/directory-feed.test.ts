@@ -97,6 +97,13 @@ test('an organization deleted on the platform is unlinked through the lifecycle 
   const again = await stack.api('DELETE', `/v1/directory/organizations/${victim}?version=2`, null);
   expect(again.body).toMatchObject({ outcome: 'unchanged' });
   expect(again.body.consequences).toBeUndefined();
+  // A consequence that did not finish (the process died between the write and the unlink): the
+  // same delete sent again finds the mapping still there and unlinks it through the lifecycle.
+  const conn = await stack.db.selectFrom('connections').select('id').where('partnerId', '=', t.partnerId).where('status', '=', 'connected').executeTakeFirstOrThrow();
+  await stack.db.insertInto('organizationMappings').values({ organizationId: victim, connectionId: conn.id, psa: 'connectwise', values: JSON.stringify(simFixtures('connectwise').organization) }).execute();
+  const healed = await stack.api('DELETE', `/v1/directory/organizations/${victim}?version=2`, null);
+  expect(healed.body).toMatchObject({ outcome: 'unchanged', consequences: [{ action: 'unlink_organization', psa: 'connectwise', outcome: 'done' }] });
+  expect(await stack.db.selectFrom('organizationMappings').select('id').where('organizationId', '=', victim).execute()).toEqual([]);
 });
 
 test('an organization moved to a plan its PSA has not mapped is flagged on the card and the listing until the plan is mapped', async () => {
