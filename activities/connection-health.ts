@@ -1,9 +1,9 @@
 /**
- * The one way a connection becomes Unhealthy: the PSA refuses its stored credentials (a locked
- * or inactive API user, a revoked key), whichever activity made the call. The row gets one
- * sentence (domain/rules.ts `unhealthyReason`), the change is audited and logged once, and the
- * cached adapter is dropped; from then on the adapter provider refuses every PSA call except
- * the re-test.
+ * How a connection becomes Unhealthy: the PSA refuses its stored credentials (a locked or
+ * inactive API user, a revoked key), whichever activity made the call, or a re-test finds a right
+ * missing. The row gets one sentence (domain/rules.ts), the change is audited and logged once,
+ * and the cached adapter is dropped; from then on the adapter provider refuses every PSA call
+ * except the re-test.
  */
 import type { PsaKind } from '../psa/core/types';
 import type { PsaAuthError } from '../psa/core/errors';
@@ -19,9 +19,15 @@ export interface RefusedConnection {
   psa: PsaKind;
 }
 
+type HealthDeps = Pick<ActivityDeps, 'db' | 'log'> & { adapters: AdapterProvider };
+
 /** Marks the connection Unhealthy after `err`; returns the reason it now carries. */
-export async function connectionRefused(deps: Pick<ActivityDeps, 'db' | 'log'> & { adapters: AdapterProvider }, connection: RefusedConnection, err: PsaAuthError, actor: string): Promise<string> {
-  const reason = unhealthyReason(connection.psa, err);
+export async function connectionRefused(deps: HealthDeps, connection: RefusedConnection, err: PsaAuthError, actor: string): Promise<string> {
+  return markConnectionUnhealthy(deps, connection, unhealthyReason(connection.psa, err), actor);
+}
+
+/** Marks the connection Unhealthy with `reason` (a refusal, or rights the API user lost). */
+export async function markConnectionUnhealthy(deps: HealthDeps, connection: RefusedConnection, reason: string, actor: string): Promise<string> {
   const changed = await markUnhealthy(deps.db, connection.id, reason);
   deps.adapters.invalidate(connection.id);
   if (changed) {

@@ -27,4 +27,15 @@ export interface ActivityDeps {
   publicBaseUrl: string;
   /** Platform endpoint to tell about alerts the PSA resolved; null = record only. */
   platformCallbackUrl: string | null;
+  /** Schedule periods and the hold rule of billing reconcile; defaults when absent (config/env.ts). */
+  reconcile?: ReconcileSettings;
 }
+
+export interface ReconcileSettings {
+  healthEverySeconds: number;
+  reconcileEverySeconds: number;
+  /** A drop larger than this share of the PSA's quantity is held for approval. */
+  holdDropShare: number;
+}
+
+export const DEFAULT_RECONCILE_SETTINGS: ReconcileSettings = { healthEverySeconds: 300, reconcileEverySeconds: 21_600, holdDropShare: 0.5 };

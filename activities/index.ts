@@ -6,6 +6,9 @@ import { createAlertActivities } from './alerts';
 import { createPlatformCallbackActivities } from './platform-callback';
 import { createSeatActivities } from './seats';
 import { createLifecycleActivities } from './lifecycle';
+import { createReconcileActivities } from './reconcile';
+import { createHealthCheckActivities } from './health-check';
+import { createDeviceActivities } from './devices';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -15,6 +18,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps),
     ...createPlatformCallbackActivities(deps),
     ...createLifecycleActivities(deps),
+    ...createReconcileActivities(deps),
+    ...createHealthCheckActivities(deps),
+    ...createDeviceActivities(deps),
   };
 }
 

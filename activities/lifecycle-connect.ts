@@ -5,10 +5,10 @@
  * against the PSA, and finalize or compensate. Testing is a read, so a retried activity repeats
  * no PSA write.
  */
-import { PSA_LABELS, type ConnectionInfo, type PsaKind } from '../psa/core/types';
+import { PSA_LABELS, type ConnectionInfo, type PermissionReport, type PsaKind } from '../psa/core/types';
 import { PsaAuthError, PsaConfigError, PsaPermissionError } from '../psa/core/errors';
 import { NotFound, RuleViolation } from '../domain/errors';
-import { credentialsRejected } from '../domain/rules';
+import { credentialsRejected, permissionsMissing } from '../domain/rules';
 import {
   discardConnecting,
   dropPendingCredentials,
@@ -23,8 +23,9 @@ import { writeAudit } from '../db/repositories/audit';
 import { openPendingCredentials, sealCredentials } from '../security/credentials';
 import { adapterForCredentials } from '../infra/psa-adapters';
 import type { ConnectRequest, ConnectResult, HealthResult, RetestRequest } from '../workflows/integration-messages';
-import { connectionRefused } from './connection-health';
+import { connectionRefused, markConnectionUnhealthy } from './connection-health';
 import { typed, type LifecycleContext } from './lifecycle-support';
+import { connectionSchedulesOf, dropConnectionSchedules, pauseReconcileWhile } from './lifecycle-schedules';
 
 /** Why the PSA refused, when the refusal is about what the partner typed (not an outage). */
 function refusalReason(err: unknown): string | null {
@@ -45,12 +46,17 @@ export function createConnectActivities(ctx: LifecycleContext) {
         const row = await findConnection(db, connectionId);
         if (!row) throw new NotFound('PSA connection');
         // A retry after the row was already finalized (worker died before reporting) is a success.
-        if (row.status === 'connected') return { connectionId, accountName: row.site.accountName ?? '' };
+        if (row.status === 'connected') {
+          await connectionSchedulesOf(ctx, { connectionId, partnerId: row.partnerId, psa: row.psa });
+          return { connectionId, accountName: row.site.accountName ?? '' };
+        }
         if (row.status !== 'connecting') throw new RuleViolation('connect_aborted', `This ${PSA_LABELS[row.psa]} connection attempt is no longer pending; connect again.`);
         let info: ConnectionInfo;
+        let missing: PermissionReport['missing'];
         try {
           const { adapter } = await ctx.adapters.forConnection(connectionId, { allowUnhealthy: true });
           info = await adapter.testConnection();
+          missing = (await adapter.probePermissions()).missing;
         } catch (err) {
           const reason = refusalReason(err);
           if (reason === null) throw err; // outage: Temporal retries the test
@@ -58,10 +64,17 @@ export function createConnectActivities(ctx: LifecycleContext) {
           await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.connect', outcome: 'error', detail: { psa: row.psa, reason } });
           throw credentialsRejected(row.psa, reason);
         }
+        if (missing.length > 0) {
+          // Connected without these rights, tickets or billing would fail later, one by one.
+          ctx.adapters.invalidate(connectionId);
+          await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.connect', outcome: 'error', detail: { psa: row.psa, missingRights: missing.map((m) => m.capability) } });
+          throw permissionsMissing(row.psa, missing);
+        }
         if (!(await markConnected(db, connectionId, siteFacts(info)))) {
           const now = await findConnection(db, connectionId);
           if (now?.status !== 'connected') throw new RuleViolation('connect_aborted', `This ${PSA_LABELS[row.psa]} connection attempt was abandoned; connect again.`);
         }
+        await connectionSchedulesOf(ctx, { connectionId, partnerId: row.partnerId, psa: row.psa });
         await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.connect', outcome: 'ok', detail: { psa: row.psa, accountName: info.accountName } });
         log.info('PSA connected', { connectionId, psa: row.psa });
         return { connectionId, accountName: info.accountName };
@@ -71,6 +84,7 @@ export function createConnectActivities(ctx: LifecycleContext) {
     /** Compensation of a failed connect: nothing of the attempt stays stored. Idempotent. */
     async discardConnection({ connectionId }: ConnectRequest): Promise<boolean> {
       ctx.adapters.invalidate(connectionId);
+      await dropConnectionSchedules(ctx, connectionId);
       return discardConnecting(db, connectionId);
     },
 
@@ -86,12 +100,19 @@ export function createConnectActivities(ctx: LifecycleContext) {
         try {
           const { adapter } = await ctx.adapters.forConnection(connectionId, { allowUnhealthy: true });
           const info = await adapter.testConnection();
+          const { missing } = await adapter.probePermissions();
+          if (missing.length > 0) {
+            return { health: 'unhealthy', reason: await markConnectionUnhealthy(ctx, row, permissionsMissing(row.psa, missing).message, actor) };
+          }
           await markHealthy(db, connectionId, siteFacts(info));
           await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.health', outcome: 'ok', detail: { health: 'healthy' } });
+          await pauseReconcileWhile(ctx, connectionId, false);
           return { health: 'healthy', reason: null };
         } catch (err) {
           if (!(err instanceof PsaAuthError)) throw err;
-          return { health: 'unhealthy', reason: await connectionRefused(ctx, row, err, actor) };
+          const reason = await connectionRefused(ctx, row, err, actor);
+          await pauseReconcileWhile(ctx, connectionId, true);
+          return { health: 'unhealthy', reason };
         }
       });
     },
@@ -102,16 +123,23 @@ export function createConnectActivities(ctx: LifecycleContext) {
     if (!pending) throw new RuleViolation('no_pending_credentials', 'There are no re-entered credentials to test; enter them again.');
     const credentials = openPendingCredentials(ctx.keys, connectionId, pending.credentials);
     let info: ConnectionInfo;
+    let missing: PermissionReport['missing'];
     let adapter: Awaited<ReturnType<typeof adapterForCredentials>>;
     try {
       adapter = await adapterForCredentials(psa, credentials, `${connectionId}:pending`, ctx.psa);
       info = await adapter.testConnection();
+      missing = (await adapter.probePermissions()).missing;
     } catch (err) {
       const reason = refusalReason(err);
       if (reason === null) throw err;
       await dropPendingCredentials(db, connectionId);
       await writeAudit(db, { partnerId, connectionId, actor, action: 'integration.credentials', outcome: 'error', detail: { reason } });
       throw credentialsRejected(psa, reason);
+    }
+    if (missing.length > 0) {
+      await dropPendingCredentials(db, connectionId);
+      await writeAudit(db, { partnerId, connectionId, actor, action: 'integration.credentials', outcome: 'error', detail: { missingRights: missing.map((m) => m.capability) } });
+      throw permissionsMissing(psa, missing);
     }
     // The ticket-event subscription authenticates with a secret derived from the old credentials:
     // drop it (best effort) so the ticket engine subscribes again with the new ones.

@@ -11,9 +11,13 @@ import { findConnection, markRevoked, markRevoking, setWebhookSubscription, WEBH
 import { deleteAllMappings } from '../db/repositories/mappings';
 import { openTicketsOf } from '../db/repositories/tickets';
 import { writeAudit } from '../db/repositories/audit';
+import { liveConnectionIds } from '../db/repositories/devices';
+import { DEVICE_SYNC_WORKFLOW_TYPE, deviceScheduleId } from '../workflows/device-messages';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import type { ChangeRequest } from '../workflows/integration-messages';
 import { serviceTicketWorkflowId } from '../workflows/ticket-messages';
 import { typed, withAdapter, type LifecycleContext } from './lifecycle-support';
+import { dropConnectionSchedules } from './lifecycle-schedules';
 
 /** Signal the ticket and seat-sync workflows handle by stopping; see workflows/ticket-messages.ts. */
 export const INTEGRATION_REVOKED_SIGNAL = 'integrationRevoked';
@@ -40,6 +44,8 @@ export function createRevokeActivities(ctx: LifecycleContext) {
     async beginRevoke({ connectionId, actor }: OnConnection<ChangeRequest>): Promise<void> {
       return typed(async () => {
         const row = await connection(connectionId);
+        // First, so no scheduled reconcile or health check starts on a connection going away.
+        await dropConnectionSchedules(ctx, connectionId);
         if (row.status === 'revoking' || row.status === 'revoked') return;
         await markRevoking(db, connectionId);
         await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.revoke.begin', outcome: 'ok' });
@@ -61,6 +67,16 @@ export function createRevokeActivities(ctx: LifecycleContext) {
       const query = `PsaPartnerId = "${partnerId}" AND PsaVendor = "${psa}" AND ExecutionStatus = "Running"`;
       const runs = new Map<string, string | undefined>();
       for await (const wf of temporal.workflow.list({ query })) runs.set(wf.workflowId, wf.runId);
+      // Device sync runs per organization (they carry no vendor); their schedule is per connection.
+      const deviceQuery = `PsaPartnerId = "${partnerId}" AND WorkflowType = "${DEVICE_SYNC_WORKFLOW_TYPE}" AND ExecutionStatus = "Running"`;
+      for await (const wf of temporal.workflow.list({ query: deviceQuery })) runs.set(wf.workflowId, wf.runId);
+      for (const connectionId of await liveConnectionIds(db, partnerId, psa)) {
+        try {
+          await temporal.schedule.getHandle(deviceScheduleId(connectionId)).delete();
+        } catch (err) {
+          if (!(err instanceof ScheduleNotFoundError)) throw err; // never set up, or already removed
+        }
+      }
       // Visibility trails the runs it lists by a moment; the database knows every open ticket's run.
       for (const t of await openTicketsOf(db, partnerId, psa)) {
         const id = serviceTicketWorkflowId(t.organizationId, t.problem);

@@ -6,7 +6,9 @@ import { alertRoutes } from './routes/alerts';
 import { psaWebhookRoutes } from './routes/psa-webhooks';
 import { seatRoutes } from './routes/seats';
 import { integrationRoutes } from './routes/integrations';
+import { reconcileRoutes } from './routes/reconcile';
+import { deviceRoutes } from './routes/devices';
 
 export function buildRoutes(deps: ApiDeps): RouteDef[] {
-  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps)];
+  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps), ...reconcileRoutes(deps), ...deviceRoutes(deps)];
 }

@@ -3,3 +3,5 @@ export * from './deps';
 export * from './alerts';
 export * from './integrations';
 export * from './seats';
+export * from './reconcile';
+export * from './devices';

@@ -23,7 +23,7 @@ import { PSA_KINDS, type FieldSpec, type MappingKind, type MappingValues, type P
 import { psaErrorFromFailure } from '../psa/core/errors';
 import { InvalidInput, NotFound, parseOrThrow as parse, type FieldIssue } from '../domain/errors';
 import { canonicalUuid, safeKey, safeText } from '../domain/input';
-import { alreadyConnected, assertPlansMappedIn, connectInProgress, notConnected } from '../domain/rules';
+import { alreadyConnected, assertPlansMappedIn, CONNECTION_TEST_PASSED, connectInProgress, notConnected } from '../domain/rules';
 import { discardConnecting, insertConnecting, liveConnection, savePendingCredentials } from '../db/repositories/integrations';
 import { partnerExists } from '../db/repositories/directory';
 import { ticketMappingOf } from '../db/repositories/mappings';
@@ -98,6 +98,10 @@ export function typedErrorOf(err: unknown): unknown {
   }
   return err;
 }
+
+/** A connection test's result with the sentence the portal shows. */
+export type TestAnswer = HealthResult & { message: string };
+const testAnswer = (result: HealthResult): TestAnswer => ({ ...result, message: result.health === 'healthy' ? CONNECTION_TEST_PASSED : (result.reason ?? 'The connection is unhealthy') });
 
 export function createIntegrationsClient(deps: IntegrationsClientDeps) {
   const { db, keys, temporal, taskQueue } = deps;
@@ -189,13 +193,14 @@ export function createIntegrationsClient(deps: IntegrationsClientDeps) {
     workflow,
 
     /** Tests the credentials against the PSA and, if they work, stores them encrypted: Connected + Healthy. */
-    async connect(partnerId: string, psa: PsaKind, rawCredentials: unknown, actor: string): Promise<ConnectResult> {
+    async connect(partnerId: string, psa: PsaKind, rawCredentials: unknown, actor: string): Promise<ConnectResult & { message: string }> {
       const credentials = parseCredentials(psa, rawCredentials);
       parse(actorSchema, actor, 'actor');
       parse(idSchema, partnerId, 'partnerId');
       const connectionId = await insertConnectingRow(partnerId, psa, credentials);
       try {
-        return await call(partnerId, psa, (h) => h.executeUpdate(connectUpdate, { args: [{ connectionId, actor }] }));
+        const result = await call(partnerId, psa, (h) => h.executeUpdate(connectUpdate, { args: [{ connectionId, actor }] }));
+        return { ...result, message: CONNECTION_TEST_PASSED };
       } finally {
         // The workflow compensates a failed test itself; this covers an Update refused before it ran.
         await discardConnecting(db, connectionId);
@@ -203,18 +208,18 @@ export function createIntegrationsClient(deps: IntegrationsClientDeps) {
     },
 
     /** Re-tests the stored credentials (the only PSA call allowed while Unhealthy). */
-    retest(partnerId: string, psa: PsaKind, actor: string): Promise<HealthResult> {
-      return call(partnerId, psa, (h) => h.executeUpdate(retestUpdate, { args: [{ actor, pendingCredentials: false }] }));
+    async retest(partnerId: string, psa: PsaKind, actor: string): Promise<TestAnswer> {
+      return testAnswer(await call(partnerId, psa, (h) => h.executeUpdate(retestUpdate, { args: [{ actor, pendingCredentials: false }] })));
     },
 
     /** Re-entered credentials: they replace the stored ones only if the PSA accepts them; Healthy again. */
-    async updateCredentials(partnerId: string, psa: PsaKind, rawCredentials: unknown, actor: string): Promise<HealthResult> {
+    async updateCredentials(partnerId: string, psa: PsaKind, rawCredentials: unknown, actor: string): Promise<TestAnswer> {
       const credentials = parseCredentials(psa, rawCredentials);
       parse(idSchema, partnerId, 'partnerId');
       const live = await liveConnection(db, partnerId, psa);
       if (!live || live.status !== 'connected') throw notConnected(psa);
       await savePendingCredentials(db, live.id, sealPendingCredentials(keys, live.id, credentials));
-      return call(partnerId, psa, (h) => h.executeUpdate(retestUpdate, { args: [{ actor, pendingCredentials: true }] }));
+      return testAnswer(await call(partnerId, psa, (h) => h.executeUpdate(retestUpdate, { args: [{ actor, pendingCredentials: true }] })));
     },
 
     setTicketMapping(partnerId: string, psa: PsaKind, values: MappingValues, actor: string): Promise<void> {

@@ -65,6 +65,10 @@ export const envSchema = z
     PSA_ALLOW_HOSTS: csv.default([]),
     /** Autotask zone-discovery host (a simulator in development). */
     AUTOTASK_ZONE_URL: z.url().default('https://webservices.autotask.net'),
+    /** The clientId GUID this integration was issued at developer.connectwise.com (partners do not type it). */
+    CONNECTWISE_CLIENT_ID: z.guid({ error: 'must be the clientId GUID issued by developer.connectwise.com' }).optional(),
+    /** The Autotask API tracking identifier (integration code) issued to this integration (partners do not type it). */
+    AUTOTASK_INTEGRATION_CODE: z.string().trim().min(1).max(128).optional(),
     /** Extra CA (PEM file path) trusted for PSA HTTPS, e.g. the ConnectWise simulator's CA. */
     PSA_EXTRA_CA_FILE: z.string().optional(),
     /** Where PSA webhooks reach this API (given to the PSA when subscribing to ticket events). */
@@ -81,6 +85,17 @@ export const envSchema = z
     METRICS_PORT: port.optional(),
     /** Loopback port of the Temporal SDK's own Prometheus exporter; the worker's /metrics appends its metrics. */
     SDK_METRICS_PORT: port.optional(),
+    /** `npm start` also runs the three PSA simulators (development only; default on there, never in production). */
+    DEV_SIMULATORS: bool.optional(),
+    SIM_CONNECTWISE_PORT: port.default(7801),
+    SIM_AUTOTASK_PORT: port.default(7802),
+    SIM_HALOPSA_PORT: port.default(7803),
+    /** How often each connection's health schedule re-tests it and probes its rights. */
+    HEALTH_CHECK_EVERY_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+    /** How often each connection's billing reconcile schedule runs. */
+    RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(21_600),
+    /** A drop larger than this share of the PSA's billed quantity is held for approval, not written. */
+    RECONCILE_HOLD_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.5),
     /**
      * Workflow runs a worker keeps in memory between their tasks (the SDK's sticky cache). The SDK's
      * default grows with the heap limit (about 2,300 on a 4 GB heap), so every open run stayed
@@ -97,6 +112,7 @@ export const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
+      if (env.DEV_SIMULATORS) ctx.addIssue({ code: 'custom', path: ['DEV_SIMULATORS'], message: 'the PSA simulators never run in production' });
       if (!env.ENCRYPTION_KEYS) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: 'is required in production' });
       for (const name of ['API_TOKENS', 'CODEC_AUTH_TOKEN', 'ALERT_WEBHOOK_SECRET'] as const) {
         const v = env[name];
@@ -111,6 +127,9 @@ export const envSchema = z
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Whether `npm start` runs the PSA simulators: in development unless DEV_SIMULATORS=false. */
+export const simulatorsWanted = (env: Env): boolean => env.NODE_ENV === 'development' && env.DEV_SIMULATORS !== false;
 
 /** Every problem with the environment, one per line, ready to print. */
 export class ConfigError extends Error {

@@ -4,6 +4,8 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { MappingValues, PsaKind } from '../psa/core/types';
+import type { DeviceReport, DeviceSyncSettings } from '../domain/devices';
+import type { PsaConfiguration } from '../psa/core/configurations';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, T | string, T | string>;
@@ -48,6 +50,8 @@ export interface ConnectionsTable {
   revokedAt: Timestamp | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  /** The health the platform was last told of (migration 2026_12_05T0300); null before the first notice. */
+  healthReported: Generated<Health | null>;
 }
 
 /** Re-entered credentials waiting for their test; they replace the stored ones only if the PSA accepts them. */
@@ -177,6 +181,92 @@ export interface WebhookReceiptsTable {
   receivedAt: Generated<Date>;
 }
 
+export interface ReconcileReportsTable {
+  id: Generated<string>;
+  connectionId: string;
+  partnerId: string;
+  runId: string;
+  status: 'running' | 'completed' | 'skipped' | 'failed';
+  found: Generated<number>;
+  repaired: Generated<number>;
+  held: Generated<number>;
+  broken: Generated<number>;
+  psaCalls: Generated<number>;
+  detail: Json<Record<string, unknown>>;
+  startedAt: Generated<Date>;
+  finishedAt: Timestamp | null;
+}
+
+export interface ReconcileHoldsTable {
+  id: Generated<string>;
+  connectionId: string;
+  partnerId: string;
+  organizationId: string;
+  desired: number;
+  psaQuantity: number;
+  reason: string;
+  status: Generated<'pending' | 'approved' | 'dismissed' | 'applied' | 'superseded'>;
+  decidedBy: string | null;
+  decidedAt: Timestamp | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+/** The platform's device inventory (see migration 2026_12_05T0400_devices). */
+export interface DevicesTable {
+  organizationId: string;
+  deviceId: string;
+  data: Json<DeviceReport>;
+  deleted: Generated<boolean>;
+  sourceUpdatedAt: Timestamp;
+  version: ColumnType<string, string | number | undefined, string | number>;
+  snapshotId: string | null;
+  receivedAt: Generated<Date>;
+}
+
+export interface DeviceSnapshotsTable {
+  organizationId: string;
+  snapshotId: string;
+  takenAt: Timestamp;
+  parts: number;
+  receivedParts: ColumnType<number[], number[] | undefined, number[]>;
+  completedAt: Timestamp | null;
+  deletedCount: number | null;
+  createdAt: Generated<Date>;
+}
+
+export interface DeviceSyncSettingsTable {
+  connectionId: string;
+  settings: Json<DeviceSyncSettings>;
+  version: Generated<number>;
+  updatedBy: string | null;
+  updatedAt: Generated<Date>;
+}
+
+export type DeviceLinkStatus = 'pending' | 'creating' | 'synced' | 'failed' | 'ambiguous' | 'skipped' | 'deactivated';
+
+export interface DeviceLinksTable {
+  connectionId: string;
+  organizationId: string;
+  deviceId: string;
+  psaId: string | null;
+  psaRecord: Json<PsaConfiguration> | null;
+  pushedVersion: ColumnType<string, string | number | undefined, string | number>;
+  settingsVersion: Generated<number>;
+  status: DeviceLinkStatus;
+  reason: string | null;
+  claimedAt: Timestamp | null;
+  updatedAt: Generated<Date>;
+}
+
+export interface DeviceOrgSyncTable {
+  connectionId: string;
+  organizationId: string;
+  companyId: string;
+  firstImportAt: Timestamp | null;
+  lastPassAt: Timestamp | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   users: UsersTable;
@@ -193,6 +283,13 @@ export interface Database {
   seatSyncState: SeatSyncStateTable;
   auditLog: AuditLogTable;
   webhookReceipts: WebhookReceiptsTable;
+  reconcileReports: ReconcileReportsTable;
+  reconcileHolds: ReconcileHoldsTable;
+  devices: DevicesTable;
+  deviceSnapshots: DeviceSnapshotsTable;
+  deviceSyncSettings: DeviceSyncSettingsTable;
+  deviceLinks: DeviceLinksTable;
+  deviceOrgSync: DeviceOrgSyncTable;
 }
 
 export type Partner = Selectable<PartnersTable>;

@@ -346,6 +346,14 @@ export const ERRORS = {
     remediation: 'Nothing: the ticket went with its organization or connection. The alert is recorded as skipped.',
   },
 
+  hold_already_decided: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The billing hold has already been decided',
+    remediation: 'Reload the holds: someone approved or dismissed this one, or a later reconcile replaced it. A new drift opens a new hold.',
+  },
   psa_auth: {
     area: 'psa',
     type: 'PsaAuthError',

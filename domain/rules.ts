@@ -106,8 +106,18 @@ export const alreadyConnected = (psa: PsaKind) =>
 export const connectInProgress = (psa: PsaKind) =>
   new RuleViolation('connect_in_progress', `A connection to ${PSA_LABELS[psa]} is being set up; wait for it to finish.`);
 
+/** What a passing connection test says (the portal's own wording). */
+export const CONNECTION_TEST_PASSED = 'Connection succeeded with provided credentials.';
+
 export const credentialsRejected = (psa: PsaKind, reason: string) =>
   new RuleViolation('credentials_rejected', `${PSA_LABELS[psa]} did not accept these credentials: ${reason}`);
+
+/** The PSA accepted the credentials, but its API user lacks rights the integration needs: each one named. */
+export const permissionsMissing = (psa: PsaKind, missing: readonly { detail: string }[]) =>
+  new RuleViolation(
+    'psa_permission_missing',
+    `${PSA_LABELS[psa]} accepted the credentials, but the API user lacks ${missing.length === 1 ? 'a right' : 'rights'} the integration needs: ${missing.map((m) => m.detail).join('; ')}`,
+  );
 
 /** Why seat sync does not run for this connection, or null when it does (the PSA's seat-sync switch). */
 export function seatSyncSwitchedOff(psa: PsaKind, ticketSettings: MappingValues | null): string | null {

@@ -28,6 +28,8 @@ export interface PsaRuntimeOptions {
   /** Per-vendor overrides of the default rate budgets. */
   limits?: Partial<Record<PsaKind, Partial<GovernorLimits>>>;
   onCall?: (connectionId: string, record: HttpCallRecord) => void;
+  /** The vendor-issued identity of this integration per PSA (see `AdapterContext.integrationId`). */
+  integrationIds?: Partial<Record<PsaKind, string>>;
 }
 
 export function adapterContext(psa: PsaKind, key: string, opts: PsaRuntimeOptions): AdapterContext {
@@ -38,6 +40,7 @@ export function adapterContext(psa: PsaKind, key: string, opts: PsaRuntimeOption
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.ca ? { ca: opts.ca } : {}),
     ...(opts.autotaskZoneLookupUrl ? { autotaskZoneLookupUrl: opts.autotaskZoneLookupUrl } : {}),
+    ...(opts.integrationIds?.[psa] ? { integrationId: opts.integrationIds[psa] } : {}),
     ...(opts.onCall ? { onCall: (r) => opts.onCall?.(key, r) } : {}),
   };
 }

@@ -13,8 +13,18 @@ export function keyRingFrom(config: Env): KeyRing {
   return developmentKeyRing(path.join(PROJECT_ROOT, '.data'));
 }
 
+/**
+ * Outside production the vendor-issued integration ids default to the ones the simulators have
+ * registered, so a development deployment connects to them without configuration.
+ */
+const DEVELOPMENT_INTEGRATION_IDS = { connectwise: '3f2a9c4e-1b7d-4e8a-9c2f-5d6e7f8a9b0c', autotask: 'SIMTRACKINGIDENTIFIER000001' } as const;
+
 export function psaOptionsFrom(config: Env): PsaRuntimeOptions {
+  const fallback = config.NODE_ENV === 'production' ? {} : DEVELOPMENT_INTEGRATION_IDS;
+  const connectwise = config.CONNECTWISE_CLIENT_ID ?? (fallback as { connectwise?: string }).connectwise;
+  const autotask = config.AUTOTASK_INTEGRATION_CODE ?? (fallback as { autotask?: string }).autotask;
   return {
+    integrationIds: { ...(connectwise ? { connectwise } : {}), ...(autotask ? { autotask } : {}) },
     urlPolicy: {
       allowHosts: config.PSA_ALLOW_HOSTS,
       allowPrivateNetworks: config.PSA_ALLOW_PRIVATE_NETWORKS,

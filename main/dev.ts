@@ -16,7 +16,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
-import { ConfigError, loadConfig } from '../config/env';
+import { ConfigError, loadConfig, simulatorsWanted } from '../config/env';
 import { DatabaseUnreachableError, ensureDatabase, createDb } from '../db/connect';
 import { migrateToLatest } from '../db/migrator';
 import { keyRingFrom } from '../infra/runtime';
@@ -143,11 +143,27 @@ async function main(): Promise<void> {
     if (added.length) step(`registered search attributes ${added.join(', ')}`);
   }
 
-  const env = { ...process.env, TEMPORAL_ADDRESS: address };
+  let env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: address };
+  if (simulatorsWanted(config)) {
+    step('starting the PSA simulators (DEV_SIMULATORS=false to skip)');
+    const simEnv = { ...env, SIM_CONNECTWISE_PORT: String(config.SIM_CONNECTWISE_PORT), SIM_AUTOTASK_PORT: String(config.SIM_AUTOTASK_PORT), SIM_HALOPSA_PORT: String(config.SIM_HALOPSA_PORT) };
+    const sims = new Supervised({ name: 'simulators', spawn: () => forkEntry('sims/main.ts', simEnv), ready: readyMessage, say: step, onGiveUp: giveUp });
+    await sims.start();
+    parts.push({ stop: () => sims.stop('SIGTERM') });
+    // The simulators live on loopback over http (ConnectWise: https with a test CA).
+    env = {
+      ...env,
+      PSA_ALLOW_PRIVATE_NETWORKS: 'true',
+      PSA_ALLOW_HTTP: 'true',
+      PSA_EXTRA_CA_FILE: path.join(PROJECT_ROOT, '.data', 'sims', 'connectwise-ca.pem'),
+      AUTOTASK_ZONE_URL: `http://127.0.0.1:${config.SIM_AUTOTASK_PORT}`,
+    };
+  }
   const worker = new Supervised({ name: 'worker', spawn: () => forkEntry('worker/main.ts', env), ready: readyMessage, say: step, onGiveUp: giveUp });
   const api = new Supervised({ name: 'API', spawn: () => forkEntry('api/main.ts', env), ready: readyMessage, say: step, onGiveUp: giveUp });
-  // Stopped in this order; the worker gets SIGINT, which the SDK takes as "drain and exit".
-  parts.push({ stop: () => api.stop('SIGTERM') }, { stop: () => worker.stop('SIGINT', 30_000) });
+  // Stopped in this order (the simulators, pushed above, go last but the server); the worker gets
+  // SIGINT, which the SDK takes as "drain and exit".
+  parts.unshift({ stop: () => api.stop('SIGTERM') }, { stop: () => worker.stop('SIGINT', 30_000) });
   if (devServer) parts.push(devServer);
 
   step('starting the worker and the API');
@@ -157,6 +173,9 @@ async function main(): Promise<void> {
   console.log(`  API          ${apiBase}   (OpenAPI: ${apiBase}/openapi.json)`);
   console.log(`  Temporal     ${address}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`);
   if (devServer?.uiUrl) console.log(`  Web UI       ${devServer.uiUrl}`);
+  if (simulatorsWanted(config)) {
+    console.log(`  Simulators   ConnectWise https://127.0.0.1:${config.SIM_CONNECTWISE_PORT} · Autotask http://127.0.0.1:${config.SIM_AUTOTASK_PORT} · HaloPSA http://127.0.0.1:${config.SIM_HALOPSA_PORT}`);
+  }
   console.log('');
   step('running — press Ctrl-C to stop');
 }

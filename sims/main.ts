@@ -1,5 +1,6 @@
 /**
- * `npm run sims`: the three PSA simulators on fixed ports, for trying psa-sync by hand.
+ * `npm run sims`: the three PSA simulators on fixed ports, for trying psa-sync by hand (`npm start`
+ * runs this too in development and points the worker and the API at it).
  * ConnectWise speaks HTTPS with a test CA written to .data/sims/connectwise-ca.pem; point
  * PSA_EXTRA_CA_FILE at it and set PSA_ALLOW_PRIVATE_NETWORKS=true PSA_ALLOW_HTTP=true
  * AUTOTASK_ZONE_URL=http://127.0.0.1:7802 when running `npm start` against them.
@@ -31,6 +32,9 @@ async function main(): Promise<void> {
   const stop = () => void Promise.all([cw.close(), at.close(), halo.close()]).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Under the `npm start` launcher: say where they are; leave when the launcher goes.
+  process.once('disconnect', stop);
+  process.send?.({ type: 'ready', urls: { connectwise: cw.url, autotask: at.url, halopsa: halo.url }, caFile });
 }
 
 main().catch((err) => {

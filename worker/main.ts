@@ -51,6 +51,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       temporal,
       publicBaseUrl: config.PUBLIC_BASE_URL,
       platformCallbackUrl: config.PLATFORM_CALLBACK_URL ?? null,
+      reconcile: { healthEverySeconds: config.HEALTH_CHECK_EVERY_SECONDS, reconcileEverySeconds: config.RECONCILE_EVERY_SECONDS, holdDropShare: config.RECONCILE_HOLD_DROP_SHARE },
     },
     tuning: workerTuningFrom(config),
     workflowBundle: { codePath: bundlePath },

@@ -3,3 +3,5 @@ export { systemCheckWorkflow } from './system-check';
 export { serviceTicketWorkflow } from './service-ticket';
 export { seatSyncWorkflow } from './seat-sync';
 export { integrationWorkflow } from './integration';
+export { reconcileWorkflow, connectionHealthWorkflow } from './reconcile';
+export { deviceSyncWorkflow, deviceSchedulePassWorkflow } from './device-sync';

@@ -59,6 +59,8 @@ const badgeSchema = z.object({
   syncedPlans: z.number(),
   mappedOrganizations: z.number(),
   connectedAt: z.string().nullable(),
+  devicesSynced: z.number(),
+  devicesFailed: z.number(),
 });
 
 function parseParents(raw: string | undefined): Record<string, string> | undefined {
@@ -136,7 +138,7 @@ export function integrationRoutes(deps: ApiDeps): RouteDef[] {
       auth: 'user',
       params: psaParams,
       body: credentialsBody,
-      response: z.object({ connectionId: z.string(), accountName: z.string(), integration: badgeSchema }),
+      response: z.object({ connectionId: z.string(), accountName: z.string(), message: z.string(), integration: badgeSchema }),
       async handler({ params, body, user }) {
         const actor = await authorize(user, params.partnerId);
         await checkSites(params.psa, body.credentials);

@@ -2,6 +2,8 @@ import type { Migration } from 'kysely';
 import * as initial from './2026_11_23T0001_initial';
 import * as pendingCredentials from './2026_11_23T0400_pending_credentials';
 import * as ticketTouch from './2026_11_23T2300_ticket_touch';
+import * as reconcile from './2026_12_05T0300_reconcile';
+import * as devices from './2026_12_05T0400_devices';
 
 /**
  * Every migration, in order. A static record instead of FileMigrationProvider because the
@@ -11,4 +13,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23T0001_initial': initial,
   '2026_11_23T0400_pending_credentials': pendingCredentials,
   '2026_11_23T2300_ticket_touch': ticketTouch,
+  '2026_12_05T0300_reconcile': reconcile,
+  '2026_12_05T0400_devices': devices,
 };

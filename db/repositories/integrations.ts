@@ -8,6 +8,7 @@ import type { Db } from '../connect';
 import type { Connection, ConnectionStatus, Health } from '../schema';
 import { PSA_KINDS, type PsaKind } from '../../psa/core/types';
 import type { SealedCredentials } from '../../security/credentials';
+import { deviceCountsByConnection } from './devices';
 
 // The routes read these from here until they import the areas' own modules.
 
@@ -160,6 +161,9 @@ export interface IntegrationBadges {
   syncedPlans: number;
   mappedOrganizations: number;
   connectedAt: string | null;
+  /** Devices whose configuration is in step with the platform / that could not be written (reason in the device's state). */
+  devicesSynced: number;
+  devicesFailed: number;
 }
 
 /** One card per PSA, as the Integrations page shows them. */
@@ -182,10 +186,14 @@ export async function listIntegrations(db: Db, partnerId: string): Promise<Integ
     .where('c.partnerId', '=', partnerId)
     .where('c.status', '<>', 'revoked')
     .execute();
+  const devices = await deviceCountsByConnection(
+    db,
+    rows.map((r) => r.id),
+  );
   return PSA_KINDS.map((psa) => {
     const r = rows.find((x) => x.psa === psa);
     if (!r) {
-      return { psa, connectionId: null, status: 'not_connected', health: null, healthReason: null, accountName: null, connected: false, ticketMappingDone: false, syncedPlans: 0, mappedOrganizations: 0, connectedAt: null };
+      return { psa, connectionId: null, status: 'not_connected', health: null, healthReason: null, accountName: null, connected: false, ticketMappingDone: false, syncedPlans: 0, mappedOrganizations: 0, connectedAt: null, devicesSynced: 0, devicesFailed: 0 };
     }
     return {
       psa,
@@ -199,6 +207,8 @@ export async function listIntegrations(db: Db, partnerId: string): Promise<Integ
       syncedPlans: r.syncedPlans ?? 0,
       mappedOrganizations: r.mappedOrganizations ?? 0,
       connectedAt: r.connectedAt ? new Date(r.connectedAt).toISOString() : null,
+      devicesSynced: devices.get(r.id)?.synced ?? 0,
+      devicesFailed: devices.get(r.id)?.failed ?? 0,
     };
   });
 }

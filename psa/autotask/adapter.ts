@@ -8,6 +8,8 @@
 import type { PsaHttpClient } from '../core/http';
 import { PsaNotFoundError, PsaPermissionError, PsaValidationError } from '../core/errors';
 import type {
+  BillingLine,
+  BillingSnapshot,
   Capability,
   ConnectionInfo,
   MappingKind,
@@ -30,6 +32,7 @@ import { AutotaskCompanies, AutotaskContacts } from './companies';
 import { AutotaskConfigurations } from './configurations';
 import { AUTOTASK_FIELDS, TICKET_PICKLIST } from './fields';
 import { AutotaskRest } from './rest';
+import { billable, brokenBilling, chunked, idsOf } from '../core/billing';
 import {
   contractServiceSchema,
   fieldsSchema,
@@ -384,6 +387,69 @@ export class AutotaskAdapter implements PsaAdapter {
 
   async getQuantity(organization: MappingValues): Promise<number> {
     return (await this.currentUnits(organization)).units;
+  }
+
+  /**
+   * The current period's units of exactly the mapped contract services (500 ids per query, the
+   * page size, so one call per 500 organizations), plus one query each for inactive contracts and
+   * inactive companies. A contract service without a current period was deleted (with its contract).
+   */
+  async billing(mappings: readonly MappingValues[]): Promise<BillingSnapshot> {
+    let calls = 0;
+    const every = async (entity: string, filter: Filter[]) => {
+      const rows: Row[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: Row[]; next: string | null } = await this.query(entity, filter, 500, cursor);
+        calls += 1;
+        rows.push(...page.items);
+        cursor = page.next;
+      } while (cursor);
+      return rows;
+    };
+    const now = new Date().toISOString();
+    const units = new Map<number, Row>();
+    for (const ids of chunked(idsOf(mappings, 'contractService'), 500)) {
+      const rows = await every('ContractServiceUnits', [
+        { op: 'in', field: 'contractServiceID', value: ids },
+        { op: 'lte', field: 'startDate', value: now },
+        { op: 'gte', field: 'endDate', value: now },
+      ]);
+      for (const r of rows) units.set(Number(r.contractServiceID), r);
+    }
+    const inactiveContracts = new Set<number>();
+    const inactiveCompanies = new Set<number>();
+    if (mappings.length) {
+      for (const r of await every('Contracts', [{ op: 'noteq', field: 'status', value: 1 }])) inactiveContracts.add(Number(r.id));
+      for (const r of await every('Companies', [{ op: 'eq', field: 'isActive', value: false }])) inactiveCompanies.add(Number(r.id));
+    }
+    const states = mappings.map((m) => {
+      if (inactiveCompanies.has(Number(m.company))) return brokenBilling(`Autotask company ${m.company} is inactive`);
+      if (inactiveContracts.has(Number(m.contract))) return brokenBilling(`Autotask contract ${m.contract} is inactive`);
+      const row = units.get(Number(m.contractService));
+      if (!row) return brokenBilling(`Autotask contract service ${m.contractService ?? '(none)'} was deleted or has no current billing period`);
+      const u = unitsSchema.safeParse(row);
+      if (!u.success) return brokenBilling(`Autotask answered contract service ${m.contractService} in an unexpected shape`);
+      if (m.contract && u.data.contractID !== Number(m.contract)) return brokenBilling(`Autotask contract service ${m.contractService} no longer belongs to contract ${m.contract}`);
+      return billable(u.data.units, { contractID: String(u.data.contractID), serviceID: String(u.data.serviceID) });
+    });
+    return { states, calls };
+  }
+
+  /** One create-only adjustment of the signed difference from the units just listed. */
+  async setBillingQuantity(organization: MappingValues, quantity: number, current: BillingLine): Promise<QuantityChange> {
+    if (!Number.isInteger(quantity) || quantity < 0) throw new PsaValidationError(`Autotask units must be a whole number of at least 0, not ${quantity}`, { details: ['unitChange'] });
+    const delta = quantity - current.quantity;
+    if (delta !== 0) {
+      await this.create('ContractServiceAdjustments', 'ContractServiceAdjustments', {
+        contractID: Number(current.ref.contractID),
+        contractServiceID: Number(organization.contractService),
+        serviceID: Number(current.ref.serviceID),
+        effectiveDate: new Date().toISOString().slice(0, 10),
+        unitChange: delta,
+      });
+    }
+    return { previous: current.quantity, current: quantity };
   }
 
   private rest: AutotaskRest | null = null;

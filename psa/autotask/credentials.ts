@@ -1,11 +1,15 @@
 import { z } from 'zod';
 
-/** What a partner types in for Autotask: the API user's user name (its "key"), secret and tracking identifier. */
+/**
+ * What a partner types in for Autotask: the API user's user name (its "key") and secret. The API
+ * tracking identifier (integration code) belongs to the vendor and is deployment configuration
+ * (`AdapterContext.integrationId`); it is accepted here only so stored connections keep working.
+ */
 export const autotaskCredentialsSchema = z
   .object({
     apiUser: z.string().trim().min(3, 'Enter the API user name (the Key generated in Autotask)').max(254),
     secret: z.string().trim().min(1, 'Enter the API user secret').max(128),
-    integrationCode: z.string().trim().min(1, 'Enter the API tracking identifier (integration code)').max(128),
+    integrationCode: z.string().trim().min(1, 'The API tracking identifier (integration code) is empty').max(128).optional(),
   })
   .strict();
 

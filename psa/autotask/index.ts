@@ -1,7 +1,7 @@
 /**
  * Autotask PSA: credentials (API user, secret, integration code), zone discovery, the adapter.
  */
-import { PsaAuthError, PsaUnavailableError } from '../core/errors';
+import { PsaAuthError, PsaConfigError, PsaUnavailableError } from '../core/errors';
 import { governorFor, resolveLimits, type AdapterFactory } from '../core/factory';
 import type { GovernorLimits } from '../core/governor';
 import { PsaHttpClient } from '../core/http';
@@ -55,6 +55,8 @@ export const autotaskFactory: AdapterFactory<AutotaskCredentials> = {
   secretFields: ['secret'],
   capabilities: AUTOTASK_CAPABILITIES,
   async create(credentials, ctx) {
+    const integrationCode = credentials.integrationCode ?? ctx.integrationId?.trim();
+    if (!integrationCode) throw new PsaConfigError('This deployment has no Autotask integration code: set AUTOTASK_INTEGRATION_CODE to the API tracking identifier issued to the integration');
     const limits = resolveLimits(AUTOTASK_DEFAULT_LIMITS, ctx.limits);
     const governor = governorFor(`${ctx.connectionKey}:autotask`, limits);
     const lookupBase = await validateSiteUrl(ctx.autotaskZoneLookupUrl ?? AUTOTASK_ZONE_LOOKUP, AUTOTASK_HOST_PATTERNS, ctx.urlPolicy, 'Autotask zone lookup URL');
@@ -74,7 +76,7 @@ export const autotaskFactory: AdapterFactory<AutotaskCredentials> = {
     const http = new PsaHttpClient({
       baseUrl: base,
       mapError: mapAutotaskError,
-      authHeaders: () => ({ ApiIntegrationCode: credentials.integrationCode, UserName: credentials.apiUser, Secret: credentials.secret }),
+      authHeaders: () => ({ ApiIntegrationCode: integrationCode, UserName: credentials.apiUser, Secret: credentials.secret }),
       ...common,
     });
     return new AutotaskAdapter(http, credentials.apiUser, zoneUrl.origin);

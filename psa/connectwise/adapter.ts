@@ -3,8 +3,11 @@
  * open a ticket = find by externalXRef + POST; close = PATCH status + resolution note;
  * quantity read = 1 GET, quantity set = GET + PATCH (no PATCH when unchanged).
  */
+import type { z } from 'zod';
 import { PsaConfigError, PsaNotFoundError, PsaPermissionError, PsaValidationError } from '../core/errors';
 import type {
+  BillingLine,
+  BillingSnapshot,
   Capability,
   ConnectionInfo,
   MappingKind,
@@ -30,7 +33,9 @@ import { ConnectWiseConfigurations } from './configurations';
 import { ConnectWiseContacts } from './contacts';
 import { CONNECTWISE_FIELDS } from './fields';
 import { isCwId, lookupSource, parentIds, searchCondition } from './picklists';
-import { additionSchema, countSchema, idOnlySchema, systemInfoSchema, ticketSchema, type CwTicket } from './schemas';
+import { additionSchema, agreementSchema, companySchema, countSchema, idOnlySchema, refSchema, systemInfoSchema, ticketSchema, type CwTicket } from './schemas';
+import { MAX_PAGE_SIZE } from './api';
+import { billable, brokenBilling, chunked, idsOf, inPool } from '../core/billing';
 
 /** The security-role rights the partner docs list, per capability, for the missing-right sentence. */
 export const CAPABILITY_RIGHTS: Record<Capability, { probe: string; right: string }> = {
@@ -311,6 +316,55 @@ export class ConnectWiseAdapter implements PsaAdapter {
 
   contacts(): PsaContacts {
     return (this.inventory.contacts ??= new ConnectWiseContacts(this.api));
+  }
+
+  /**
+   * Companies and agreements are listed by id in chunks; additions live under their agreement, so
+   * they cost one list per agreement (ConnectWise has no cross-agreement additions endpoint).
+   */
+  async billing(mappings: readonly MappingValues[]): Promise<BillingSnapshot> {
+    let calls = 0;
+    const listed = async <S extends z.ZodType>(path: string, schema: S, what: string, conditions?: string) => {
+      const rows = await this.api.all(path, schema, what, { pageSize: MAX_PAGE_SIZE, ...(conditions ? { conditions } : {}) });
+      calls += Math.floor(rows.length / MAX_PAGE_SIZE) + 1; // `all` stops at the first short page
+      return rows;
+    };
+    const companyRow = companySchema.extend({ status: refSchema.nullish() });
+    const companies = new Map<number, z.output<typeof companyRow>>();
+    for (const ids of chunked(idsOf(mappings, 'company'), 200)) {
+      for (const c of await listed('company/companies', companyRow, 'company', `id in (${ids.join(',')})`)) companies.set(c.id, c);
+    }
+    const agreements = new Map<number, z.output<typeof agreementSchema>>();
+    for (const ids of chunked(idsOf(mappings, 'agreement'), 200)) {
+      for (const a of await listed('finance/agreements', agreementSchema, 'agreement', `id in (${ids.join(',')})`)) agreements.set(a.id, a);
+    }
+    const additions = new Map<number, z.output<typeof additionSchema>>();
+    await inPool([...agreements.keys()], 4, async (agreementId) => {
+      for (const x of await listed(`finance/agreements/${agreementId}/additions`, additionSchema, 'agreement addition')) additions.set(x.id, { ...x, agreementId });
+    });
+    const states = mappings.map((m) => {
+      const company = companies.get(Number(m.company));
+      if (m.company && !company) return brokenBilling(`ConnectWise company ${m.company} was deleted`);
+      if (company && (company.deletedFlag || /inactive/i.test(company.status?.name ?? ''))) return brokenBilling(`ConnectWise company ${company.name} is inactive`);
+      const agreement = agreements.get(Number(m.agreement));
+      if (!agreement) return brokenBilling(`ConnectWise agreement ${m.agreement ?? '(none)'} was deleted`);
+      if (agreement.cancelledFlag || (agreement.agreementStatus && agreement.agreementStatus !== 'Active')) return brokenBilling(`ConnectWise agreement ${agreement.name} is ${agreement.agreementStatus ?? 'cancelled'}`);
+      const addition = additions.get(Number(m.agreementAddition));
+      if (!addition || addition.agreementId !== agreement.id) return brokenBilling(`ConnectWise agreement addition ${m.agreementAddition ?? '(none)'} was deleted`);
+      if (addition.cancelledDate && Date.parse(addition.cancelledDate) <= Date.now()) return brokenBilling(`ConnectWise agreement addition ${addition.id} is cancelled`);
+      return billable(addition.quantity);
+    });
+    return { states, calls };
+  }
+
+  /** One PATCH: the quantity is absolute, so the listed value only saves the read. */
+  async setBillingQuantity(organization: MappingValues, quantity: number, current: BillingLine): Promise<QuantityChange> {
+    if (!Number.isInteger(quantity) || quantity < 0) {
+      throw new PsaValidationError('A seat quantity must be a whole number of at least 0', { details: [`quantity: ${quantity}`] });
+    }
+    if (current.quantity === quantity) return { previous: quantity, current: quantity };
+    const res = await this.api.send({ method: 'PATCH', path: this.additionPath(organization), json: [{ op: 'replace', path: 'quantity', value: quantity }], idempotent: true });
+    return { previous: current.quantity, current: parse(additionSchema, res.body, 'agreement addition').quantity };
   }
 
   async getQuantity(organization: MappingValues): Promise<number> {

@@ -32,7 +32,7 @@ export function normaliseSiteUrl(raw: string): SiteUrlResult {
   if (url.username || url.password) return { ok: false, message: 'Site URL must not contain a user name or password' };
   const host = url.hostname.toLowerCase();
   const typo = /^(api-[a-z0-9]+)-(myconnectwise\.net|connectwisedev\.com)$/.exec(host);
-  if (typo) return { ok: false, message: `Site URL ${host} is missing a dot: use ${typo[1]}.${typo[2]}` };
+  if (typo) return { ok: false, message: `Site URL ${host} is not a ConnectWise host: did you mean ${typo[1]}.${typo[2]}?` };
   const domain = CLOUD_DOMAINS.find((d) => host === d || host.endsWith(`.${d}`));
   if (domain) {
     const label = host === domain ? '' : host.slice(0, -(domain.length + 1));
@@ -60,8 +60,12 @@ export const connectwiseCredentialsSchema = z.object({
   companyId: required('Company ID').max(50, 'Company ID is at most 50 characters').regex(/^[A-Za-z0-9_.-]+$/, 'Company ID may only contain letters, digits, dot, dash and underscore'),
   publicKey: required('Public Key').max(100, 'Public Key is too long').regex(/^\S+$/, 'Public Key must not contain spaces'),
   privateKey: required('Private Key').max(100, 'Private Key is too long').regex(/^\S+$/, 'Private Key must not contain spaces'),
-  /** The integration's clientId GUID from developer.connectwise.com (normally a deployment default). */
-  clientId: required('Client ID').regex(GUID, 'Client ID must be the GUID issued by developer.connectwise.com'),
+  /**
+   * The integration's clientId GUID from developer.connectwise.com. It belongs to the vendor, so
+   * the deployment configures it (`AdapterContext.integrationId`); accepted here only so that
+   * connections stored with one keep working.
+   */
+  clientId: required('Client ID').regex(GUID, 'Client ID must be the GUID issued by developer.connectwise.com').optional(),
   /** Codebase from `/login/companyinfo` (e.g. `v2025_1/`), persisted after the first connect to skip discovery. */
   codebase: z
     .string()
@@ -70,6 +74,12 @@ export const connectwiseCredentialsSchema = z.object({
     .transform((c) => (c.endsWith('/') ? c : `${c}/`))
     .optional(),
 });
+
+/** The clientId a connection's calls carry: its own stored one, else the deployment's. */
+export function clientIdFor(creds: { clientId?: string | undefined }, integrationId: string | undefined): string | null {
+  const id = creds.clientId ?? integrationId?.trim();
+  return id && GUID.test(id) ? id : null;
+}
 
 export type ConnectWiseCredentials = z.output<typeof connectwiseCredentialsSchema>;
 export type ConnectWiseCredentialsInput = z.input<typeof connectwiseCredentialsSchema>;

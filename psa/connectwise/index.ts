@@ -11,7 +11,7 @@ import { policyLookup, UrlNotAllowedError, validateSiteUrl } from '../core/url-g
 import { checkSite } from '../core/site-check';
 import { ACCEPT, ConnectWiseApi } from './api';
 import { ConnectWiseAdapter } from './adapter';
-import { CONNECTWISE_HOST_PATTERNS, connectwiseCredentialsSchema, type ConnectWiseCredentials } from './credentials';
+import { clientIdFor, CONNECTWISE_HOST_PATTERNS, connectwiseCredentialsSchema, type ConnectWiseCredentials } from './credentials';
 import { mapConnectWiseError } from './errors';
 import { CONNECTWISE_CAPABILITIES } from './capabilities';
 import { SigningKeyCache, verifyConnectWiseCallback } from './webhook';
@@ -65,12 +65,14 @@ export const connectwiseFactory: AdapterFactory<ConnectWiseCredentials> = {
     const creds = parsed.data;
     const site = await validateSiteUrl(creds.siteUrl, CONNECTWISE_HOST_PATTERNS, ctx.urlPolicy, 'Site URL');
     if (site.protocol !== 'https:') throw new PsaConfigError('ConnectWise only accepts https; use the https api- host of your region');
+    const clientId = clientIdFor(creds, ctx.integrationId);
+    if (!clientId) throw new PsaConfigError('This deployment has no ConnectWise clientId: set CONNECTWISE_CLIENT_ID to the GUID issued by developer.connectwise.com');
     const authorization = basicAuthorization(creds);
     const http = new PsaHttpClient({
       baseUrl: site.origin,
       governor: governorFor(`${ctx.connectionKey}:connectwise`, withArrivalMargin(resolveLimits(CONNECTWISE_DEFAULT_LIMITS, ctx.limits))),
       mapError: mapConnectWiseError,
-      authHeaders: () => ({ authorization, clientid: creds.clientId, accept: ACCEPT }),
+      authHeaders: () => ({ authorization, clientid: clientId, accept: ACCEPT }),
       timeoutMs: ctx.timeoutMs,
       ca: ctx.ca,
       onCall: ctx.onCall,

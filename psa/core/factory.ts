@@ -24,6 +24,12 @@ export interface AdapterContext {
   onCall?: (record: HttpCallRecord) => void;
   /** Autotask only: zone-discovery base URL (the real one unless a simulator is used). */
   autotaskZoneLookupUrl?: string;
+  /**
+   * The vendor-issued identity of this integration (ConnectWise clientId, Autotask API
+   * integration code): deployment configuration, not partner input. Credentials stored before
+   * it was configured may carry their own, which then wins.
+   */
+  integrationId?: string;
 }
 
 /** What a verified ticket event from the PSA reports. */

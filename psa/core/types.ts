@@ -141,6 +141,23 @@ export interface QuantityChange {
   current: number;
 }
 
+/** What one list pass found for one organization's billing object. */
+export interface BillingLine {
+  quantity: number;
+  /** Vendor facts a write needs, read in the same pass (Autotask: contract and service ids of the period). */
+  ref: Record<string, string>;
+}
+
+/** The billing object of one organization mapping: billable with its quantity, or broken with why. */
+export type BillingState = { state: 'ok'; line: BillingLine } | { state: 'broken'; reason: string };
+
+export interface BillingSnapshot {
+  /** One entry per mapping passed in, in the same order. */
+  states: BillingState[];
+  /** PSA requests the list pass made. */
+  calls: number;
+}
+
 export interface PsaAdapter {
   readonly psa: PsaKind;
 
@@ -201,6 +218,15 @@ export interface PsaAdapter {
   getQuantity(organization: MappingValues): Promise<number>;
   /** Sets the billing quantity to an absolute value; Autotask computes the signed adjustment itself. */
   setQuantity(organization: MappingValues, quantity: number): Promise<QuantityChange>;
+
+  /**
+   * Billing quantities of many organization mappings in list pages (one pass over the billing
+   * objects, never one read per organization), with deleted or inactive companies, agreements /
+   * contracts / services and licences reported as broken.
+   */
+  billing(mappings: readonly MappingValues[]): Promise<BillingSnapshot>;
+  /** Sets the quantity absolutely in one write, using what `billing` just read (`current`). */
+  setBillingQuantity(organization: MappingValues, quantity: number, current: BillingLine): Promise<QuantityChange>;
 
   /** Devices as PSA configurations (`psa/core/configurations.ts`), with the connection's settings. */
   configurations?(options?: ConfigurationOptions): PsaConfigurationItems;

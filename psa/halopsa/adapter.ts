@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { PsaNotFoundError } from '../core/errors';
 import type { PsaHttpClient } from '../core/http';
 import type {
+  BillingLine,
+  BillingSnapshot,
   ConnectionInfo,
   MappingKind,
   MappingValues,
@@ -43,7 +45,7 @@ export class HaloPsaAdapter implements PsaAdapter {
   private readonly identity: HaloIdentity;
   private readonly picklists: HaloPicklists;
   private readonly tickets: HaloTickets;
-  private readonly billing: HaloBilling;
+  private readonly licences: HaloBilling;
   private readonly ensureAuth: () => Promise<unknown>;
 
   constructor(
@@ -57,7 +59,7 @@ export class HaloPsaAdapter implements PsaAdapter {
     this.identity = new HaloIdentity(this.api, identityKey);
     this.picklists = new HaloPicklists(this.api);
     this.tickets = new HaloTickets(this.api, this.identity);
-    this.billing = new HaloBilling(this.api);
+    this.licences = new HaloBilling(this.api);
   }
 
   async testConnection(): Promise<ConnectionInfo> {
@@ -140,12 +142,20 @@ export class HaloPsaAdapter implements PsaAdapter {
     }
   }
 
+  billing(mappings: readonly MappingValues[]): Promise<BillingSnapshot> {
+    return this.licences.list(mappings);
+  }
+
+  setBillingQuantity(organization: MappingValues, quantity: number, current: BillingLine): Promise<QuantityChange> {
+    return this.licences.setKnown(organization, quantity, current);
+  }
+
   getQuantity(organization: MappingValues): Promise<number> {
-    return this.billing.getQuantity(organization);
+    return this.licences.getQuantity(organization);
   }
 
   setQuantity(organization: MappingValues, quantity: number): Promise<QuantityChange> {
-    return this.billing.setQuantity(organization, quantity);
+    return this.licences.setQuantity(organization, quantity);
   }
 
   private readonly configurationsBySettings = new Map<string, HaloConfigurations>();

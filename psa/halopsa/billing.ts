@@ -3,10 +3,13 @@
  * skips the write when the count already matches, so repeating it changes nothing.
  */
 import { PsaNotFoundError, PsaUnavailableError, PsaValidationError } from '../core/errors';
-import type { MappingValues, QuantityChange } from '../core/types';
+import type { BillingLine, BillingSnapshot, MappingValues, QuantityChange } from '../core/types';
+import { billable, brokenBilling } from '../core/billing';
 import type { HaloApi } from './client';
 import { isHaloId } from './picklists';
-import { licenceSchema, type HaloLicence } from './schemas';
+import { clientSchema, licenceSchema, type HaloLicence } from './schemas';
+
+const PAGE = 500;
 
 export class HaloBilling {
   constructor(private readonly api: HaloApi) {}
@@ -27,6 +30,46 @@ export class HaloBilling {
     const saved = licenceSchema.safeParse(await this.api.upsert('SoftwareLicence', { id: Number(licence.id), count: quantity }, { idempotent: true }));
     if (!saved.success) throw new PsaUnavailableError('HaloPSA returned an unexpected software licence shape');
     return { previous, current: saved.data.count ?? quantity };
+  }
+
+  /**
+   * Every software licence (inactive ones too) in pages of 500, and the inactive customers in
+   * one more list: Halo filters licences by one customer only, so one pass over all of them is
+   * cheaper than a read per organization.
+   */
+  async list(mappings: readonly MappingValues[]): Promise<BillingSnapshot> {
+    let calls = 0;
+    const pages = async <S extends typeof licenceSchema | typeof clientSchema>(path: string, key: string, schema: S, query: Record<string, string | number | boolean>) => {
+      const rows: HaloLicence[] | { id: string; name: string; inactive?: boolean }[] = [];
+      for (let page = 1; ; page += 1) {
+        const { items } = await this.api.list(path, key, schema, { ...query, pageinate: true, page_size: PAGE, page_no: page });
+        calls += 1;
+        (rows as unknown[]).push(...items);
+        if (items.length < PAGE) return rows;
+      }
+    };
+    if (!mappings.length) return { states: [], calls };
+    const licences = new Map((await pages('SoftwareLicence', 'licences', licenceSchema, { includeinactive: true }) as HaloLicence[]).map((l) => [String(l.id), l]));
+    const inactive = new Set((await pages('Client', 'clients', clientSchema, { includeinactive: true, includeactive: false })).filter((c) => c.inactive !== false).map((c) => String(c.id)));
+    const states = mappings.map((m) => {
+      const customer = m.customer?.trim();
+      if (customer && inactive.has(customer)) return brokenBilling(`HaloPSA customer ${customer} is inactive`);
+      const l = licences.get(m.softwareLicence?.trim() ?? '');
+      if (!l) return brokenBilling(`HaloPSA software licence ${m.softwareLicence ?? '(none)'} was deleted`);
+      if (l.is_active === false) return brokenBilling(`HaloPSA software licence ${l.id} is inactive`);
+      if (customer && l.client_id && l.client_id !== customer) return brokenBilling(`HaloPSA software licence ${l.id} no longer belongs to customer ${customer}`);
+      return billable(l.count ?? 0);
+    });
+    return { states, calls };
+  }
+
+  /** One upsert of the absolute count; the listed value only saves the read. */
+  async setKnown(organization: MappingValues, quantity: number, current: BillingLine): Promise<QuantityChange> {
+    if (!Number.isInteger(quantity) || quantity < 0) throw new PsaValidationError(`A seat quantity must be a whole number of at least 0 (got ${quantity})`, { details: ['quantity must be a non-negative integer'] });
+    if (current.quantity === quantity) return { previous: quantity, current: quantity };
+    const saved = licenceSchema.safeParse(await this.api.upsert('SoftwareLicence', { id: Number(organization.softwareLicence), count: quantity }, { idempotent: true }));
+    if (!saved.success) throw new PsaUnavailableError('HaloPSA returned an unexpected software licence shape');
+    return { previous: current.quantity, current: saved.data.count ?? quantity };
   }
 
   private async licence(organization: MappingValues): Promise<HaloLicence> {

@@ -38,9 +38,10 @@ const alive = (pid: number) => {
 
 test('a killed API or worker is reported and started again while the other keeps running; Ctrl-C stops all', async () => {
   const port = await freePort();
+  const simPorts = { SIM_CONNECTWISE_PORT: String(await freePort()), SIM_AUTOTASK_PORT: String(await freePort()), SIM_HALOPSA_PORT: String(await freePort()) };
   launcher = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'main', 'dev.ts')], {
     cwd: ROOT,
-    env: { ...process.env, API_PORT: String(port), TEMPORAL_TASK_QUEUE: uniqueTaskQueue('launcher'), LOG_LEVEL: 'warn', NODE_ENV: 'development' },
+    env: { ...process.env, API_PORT: String(port), TEMPORAL_TASK_QUEUE: uniqueTaskQueue('launcher'), LOG_LEVEL: 'warn', NODE_ENV: 'development', ...simPorts },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   launcher.stdout?.on('data', (c: Buffer) => (output += c.toString()));
@@ -49,6 +50,10 @@ test('a killed API or worker is reported and started again while the other keeps
   const apiPid = Number((await waitFor(/API running \(pid (\d+)\)/))[1]);
   const workerPid = Number((await waitFor(/worker running \(pid (\d+)\)/))[1]);
   expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  // In development the three PSA simulators run too, on the ports configured.
+  const simsPid = Number((await waitFor(/simulators running \(pid (\d+)\)/))[1]);
+  expect(output).toContain(`HaloPSA http://127.0.0.1:${simPorts.SIM_HALOPSA_PORT}`);
+  expect((await fetch(`http://127.0.0.1:${simPorts.SIM_HALOPSA_PORT}/__sim/log`)).status).toBe(200);
 
   process.kill(apiPid, 'SIGKILL');
   await waitFor(/!!! API was killed by SIGKILL — starting it again/);
@@ -68,5 +73,5 @@ test('a killed API or worker is reported and started again while the other keeps
   launcher.kill('SIGINT');
   expect(await exited).toBe(0);
   expect(output).toMatch(/psa-sync: stopped/);
-  expect([alive(apiAgain), alive(workerAgain)]).toEqual([false, false]);
+  expect([alive(apiAgain), alive(workerAgain), alive(simsPid)]).toEqual([false, false, false]);
 }, 300_000);

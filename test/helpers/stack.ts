@@ -9,8 +9,8 @@ import type { Db } from '../../db/connect';
 import type { KeyRing } from '../../security/crypto';
 import { ApiServer } from '../../api/server';
 import { buildRoutes } from '../../api/app';
-import { startConnectWiseSim } from '../../sims/connectwise';
-import { startAutotaskSim } from '../../sims/autotask';
+import { SEED_CREDENTIALS as CW_SEED, startConnectWiseSim } from '../../sims/connectwise';
+import { SEED_CREDENTIALS as AT_SEED, startAutotaskSim } from '../../sims/autotask';
 import { startHaloPsaSim } from '../../sims/halopsa';
 import { memoryLogger, testConfig, testDb, testKeys, uniqueTaskQueue } from './env';
 import { temporalTestContext, type TemporalTestContext } from './temporal';
@@ -56,6 +56,8 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     ca: connectwise.ca,
     autotaskZoneLookupUrl: autotask.url,
     timeoutMs: 5000,
+    // The deployment's vendor-issued ids: the ones the simulators have registered.
+    integrationIds: { connectwise: CW_SEED.clientId, autotask: AT_SEED.integrationCode },
   };
   const { log, lines } = memoryLogger(label);
   const taskQueue = uniqueTaskQueue(label);

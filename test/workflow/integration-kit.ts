@@ -10,8 +10,8 @@ import { SEED_CREDENTIALS as CW } from '../../sims/connectwise';
 import { SEED_CREDENTIALS as HALO } from '../../sims/halopsa';
 import { SEED_CREDENTIALS as AT } from '../../sims/autotask';
 import { createConnectWiseHarness } from '../unit/psa/harness/connectwise';
-import { createHaloPsaHarness } from '../unit/psa/harness/halopsa';
-import { createAutotaskHarness } from '../unit/psa/harness/autotask';
+import { CAPABILITY_RIGHTS as HALO_RIGHTS, createHaloPsaHarness } from '../unit/psa/harness/halopsa';
+import { CAPABILITY_RIGHTS as AT_RIGHTS, createAutotaskHarness } from '../unit/psa/harness/autotask';
 import { adapterFactories } from '../../psa/registry';
 
 export interface VendorKit {
@@ -27,6 +27,9 @@ export interface VendorKit {
   fixtures: { ticketMapping: MappingValues; planMapping: MappingValues; organization: MappingValues };
   lockApiUser(): void;
   unlockApiUser(): void;
+  /** Takes the ticket right from the API user's role in the simulator. */
+  revokeTicketsRight(): void;
+  restoreRights(): void;
 }
 
 export const PSAS: PsaKind[] = ['connectwise', 'autotask', 'halopsa'];
@@ -39,8 +42,9 @@ export function vendorKits(stack: Stack): Record<PsaKind, VendorKit> {
     planMapping: { ...h.fixtures.planMapping },
     organization: { ...h.fixtures.organization },
   });
-  const cwCreds = () => ({ siteUrl: connectwise.host, companyId: CW.companyId, publicKey: CW.publicKey, privateKey: CW.privateKey, clientId: CW.clientId });
-  const atCreds = (): Record<string, string> => ({ ...AT });
+  // What the partner types (the seeds' forms); clientId and integration code come from the deployment.
+  const cwCreds = () => ({ siteUrl: connectwise.host, companyId: CW.companyId, publicKey: CW.publicKey, privateKey: CW.privateKey });
+  const atCreds = (): Record<string, string> => ({ apiUser: AT.apiUser, [atSecret]: AT.secret });
   const haloCreds = () => ({ siteUrl: halopsa.url, clientId: HALO.clientId, clientSecret: HALO.clientSecret });
   return {
     connectwise: {
@@ -49,10 +53,12 @@ export function vendorKits(stack: Stack): Record<PsaKind, VendorKit> {
       credentials: cwCreds,
       wrongCredentials: () => ({ ...cwCreds(), privateKey: 'not-the-private-key' }),
       secretField: 'privateKey',
-      requiredFields: ['siteUrl', 'companyId', 'publicKey', 'privateKey', 'clientId'],
+      requiredFields: ['siteUrl', 'companyId', 'publicKey', 'privateKey'],
       fixtures: fx(createConnectWiseHarness()),
       lockApiUser: () => connectwise.state.lockApiUser(),
       unlockApiUser: () => connectwise.state.unlockApiUser(),
+      revokeTicketsRight: () => connectwise.state.revokeCapability('tickets'),
+      restoreRights: () => connectwise.state.restoreRights(),
     },
     autotask: {
       psa: 'autotask',
@@ -60,11 +66,12 @@ export function vendorKits(stack: Stack): Record<PsaKind, VendorKit> {
       credentials: atCreds,
       wrongCredentials: () => ({ ...atCreds(), [atSecret]: 'not-the-secret' }),
       secretField: atSecret,
-      // API user (key), secret, integration code — whatever the adapter names them.
-      requiredFields: Object.keys(AT),
+      requiredFields: ['apiUser', atSecret],
       fixtures: fx(createAutotaskHarness()),
       lockApiUser: () => autotask.state.lockApiUser(),
       unlockApiUser: () => autotask.state.unlockApiUser(),
+      revokeTicketsRight: () => autotask.state.revokeRight(AT_RIGHTS.tickets),
+      restoreRights: () => autotask.state.restoreRights(),
     },
     halopsa: {
       psa: 'halopsa',
@@ -76,6 +83,8 @@ export function vendorKits(stack: Stack): Record<PsaKind, VendorKit> {
       fixtures: fx(createHaloPsaHarness()),
       lockApiUser: () => halopsa.state.setApplicationActive(false),
       unlockApiUser: () => halopsa.state.setApplicationActive(true),
+      revokeTicketsRight: () => halopsa.state.setRight(HALO_RIGHTS.tickets, false),
+      restoreRights: () => halopsa.state.setRight(HALO_RIGHTS.tickets, true),
     },
   };
 }

@@ -59,6 +59,7 @@ describe.each(PSAS)('%s', (psa) => {
 
     const ok = await connect(kit.credentials());
     expect(ok.status).toBe(201);
+    expect(ok.body.message).toBe('Connection succeeded with provided credentials.');
     expect(ok.body.integration).toMatchObject({ psa, status: 'connected', health: 'healthy', connected: true, ticketMappingDone: false });
     const row = await stack.db.selectFrom('connections').selectAll().where('id', '=', ok.body.connectionId).executeTakeFirstOrThrow();
     expect(row.credentialsKeyId).toBe(stack.deps.keys.activeKeyId);
@@ -73,6 +74,40 @@ describe.each(PSAS)('%s', (psa) => {
     const state = await stack.client.workflow.getHandle(integrationWorkflowId(t.master.id, psa)).describe();
     expect(state.searchAttributes.PsaLifecycleState).toEqual(['connected']);
     expect(state.searchAttributes.PsaVendor).toEqual([psa]);
+  });
+
+  test('the permission probe names each missing right: it refuses the connect, and a re-test turns the connection Unhealthy until the right is back', async () => {
+    const t = await seedTenants(stack.db);
+    const path = (rest: string) => integrationsPath(t.master.id, psa, rest);
+    kit.revokeTicketsRight();
+    try {
+      const refused = await stack.api('POST', path('/connect'), t.master.users.admin, { credentials: kit.credentials() });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('psa_permission_missing');
+      expect(refused.body.error.message).toMatch(/lacks a right the integration needs: .*ticket/i);
+      const leftovers = await stack.db.selectFrom('connections').select('id').where('partnerId', '=', t.master.id).execute();
+      expect(leftovers).toEqual([]);
+    } finally {
+      kit.restoreRights();
+    }
+
+    await connected(t, kit);
+    const passed = await stack.api('POST', path('/test'), t.master.users.admin, {});
+    expect(passed.body).toMatchObject({ health: 'healthy', message: 'Connection succeeded with provided credentials.' });
+
+    kit.revokeTicketsRight();
+    try {
+      const lost = await stack.api('POST', path('/test'), t.master.users.admin, {});
+      expect(lost.status).toBe(200);
+      expect(lost.body.health).toBe('unhealthy');
+      expect(lost.body.message).toMatch(/lacks a right the integration needs: .*ticket/i);
+      expect((await card(t, psa)).health).toBe('unhealthy');
+    } finally {
+      kit.restoreRights();
+    }
+    const back = await stack.api('POST', path('/test'), t.master.users.admin, {});
+    expect(back.body).toMatchObject({ health: 'healthy', reason: null });
+    expect((await card(t, psa)).health).toBe('healthy');
   });
 
   test('ticket mapping is optional, needs every field, checks each value in the PSA, and reset keeps the connection', async () => {

@@ -11,7 +11,7 @@ export function registerBillingRoutes(server: SimServer, state: HaloSimState, ga
     const q = req.query;
     const topLevel = num(q.get('toplevel_id'));
     const rows = state.data.clients.filter(
-      (c) => (isTrue(q, 'includeinactive') || !c.inactive) && (topLevel === undefined || c.toplevel_id === topLevel) && matches(q.get('search'), c.name),
+      (c) => (isTrue(q, 'includeinactive') || !c.inactive) && (q.get('includeactive')?.toLowerCase() !== 'false' || c.inactive) && (topLevel === undefined || c.toplevel_id === topLevel) && matches(q.get('search'), c.name),
     );
     return wrappedList([...rows].sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id), q, 'clients', 500);
   }));

@@ -2,6 +2,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Db } from '../../../db/connect';
 import { systemCheckScenario } from './system-check';
+import { connectionHealthScenario, reconcileScenario } from './reconcile';
 
 export interface ScenarioContext {
   client: Client;
@@ -13,4 +14,6 @@ export type Scenario = (ctx: ScenarioContext) => Promise<WorkflowHandle>;
 
 export const scenarios: Record<string, Scenario> = {
   'system-check': systemCheckScenario,
+  reconcile: reconcileScenario,
+  'connection-health': connectionHealthScenario,
 };

@@ -220,8 +220,26 @@ describe.each(harnesses)('%s adapter contract', (_name, create) => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
+  test('billing lists quantities in one pass; a missing object is broken; a set from the listed line is absolute', async () => {
+    const org = h.fixtures.organization;
+    const missing = Object.fromEntries(Object.keys(org).map((k) => [k, '999999']));
+    const quantity = await adapter.getQuantity(org);
+    const before = h.sim.log.length;
+    const snapshot = await adapter.billing([org, missing, org]);
+    expect(snapshot.calls).toBe(h.sim.log.length - before);
+    expect(snapshot.states[0]).toMatchObject({ state: 'ok', line: { quantity } });
+    expect(snapshot.states[2]).toEqual(snapshot.states[0]);
+    expect(snapshot.states[1]).toMatchObject({ state: 'broken', reason: expect.any(String) });
+    const line = snapshot.states[0]?.state === 'ok' ? snapshot.states[0].line : null;
+    expect(await adapter.setBillingQuantity(org, quantity + 2, line as NonNullable<typeof line>)).toEqual({ previous: quantity, current: quantity + 2 });
+    expect(await adapter.getQuantity(org)).toBe(quantity + 2);
+    await adapter.setQuantity(org, quantity);
+    expect(await adapter.billing([])).toEqual({ states: [], calls: 0 });
+  });
+
   test('a deleted billing object is PsaNotFoundError', async () => {
     h.deleteBillingObject();
     await expect(adapter.getQuantity(h.fixtures.organization)).rejects.toBeInstanceOf(PsaNotFoundError);
+    expect((await adapter.billing([h.fixtures.organization])).states[0]).toMatchObject({ state: 'broken' });
   });
 });

@@ -33,7 +33,7 @@ describe('site URL normalisation', () => {
     ['www.myconnectwise.net', /api- prefix/],
     ['myconnectwise.net', /api- prefix/],
     ['sandbox.connectwisedev.com', /api-sandbox\.connectwisedev\.com/],
-    ['api-na-myconnectwise.net', /missing a dot: use api-na\.myconnectwise\.net/],
+    ['api-na-myconnectwise.net', /did you mean api-na\.myconnectwise\.net\?/],
     ['https://user:pw@api-na.myconnectwise.net', /user name or password/],
     ['ftp://api-na.myconnectwise.net', /https/],
     ['', /required|Enter the Site URL/],
@@ -53,7 +53,8 @@ describe('credentials schema', () => {
   it('names each missing field', () => {
     const r = connectwiseFactory.credentialsSchema.safeParse({});
     const text = r.success ? '' : r.error.issues.map((i) => i.message).join('|');
-    for (const label of ['Site URL', 'Company ID', 'Public Key', 'Private Key', 'Client ID']) expect(text).toContain(label);
+    for (const label of ['Site URL', 'Company ID', 'Public Key', 'Private Key']) expect(text).toContain(label);
+    expect(text).not.toContain('Client ID'); // the vendor's, configured by the deployment
   });
 
   it('requires a GUID clientId and sane company ids, without echoing secrets', () => {

@@ -10,7 +10,7 @@ import type { ContractHarness } from './types';
 
 export const LOOPBACK_POLICY: UrlPolicy = { allowHosts: [], allowPrivateNetworks: true, allowHttp: true };
 
-const CAPABILITY_RIGHTS: Record<Capability, AutotaskRight> = { tickets: 'tickets', companies: 'companies', billing: 'contracts', catalog: 'services' };
+export const CAPABILITY_RIGHTS: Record<Capability, AutotaskRight> = { tickets: 'tickets', companies: 'companies', billing: 'contracts', catalog: 'services' };
 
 let seq = 0;
 

@@ -10,7 +10,7 @@ import type { ContractHarness } from './types';
 
 export const LOOPBACK_POLICY: UrlPolicy = { allowHosts: [], allowPrivateNetworks: true, allowHttp: true };
 
-const CAPABILITY_RIGHTS: Record<Capability, HaloRight> = {
+export const CAPABILITY_RIGHTS: Record<Capability, HaloRight> = {
   tickets: 'tickets',
   companies: 'customers',
   billing: 'softwarelicensing',

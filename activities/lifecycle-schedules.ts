@@ -1,0 +1,32 @@
+/**
+ * The lifecycle's side of the per-connection schedules (infra/connection-schedules.ts): created
+ * with the activity's own task queue when a connect finalizes, dropped on discard and revoke,
+ * the reconcile one paused while a re-test finds the connection Unhealthy.
+ */
+import { Context } from '@temporalio/activity';
+import type { PsaKind } from '../psa/core/types';
+import { deleteConnectionSchedules, ensureConnectionSchedules, setReconcilePaused } from '../infra/connection-schedules';
+import { DEFAULT_RECONCILE_SETTINGS, type ActivityDeps } from './deps';
+
+function taskQueue(): string | null {
+  try {
+    return Context.current().info.taskQueue;
+  } catch {
+    return null; // outside an activity (unit use): nothing to schedule onto
+  }
+}
+
+export async function connectionSchedulesOf(deps: ActivityDeps, c: { connectionId: string; partnerId: string; psa: PsaKind }): Promise<void> {
+  const queue = taskQueue();
+  if (!queue) return;
+  const timing = deps.reconcile ?? DEFAULT_RECONCILE_SETTINGS;
+  await ensureConnectionSchedules(deps.temporal, { ...c, taskQueue: queue }, timing);
+}
+
+export async function dropConnectionSchedules(deps: ActivityDeps, connectionId: string): Promise<void> {
+  await deleteConnectionSchedules(deps.temporal, connectionId);
+}
+
+export async function pauseReconcileWhile(deps: ActivityDeps, connectionId: string, unhealthy: boolean): Promise<void> {
+  await setReconcilePaused(deps.temporal, connectionId, unhealthy);
+}

@@ -1,0 +1,190 @@
+/**
+ * `npm run bench:devices [-- --devices 10000 --autotask-devices 1000 --changed 0.01 --vendors connectwise,autotask,halopsa]`
+ *
+ * Per vendor, through the real client, Temporal, an in-process worker, PostgreSQL and the
+ * simulator (at its default request budget: HaloPSA 300 per 5 minutes, Autotask 10,000 per
+ * hour): an initial device sync of N devices into one company, then an incremental pass with a
+ * share of them changed. Prints PSA requests (from the simulator's log: list pages, writes,
+ * other reads), seconds, 429s, and the targets:
+ *   initial     ≤ 1.05 × (write requests needed + list pages)
+ *   incremental ≤ 2 × changed devices + list pages
+ * Writes needed = ⌈devices / batch⌉ (ConnectWise and HaloPSA batch 100; Autotask has no batch form).
+ * Autotask's hourly budget makes 10,000 creates take over an hour, so it runs at
+ * `--autotask-devices` unless told otherwise. Starts its own Temporal dev server unless
+ * TEMPORAL_ADDRESS is set, and a scratch database unless DATABASE_URL is set. Figures only.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config/env';
+import { createDb, ensureDatabase, type Db } from '../db/connect';
+import { migrateToLatest } from '../db/migrator';
+import { KeyRing } from '../security/crypto';
+import { createDataConverter } from '../security/data-converter';
+import { startDevServer, type DevServer } from '../infra/temporal-dev-server';
+import { bundleWorkflows, createWorker } from '../worker/create-worker';
+import { createLogger } from '../infra/logger';
+import { startConnectWiseSim } from '../sims/connectwise';
+import { startAutotaskSim } from '../sims/autotask';
+import { startHaloPsaSim } from '../sims/halopsa';
+import { connectIntegration, type IntegrationFixture } from '../test/helpers/integration-fixture';
+import { createDevicesClient } from '../client/devices';
+import { deviceSyncWorkflowId } from '../workflows/device-messages';
+import type { DeviceReport } from '../domain/devices';
+import type { PsaKind } from '../psa/core/types';
+import type { LogEntry } from '../sims/common/server';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
+}
+
+const BATCH: Record<PsaKind, number> = { connectwise: 100, autotask: 1, halopsa: 100 };
+/** A request that reads a page of configurations (the list pages of the targets). */
+const LIST: Record<PsaKind, (e: LogEntry) => boolean> = {
+  connectwise: (e) => e.method === 'GET' && /company\/configurations$/i.test(e.path),
+  autotask: (e) => e.method === 'POST' && /ConfigurationItems\/query$/i.test(e.path),
+  halopsa: (e) => e.method === 'GET' && /\/Asset$/i.test(e.path),
+};
+const WRITE: Record<PsaKind, (e: LogEntry) => boolean> = {
+  connectwise: (e) => e.method !== 'GET' && /company\/configurations(\/bulk|\/\d+)?$/i.test(e.path),
+  autotask: (e) => (e.method === 'POST' || e.method === 'PATCH' || e.method === 'PUT') && /ConfigurationItems$/i.test(e.path),
+  halopsa: (e) => e.method === 'POST' && /\/Asset$/i.test(e.path),
+};
+
+interface Figures {
+  requests: number;
+  listPages: number;
+  writes: number;
+  other: number;
+  throttled: number;
+  seconds: number;
+}
+
+function figures(log: LogEntry[], from: number, startedAt: number, psa: PsaKind): Figures {
+  const slice = log.slice(from);
+  const listPages = slice.filter(LIST[psa]).length;
+  const writes = slice.filter(WRITE[psa]).length;
+  return {
+    requests: slice.length,
+    listPages,
+    writes,
+    other: slice.length - listPages - writes,
+    throttled: slice.filter((e) => e.status === 429).length,
+    seconds: (Date.now() - startedAt) / 1000,
+  };
+}
+
+function devicesOf(n: number, at: string): DeviceReport[] {
+  return Array.from({ length: n }, (_, i) => ({
+    deviceId: `bench-${i}`,
+    nodeClass: i % 10 === 0 ? 'WINDOWS_SERVER' : 'WINDOWS_WORKSTATION',
+    systemName: `BENCH-${i}`,
+    serialNumber: `BSN-${i}`,
+    manufacturer: 'Dell',
+    model: 'Latitude',
+    os: 'Windows 11',
+    updatedAt: at,
+  }));
+}
+
+async function main(): Promise<void> {
+  const devicesFlag = Number(arg('devices', '10000'));
+  const autotaskDevices = Number(arg('autotask-devices', '1000'));
+  const changedShare = Number(arg('changed', '0.01'));
+  const vendors = arg('vendors', 'connectwise,halopsa,autotask').split(',') as PsaKind[];
+
+  let dev: DevServer | null = null;
+  const address = process.env.TEMPORAL_ADDRESS ?? (dev = await startDevServer()).address;
+  const databaseUrl = process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/psa_sync_bench_devices_${Date.now()}`;
+  await ensureDatabase(databaseUrl);
+  const db: Db = createDb(databaseUrl, 10);
+  await migrateToLatest(db);
+  const encryptionKeys = process.env.ENCRYPTION_KEYS ?? `bench:${randomBytes(32).toString('base64')}`;
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, ENCRYPTION_KEYS: encryptionKeys, TEMPORAL_ADDRESS: address });
+  const keys = new KeyRing(config.ENCRYPTION_KEYS as Record<string, Buffer>);
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: 'default', dataConverter: createDataConverter(keys) });
+  const nativeConnection = await NativeConnection.connect({ address });
+
+  // The simulators at their default budgets: zero 429 is part of what is measured.
+  const sims = { connectwise: await startConnectWiseSim(), autotask: await startAutotaskSim(), halopsa: await startHaloPsaSim() };
+  const psa = { urlPolicy: { allowHosts: ['127.0.0.1'], allowPrivateNetworks: true, allowHttp: true }, ca: sims.connectwise.ca, autotaskZoneLookupUrl: sims.autotask.url };
+  const taskQueue = `bench-devices-${randomUUID().slice(0, 8)}`;
+  const log = createLogger('bench-worker', 'error');
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps: { db, keys, psa, log, temporal, publicBaseUrl: 'http://127.0.0.1:9', platformCallbackUrl: null },
+    workflowBundle: await bundleWorkflows(),
+  });
+  const running = worker.run();
+  const client = createDevicesClient({ db, temporal, taskQueue, timing: { debounceMs: 100, idleMs: 100 } });
+
+  const rows: string[] = [];
+  try {
+    for (const kind of vendors) {
+      const n = kind === 'autotask' ? Math.min(devicesFlag, autotaskDevices) : devicesFlag;
+      const tag = randomUUID().slice(0, 8);
+      const partner = await db.insertInto('partners').values({ name: `Bench ${kind} ${tag}`, kind: 'direct_reseller', parentId: null }).returning('id').executeTakeFirstOrThrow();
+      const plan = await db.insertInto('plans').values({ partnerId: partner.id, name: `Bench plan ${tag}` }).returning('id').executeTakeFirstOrThrow();
+      const org = await db.insertInto('organizations').values({ partnerId: partner.id, planId: plan.id, name: `Bench org ${tag}` }).returning('id').executeTakeFirstOrThrow();
+      const fx: IntegrationFixture = await connectIntegration(db, keys, sims, { partnerId: partner.id, psa: kind, organizationIds: [org.id] });
+      await client.setSettings(fx.connectionId, { matchField: 'serialNumber', scheduleMinutes: 24 * 60 }, null);
+      const sim = sims[kind].server;
+
+      // Initial sync: the snapshot in parts of 500.
+      const devices = devicesOf(n, '2026-12-01T00:00:00.000Z');
+      let from = sim.log.length;
+      let t0 = Date.now();
+      const snapshotId = randomUUID();
+      const parts = Math.ceil(n / 500);
+      for (let p = 0; p < parts; p += 1) {
+        await client.reportSnapshotPart(org.id, snapshotId, { takenAt: new Date().toISOString(), part: p, parts, devices: devices.slice(p * 500, p * 500 + 500) });
+      }
+      await temporal.workflow.getHandle(deviceSyncWorkflowId(org.id)).result();
+      const initial = figures(sim.log, from, t0, kind);
+      const initialNeeded = Math.ceil(n / BATCH[kind]);
+
+      // Incremental: a share changed (renamed), reported as changes.
+      const changed = devices.filter((_, i) => i % Math.round(1 / changedShare) === 0);
+      from = sim.log.length;
+      t0 = Date.now();
+      for (let i = 0; i < changed.length; i += 500) {
+        await client.reportChanges(org.id, {
+          changes: changed.slice(i, i + 500).map((d) => ({ op: 'upsert' as const, device: { ...d, systemName: `${d.systemName}-R`, updatedAt: '2026-12-02T00:00:00.000Z' } })),
+        });
+      }
+      await temporal.workflow.getHandle(deviceSyncWorkflowId(org.id)).result();
+      const incremental = figures(sim.log, from, t0, kind);
+
+      const initialTarget = 1.05 * (initialNeeded + initial.listPages);
+      const incrementalTarget = 2 * changed.length + incremental.listPages;
+      const ok = (v: number, t: number) => (v <= t ? 'ok' : 'OVER');
+      rows.push(
+        `${kind.padEnd(11)} initial ${n} devices: ${initial.requests} requests (${initial.listPages} list pages, ${initial.writes} writes, ${initial.other} other; ${initialNeeded} writes needed), ` +
+          `${initial.seconds.toFixed(1)} s, ${initial.throttled} × 429; target ≤ ${initialTarget.toFixed(1)} → ${ok(initial.requests, initialTarget)}`,
+      );
+      rows.push(
+        `${kind.padEnd(11)} incremental ${changed.length} changed: ${incremental.requests} requests (${incremental.listPages} list pages, ${incremental.writes} writes, ${incremental.other} other), ` +
+          `${incremental.seconds.toFixed(1)} s, ${incremental.throttled} × 429; target ≤ ${incrementalTarget} → ${ok(incremental.requests, incrementalTarget)}`,
+      );
+      console.log(rows.slice(-2).join('\n'));
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    await Promise.all([sims.connectwise.close(), sims.autotask.close(), sims.halopsa.close()]);
+    await db.destroy();
+    await connection.close();
+    await nativeConnection.close();
+    await dev?.stop();
+  }
+  console.log(`\nbench:devices\n${rows.join('\n')}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,204 @@
+/**
+ * Billing reconcile and connection health end to end: schedules on the real Temporal server,
+ * the worker, PostgreSQL and the simulators' billing objects.
+ */
+import { ScheduleNotFoundError } from '@temporalio/client';
+import type { PsaKind } from '../../psa/core/types';
+import { healthScheduleId, reconcileScheduleId } from '../../infra/connection-schedules';
+import { startStack, type Stack } from '../helpers/stack';
+import { seedTenants } from '../helpers/seed';
+import { waitFor } from './tickets-helpers';
+import { integrationsPath, vendorKits } from './integration-kit';
+import { finishedReport, mappedOrganizations, platformSink, reportsOf } from './reconcile-helpers';
+
+let stack: Stack;
+let sink: Awaited<ReturnType<typeof platformSink>>;
+
+beforeAll(async () => {
+  stack = await startStack('reconcile');
+  sink = await platformSink();
+  // Activities read it at call time: the platform is told through this endpoint.
+  stack.deps.platformCallbackUrl = sink.url;
+});
+afterAll(async () => {
+  await stack?.close();
+  await sink?.close();
+});
+
+const audits = (connectionId: string, action: string) =>
+  stack.db.selectFrom('auditLog').select(['target', 'outcome', 'detail']).where('connectionId', '=', connectionId).where('action', '=', action).orderBy('id').execute();
+
+describe.each<PsaKind>(['connectwise', 'autotask', 'halopsa'])('%s', (psa) => {
+  test('drift is found in one list pass and repaired with absolute sets; a second run writes nothing', async () => {
+    const s = await mappedOrganizations(stack, psa, [
+      { seats: 10, psa: 10 },
+      { seats: 12, psa: 10 }, // rise
+      { seats: 8, psa: 10 }, // small drop
+      { seats: 30, psa: 0 }, // never billed
+      { seats: 5, psa: 5 },
+    ]);
+    const writesBefore = s.billing.writes();
+    await s.client.triggerReconcile(s.partnerId, psa, s.userId);
+    const report = await finishedReport(stack, s.connectionId, 1);
+    expect(report).toMatchObject({ status: 'completed', found: 3, repaired: 3, held: 0, broken: 0 });
+    expect(s.values.map((v) => s.billing.quantityOf(v))).toEqual([10, 12, 8, 30, 5]);
+    expect(s.billing.writes() - writesBefore).toBe(3);
+    // One pass over list pages plus the three writes, never a read per organization.
+    expect(report.psaCalls).toBeGreaterThanOrEqual(4);
+    expect(report.psaCalls).toBeLessThan(3 + s.values.length + 4);
+    const sets = await audits(s.connectionId, 'psa.set_quantity');
+    expect(sets.map((a) => a.target).sort()).toEqual([s.organizationIds[1], s.organizationIds[2], s.organizationIds[3]].sort());
+    expect(await audits(s.connectionId, 'reconcile.report')).toHaveLength(1);
+
+    await s.client.triggerReconcile(s.partnerId, psa, s.userId);
+    expect(await finishedReport(stack, s.connectionId, 2)).toMatchObject({ status: 'completed', found: 0, repaired: 0 });
+    expect(s.billing.writes() - writesBefore).toBe(3);
+  });
+
+  test('a deleted billing object and an unmapped plan are reported as broken and told to the platform', async () => {
+    const s = await mappedOrganizations(stack, psa, [
+      { seats: 4, psa: 4 },
+      { seats: 6, psa: 3 },
+      { seats: 7, psa: 7 },
+    ]);
+    s.billing.remove(s.values[1] as Record<string, string>);
+    const planScoped = psa !== 'halopsa'; // HaloPSA maps no plans
+    if (planScoped) {
+      // Organization 3 moves to a plan that is not mapped to this PSA.
+      const { id: planId } = await stack.db.insertInto('plans').values({ partnerId: s.partnerId, name: 'Unmapped plan' }).returning('id').executeTakeFirstOrThrow();
+      await stack.db.updateTable('organizations').set({ planId }).where('id', '=', s.organizationIds[2] as string).execute();
+    }
+    await s.client.triggerReconcile(s.partnerId, psa, s.userId);
+    const report = await finishedReport(stack, s.connectionId, 1);
+    expect(report).toMatchObject({ status: 'completed', broken: planScoped ? 2 : 1, repaired: 0 });
+    const mappings = await stack.db.selectFrom('organizationMappings').select(['organizationId', 'status', 'statusReason']).where('connectionId', '=', s.connectionId).execute();
+    const byOrg = new Map(mappings.map((m) => [m.organizationId, m]));
+    expect(byOrg.get(s.organizationIds[1] as string)).toMatchObject({ status: 'broken' });
+    expect(byOrg.get(s.organizationIds[1] as string)?.statusReason).toMatch(/deleted/);
+    if (planScoped) expect(byOrg.get(s.organizationIds[2] as string)?.statusReason).toMatch(/plan is no longer mapped/);
+    const told = await waitFor('the platform to hear of the broken mappings', async () => sink.bodies.find((b) => b.type === 'mapping.broken' && b.connectionId === s.connectionId));
+    expect((told.mappings as { organizationId: string }[]).map((m) => m.organizationId)).toContain(s.organizationIds[1]);
+    await waitFor('the notice in the audit log', async () => (await audits(s.connectionId, 'platform.mapping.broken')).length === 1, 5_000);
+
+    // Nothing new is broken on the next run: the platform is not told again.
+    await s.client.triggerReconcile(s.partnerId, psa, s.userId);
+    await finishedReport(stack, s.connectionId, 2);
+    expect(sink.bodies.filter((b) => b.type === 'mapping.broken' && b.connectionId === s.connectionId)).toHaveLength(1);
+  });
+});
+
+test('a count of 0 and a large drop are held; approved is written once, dismissed never; deciding twice is refused', async () => {
+  const psa: PsaKind = 'autotask';
+  const s = await mappedOrganizations(stack, psa, [
+    { seats: 0, psa: 10 }, // to zero
+    { seats: 2, psa: 10 }, // an 80% drop
+    { seats: 9, psa: 10 }, // within the share: repaired
+  ]);
+  await s.client.triggerReconcile(s.partnerId, psa, s.userId);
+  expect(await finishedReport(stack, s.connectionId, 1)).toMatchObject({ found: 3, repaired: 1, held: 2 });
+  expect(s.values.map((v) => s.billing.quantityOf(v))).toEqual([10, 10, 9]);
+
+  const listed = await stack.api('GET', integrationsPath(s.partnerId, psa, '/reconcile/holds?status=pending'), s.userId);
+  expect(listed.status).toBe(200);
+  const holds = listed.body.holds as { id: string; organizationId: string; desired: number; psaQuantity: number }[];
+  const zero = holds.find((h) => h.organizationId === s.organizationIds[0]);
+  const drop = holds.find((h) => h.organizationId === s.organizationIds[1]);
+  expect(zero).toMatchObject({ desired: 0, psaQuantity: 10 });
+  expect(drop).toMatchObject({ desired: 2, psaQuantity: 10 });
+
+  const approved = await stack.api('POST', integrationsPath(s.partnerId, psa, `/reconcile/holds/${zero?.id}/approve`), s.userId);
+  expect(approved.status).toBe(200);
+  expect(await s.client.dismissHold(s.partnerId, psa, drop?.id as string, s.userId)).toEqual({ holdId: drop?.id, status: 'dismissed' });
+  // Approving triggered a run: it writes the approved zero and leaves the dismissed drop alone.
+  expect(await finishedReport(stack, s.connectionId, 2)).toMatchObject({ repaired: 1, held: 1 });
+  expect(s.values.map((v) => s.billing.quantityOf(v))).toEqual([0, 10, 9]);
+
+  const again = await stack.api('POST', integrationsPath(s.partnerId, psa, `/reconcile/holds/${zero?.id}/approve`), s.userId);
+  expect(again.status).toBe(409);
+  expect(again.body.error.code).toBe('hold_already_decided');
+  const redismiss = await stack.api('POST', integrationsPath(s.partnerId, psa, `/reconcile/holds/${drop?.id}/dismiss`), s.userId);
+  expect(redismiss.body.error.code).toBe('hold_already_decided');
+
+  await s.client.triggerReconcile(s.partnerId, psa, s.userId);
+  expect(await finishedReport(stack, s.connectionId, 3)).toMatchObject({ repaired: 0 });
+  expect(s.values.map((v) => s.billing.quantityOf(v))).toEqual([0, 10, 9]);
+  const all = await stack.db.selectFrom('reconcileHolds').select(['organizationId', 'status']).where('connectionId', '=', s.connectionId).execute();
+  expect(all.sort((a, b) => a.status.localeCompare(b.status))).toEqual([
+    { organizationId: s.organizationIds[0], status: 'applied' },
+    { organizationId: s.organizationIds[1], status: 'dismissed' },
+  ]);
+  // Another tenant's user sees none of it.
+  const other = await seedTenants(stack.db, { organizationsPerPartner: 1 });
+  expect((await stack.api('GET', integrationsPath(s.partnerId, psa, '/reconcile/holds'), other.direct.users.owner)).status).toBe(404);
+});
+
+test('health: a locked API user turns the connection Unhealthy within one period, reconcile pauses and calls nothing; unlocked, it is Healthy again', async () => {
+  const psa: PsaKind = 'autotask';
+  const s = await mappedOrganizations(stack, psa, [{ seats: 3, psa: 3 }], { healthEverySeconds: 2, reconcileEverySeconds: 3600 });
+  const health = () => stack.db.selectFrom('connections').select(['health', 'healthReason']).where('id', '=', s.connectionId).executeTakeFirstOrThrow();
+  const paused = async () => (await stack.client.schedule.getHandle(reconcileScheduleId(s.connectionId)).describe()).state.paused;
+  const told = (h: string) => sink.bodies.filter((b) => b.type === 'connection.health' && b.connectionId === s.connectionId && b.health === h);
+
+  s.billing.lockApiUser();
+  const lockedAt = Date.now();
+  await waitFor('the health schedule to find the locked user', async () => (await health()).health === 'unhealthy', 15_000, 100);
+  expect(Date.now() - lockedAt).toBeLessThan(2_000 + 3_000); // one period, plus a run's own time
+  expect((await health()).healthReason).toMatch(/locked or inactive/);
+  await waitFor('the reconcile schedule to pause', paused, 5_000);
+  await waitFor('the platform to hear of it', async () => told('unhealthy').length === 1, 5_000);
+
+  const trigger = await stack.api('POST', integrationsPath(s.partnerId, psa, '/reconcile'), s.userId);
+  expect(trigger.status).toBe(409);
+  expect(trigger.body.error.code).toBe('connection_unhealthy');
+  // While Unhealthy the only PSA calls are the health test's, never a billing list or write.
+  const from = stack.sims.autotask.server.log.length;
+  await new Promise((r) => setTimeout(r, 4_500));
+  const during = stack.sims.autotask.server.log.slice(from);
+  expect(during.length).toBeGreaterThan(0);
+  expect(during.filter((e) => e.method !== 'GET' || /contract/i.test(e.path))).toEqual([]);
+  const testCalls = new Set(['/ATServicesRest/V1.0/Companies/{id}', '/ATServicesRest/V1.0/zoneInformation']); // the connection test
+  expect(during.map((e) => e.path.replace(/\/\d+$/, '/{id}')).filter((p) => !testCalls.has(p))).toEqual([]);
+  expect(told('unhealthy')).toHaveLength(1); // told once, not every period
+
+  s.billing.unlockApiUser();
+  await waitFor('the health schedule to find it fixed', async () => (await health()).health === 'healthy', 15_000, 100);
+  await waitFor('the reconcile schedule to resume', async () => !(await paused()), 5_000);
+  await waitFor('the platform to hear it is healthy', async () => told('healthy').length === 1, 5_000);
+  await stack.client.schedule.getHandle(healthScheduleId(s.connectionId)).pause('test done');
+});
+
+test('a schedule keeps running across a worker restart', async () => {
+  const psa: PsaKind = 'halopsa';
+  const s = await mappedOrganizations(stack, psa, [{ seats: 5, psa: 4 }], { healthEverySeconds: 3600, reconcileEverySeconds: 2 });
+  await finishedReport(stack, s.connectionId, 1, 20_000);
+  await stack.stopWorker();
+  const before = (await reportsOf(stack, s.connectionId)).length;
+  await new Promise((r) => setTimeout(r, 2_500)); // a run falls due with no worker
+  await stack.restartWorker();
+  const after = await finishedReport(stack, s.connectionId, before + 1, 20_000);
+  expect(after.status).toBe('completed');
+  expect(s.billing.quantityOf(s.values[0] as Record<string, string>)).toBe(5);
+  await stack.client.schedule.getHandle(reconcileScheduleId(s.connectionId)).pause('test done');
+});
+
+test('connect creates both schedules; revoke deletes them', async () => {
+  const kit = vendorKits(stack).connectwise;
+  const t = await seedTenants(stack.db);
+  const owner = t.master.users.owner;
+  const connect = await stack.api('POST', integrationsPath(t.master.id, 'connectwise', '/connect'), owner, { credentials: kit.credentials() });
+  expect(connect.status).toBe(201);
+  const connectionId = connect.body.connectionId as string;
+  for (const id of [reconcileScheduleId(connectionId), healthScheduleId(connectionId)]) {
+    const d = await stack.client.schedule.getHandle(id).describe();
+    expect(d.action.type).toBe('startWorkflow');
+  }
+  const listed = await stack.api('GET', integrationsPath(t.master.id, 'connectwise', '/schedules'), owner);
+  expect(listed.status).toBe(200);
+  expect(listed.body).toMatchObject({ connectionId, reconcile: { scheduleId: reconcileScheduleId(connectionId), paused: false }, health: { scheduleId: healthScheduleId(connectionId) } });
+
+  const revoke = await stack.api('POST', integrationsPath(t.master.id, 'connectwise', '/revoke'), owner);
+  expect(revoke.status).toBe(200);
+  for (const id of [reconcileScheduleId(connectionId), healthScheduleId(connectionId)]) {
+    await expect(stack.client.schedule.getHandle(id).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  }
+});

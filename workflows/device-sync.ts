@@ -1,0 +1,87 @@
+/**
+ * Device sync: one workflow per organization (`devices/<organizationId>`), started or nudged with
+ * signal-with-start whenever the platform reports inventory (or the connection's schedule finds
+ * the organization behind). Changes are debounced, then every connection that syncs the
+ * organization's devices is brought up to date in batches. Each batch commits its outcome in
+ * PostgreSQL before the next starts, so a run that dies resumes where the last batch ended; the
+ * workflow itself carries counts only.
+ *
+ * `deviceSchedulePassWorkflow` is what the per-connection Temporal Schedule starts: it nudges
+ * the sync of every organization whose devices the connection has not caught up with.
+ */
+import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createDeviceActivities } from '../activities/devices';
+import { NON_RETRYABLE, dbActivity } from './options';
+import { OrganizationIdKey, PartnerIdKey } from './search-attributes';
+import { devicesChangedSignal, deviceSyncRevokedSignal, type DeviceSchedulePassInput, type DeviceSyncInput } from './device-messages';
+
+type DeviceActivities = ReturnType<typeof createDeviceActivities>;
+
+export { devicesChangedSignal, deviceSyncRevokedSignal, deviceSyncWorkflowId, deviceScheduleId } from './device-messages';
+export type { DeviceSyncInput, DeviceSchedulePassInput } from './device-messages';
+
+export interface DeviceSyncSummary {
+  passes: number;
+  batches: number;
+  synced: number;
+  failed: number;
+  skipped: number;
+  lastOutcome: string | null;
+}
+
+const local = proxyActivities<DeviceActivities>(dbActivity);
+// A batch writes up to a few hundred configurations; it heartbeats after each PSA request, so a
+// dead worker's batch is retried after seconds, and the retry starts by finding its own creates.
+const remote = proxyActivities<DeviceActivities>({
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+export async function deviceSyncWorkflow(input: DeviceSyncInput): Promise<DeviceSyncSummary> {
+  upsertSearchAttributes([
+    { key: OrganizationIdKey, value: input.organizationId },
+    { key: PartnerIdKey, value: input.partnerId },
+  ]);
+  let changes = 1; // being started means a change happened
+  let revoked = false;
+  setHandler(devicesChangedSignal, () => {
+    changes += 1;
+  });
+  setHandler(deviceSyncRevokedSignal, () => {
+    revoked = true;
+  });
+  const summary: DeviceSyncSummary = { passes: 0, batches: 0, synced: 0, failed: 0, skipped: 0, lastOutcome: null };
+  const stopped = () => ({ ...summary, lastOutcome: 'revoked' });
+  for (;;) {
+    for (let seen = changes; ; seen = changes) {
+      await condition(() => changes !== seen || revoked, input.debounceMs);
+      if (changes === seen || revoked) break;
+    }
+    if (revoked) return stopped();
+    const pushedFor = changes;
+    const targets = await local.deviceSyncTargets(input.organizationId);
+    for (const connectionId of targets) {
+      for (;;) {
+        if (revoked) return stopped();
+        const r = await remote.syncDeviceBatch({ organizationId: input.organizationId, connectionId });
+        summary.batches += 1;
+        summary.synced += r.synced;
+        summary.failed += r.failed;
+        summary.skipped += r.skipped;
+        if (r.done) break;
+      }
+    }
+    summary.passes += 1;
+    summary.lastOutcome = targets.length ? 'synced' : 'no_target';
+    if (changes !== pushedFor) continue;
+    const more = await condition(() => changes !== pushedFor || revoked, input.idleMs);
+    if (revoked) return stopped();
+    if (!more) return summary;
+  }
+}
+
+/** The scheduled incremental pass of one connection: nudge each organization that is behind. */
+export async function deviceSchedulePassWorkflow(input: DeviceSchedulePassInput): Promise<{ nudged: number }> {
+  return { nudged: await local.nudgeDeviceSyncs(input) };
+}
