@@ -59,11 +59,31 @@ interface Figures {
   duplicates: number;
   outcomes: Record<string, number>;
   peakRssMb: number[];
+  /** Per worker, from its /metrics: runs in the SDK's sticky cache at the end, and the 429s it counted. */
+  workerMetrics: { stickyCache: number | null; rateLimited: number | null }[];
 }
 
 /** The earliest the n-th request can start under a rolling budget: every B requests cost a window. */
 export function physicalMinimumMs(requests: number, budget: Budget): number {
   return requests <= 0 ? 0 : Math.floor((requests - 1) / budget.maxRequests) * budget.windowMs;
+}
+
+/** The sum of a metric's samples in a Prometheus exposition, or null when absent. */
+function metricSum(text: string, name: string): number | null {
+  const values = text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+    .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+  return values.length ? values.reduce((a, b) => a + b, 0) : null;
+}
+
+async function scrapeWorker(url: string): Promise<{ stickyCache: number | null; rateLimited: number | null }> {
+  try {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
+    return { stickyCache: metricSum(text, 'temporal_sticky_cache_size'), rateLimited: metricSum(text, 'psa_sync_psa_rate_limited_total') ?? 0 };
+  } catch {
+    return { stickyCache: null, rateLimited: null };
+  }
 }
 
 function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -84,6 +104,7 @@ interface Rig {
   keys: KeyRing;
   taskQueue: string;
   workerPids: () => number[];
+  workerMetricsUrls: () => string[];
   close(): Promise<void>;
 }
 
@@ -104,6 +125,7 @@ async function devRig(budget: Budget | null, encryptionKeys: string, keys: KeyRi
   const halo = await startHaloPsaSim(budget ? { rateLimit: budget } : {});
   closers.push(() => halo.close());
   const apiPort = await freePort();
+  const [metricsPort, sdkMetricsPort] = [await freePort(), await freePort()];
   const taskQueue = `storm-${randomUUID().slice(0, 8)}`;
   const env = {
     ...process.env,
@@ -118,6 +140,8 @@ async function devRig(budget: Budget | null, encryptionKeys: string, keys: KeyRi
     PSA_ALLOW_PRIVATE_NETWORKS: 'true',
     PSA_ALLOW_HTTP: 'true',
     PSA_ALLOW_HOSTS: '127.0.0.1',
+    METRICS_PORT: String(metricsPort),
+    SDK_METRICS_PORT: String(sdkMetricsPort),
     ...(budget ? { STORM_HALO_BUDGET: `${budget.maxRequests}/${budget.windowMs / 1000}` } : {}),
   };
   const procs: Supervised[] = [];
@@ -136,6 +160,7 @@ async function devRig(budget: Budget | null, encryptionKeys: string, keys: KeyRi
     keys,
     taskQueue,
     workerPids: () => [worker.pid],
+    workerMetricsUrls: () => [`http://127.0.0.1:${metricsPort}/metrics`],
     close: async () => {
       for (const c of closers.reverse()) await c().catch(() => undefined);
     },
@@ -160,6 +185,7 @@ async function clusterRig(budget: Budget | null, workers: number, encryptionKeys
     keys,
     taskQueue: TOPOLOGY.taskQueue,
     workerPids: () => stack.cluster.workers.map((w) => w.process?.pid ?? 0).filter((p) => p > 0),
+    workerMetricsUrls: () => stack.cluster.workers.map((w) => w.metricsUrl),
     close: () => stack.close(),
   };
 }
@@ -209,6 +235,7 @@ async function storm(rig: Rig, orgCount: number, budget: Budget, timeoutMs: numb
   } finally {
     clearInterval(sampler);
   }
+  const workerMetrics = await Promise.all(rig.workerMetricsUrls().map(scrapeWorker));
   const log = halo.server.log.slice(logStart);
   const upToLast = lastTicketAt === null ? log : log.filter((l) => l.at <= (lastTicketAt as number));
   // Only requests the PSA accepted use its budget; a 429 is refused before it counts.
@@ -252,6 +279,7 @@ async function storm(rig: Rig, orgCount: number, budget: Budget, timeoutMs: numb
     duplicates,
     outcomes: Object.fromEntries(outcomeRows.map((r) => [String(r.outcome), Number(r.n)])),
     peakRssMb: [...peaks.values()],
+    workerMetrics,
   };
 }
 
@@ -268,6 +296,8 @@ function print(f: Figures, budget: Budget): void {
   console.log(`  429s from the PSA            ${f.status429}   (target 0)`);
   console.log(`  workflow task timeouts       ${f.taskTimeouts}   (target 0; task failures ${f.taskFailures})`);
   console.log(`  worker peak RSS              ${f.peakRssMb.map((m) => `${m} MB`).join(', ')}   (target ≤ 300 MB per worker, every run open)`);
+  const n = (v: number | null) => (v === null ? 'n/a' : String(v));
+  console.log(`  runs in each worker's cache  ${f.workerMetrics.map((w) => n(w.stickyCache)).join(', ')}   429s each counted ${f.workerMetrics.map((w) => n(w.rateLimited)).join(', ')}   (from the workers' /metrics)`);
 }
 
 async function main(): Promise<void> {

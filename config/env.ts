@@ -96,6 +96,19 @@ export const envSchema = z
     RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(21_600),
     /** A drop larger than this share of the PSA's billed quantity is held for approval, not written. */
     RECONCILE_HOLD_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.5),
+    /**
+     * Workflow runs a worker keeps in memory between their tasks (the SDK's sticky cache). The SDK's
+     * default grows with the heap limit (about 2,300 on a 4 GB heap), so every open run stayed
+     * resident; an evicted run is replayed from its short history on its next task.
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+    /** Workflow tasks a worker runs at once (at most the cache size). */
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1_000).default(20),
+    /** Activities (database writes, callbacks) and local activities (PSA calls) a worker runs at once. */
+    WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1_000).default(50),
+    WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(1_000).default(50),
+    /** One V8 context shared by every cached run (the SDK's default); false gives each run its own, at a much higher cost per run. */
+    WORKER_REUSE_V8_CONTEXT: bool.default(true),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {

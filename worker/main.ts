@@ -8,7 +8,10 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../infra/logger';
 import { installSdkRuntime } from '../infra/sdk-runtime';
 import { keyRingFrom, openDatabase, psaOptionsFrom } from '../infra/runtime';
-import { createWorker, type CreateWorkerOptions } from './create-worker';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowsInChild, createWorker, workerTuningFrom, type CreateWorkerOptions } from './create-worker';
 import { createTemporalClient } from '../client/temporal';
 import type { PsaRuntimeOptions } from '../activities/deps';
 import { sdkMetricsReader, startMetricsServer, type MetricsServer } from '../infra/metrics';
@@ -29,6 +32,13 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   const keys = keyRingFrom(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, keys });
+  // Without a pre-built bundle, bundle in a child process: webpack's memory leaves with it.
+  let bundleDir: string | null = null;
+  let bundlePath = config.WORKFLOW_BUNDLE_PATH;
+  if (!bundlePath) {
+    bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'psa-sync-bundle-'));
+    bundlePath = await bundleWorkflowsInChild(path.join(bundleDir, 'workflows.js'));
+  }
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -43,7 +53,8 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       platformCallbackUrl: config.PLATFORM_CALLBACK_URL ?? null,
       reconcile: { healthEverySeconds: config.HEALTH_CHECK_EVERY_SECONDS, reconcileEverySeconds: config.RECONCILE_EVERY_SECONDS, holdDropShare: config.RECONCILE_HOLD_DROP_SHARE },
     },
-    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
+    tuning: workerTuningFrom(config),
+    workflowBundle: { codePath: bundlePath },
     ...(options.wrapActivities ? { wrapActivities: options.wrapActivities } : {}),
   });
   let metricsServer: MetricsServer | null = null;
@@ -69,6 +80,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     await connection.close();
     await temporal.connection.close();
     await db.destroy();
+    if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
     log.info('worker stopped');
   }
 }
