@@ -6,6 +6,7 @@ import { createAlertActivities } from './alerts';
 import { createPlatformCallbackActivities } from './platform-callback';
 import { createSeatActivities } from './seats';
 import { createLifecycleActivities } from './lifecycle';
+import { createOrgImportActivities } from './org-import';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps),
     ...createPlatformCallbackActivities(deps),
     ...createLifecycleActivities(deps),
+    ...createOrgImportActivities(deps),
   };
 }
 

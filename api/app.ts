@@ -6,7 +6,8 @@ import { alertRoutes } from './routes/alerts';
 import { psaWebhookRoutes } from './routes/psa-webhooks';
 import { seatRoutes } from './routes/seats';
 import { integrationRoutes } from './routes/integrations';
+import { orgImportRoutes } from './routes/org-import';
 
 export function buildRoutes(deps: ApiDeps): RouteDef[] {
-  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps)];
+  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps), ...orgImportRoutes(deps)];
 }

@@ -3,3 +3,4 @@ export * from './deps';
 export * from './alerts';
 export * from './integrations';
 export * from './seats';
+export * from './org-import';

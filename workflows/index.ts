@@ -3,3 +3,4 @@ export { systemCheckWorkflow } from './system-check';
 export { serviceTicketWorkflow } from './service-ticket';
 export { seatSyncWorkflow } from './seat-sync';
 export { integrationWorkflow } from './integration';
+export { organizationImportWorkflow } from './org-import';
