@@ -6,7 +6,8 @@
  * mapping rule holds per row. A refused row is recorded with its code and the batch goes on.
  * Progress is a query; results travel across continue-as-new.
  */
-import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { codeOfType } from '../domain/error-catalogue';
 import type { OrgImportActivities } from '../activities/org-import';
 import { psaActivity } from './options';
 import { importProgressQuery, progressOf, type ImportRowResult, type OrganizationImportInput } from './org-import-messages';
@@ -33,9 +34,17 @@ export async function organizationImportWorkflow(input: OrganizationImportInput)
     const slice = all.slice(results.length, results.length + ROWS_IN_PARALLEL);
     const done = await Promise.all(
       slice.map(async (row): Promise<ImportRowResult> => {
-        const prepared = await rows.importPrepareRow({ ...settings, row });
-        if (!prepared.ok) return prepared.result;
-        return rows.importMapRow({ ...settings, organizationId: row.organizationId, values: prepared.values, created: prepared.created, companyId: prepared.companyId });
+        try {
+          const prepared = await rows.importPrepareRow({ ...settings, row });
+          if (!prepared.ok) return prepared.result;
+          return await rows.importMapRow({ ...settings, organizationId: row.organizationId, values: prepared.values, created: prepared.created, companyId: prepared.companyId });
+        } catch (err) {
+          // Retries exhausted (the PSA stayed down): this row is reported, the batch goes on.
+          if (!(err instanceof ActivityFailure)) throw err;
+          const cause = err.cause instanceof ApplicationFailure ? err.cause : null;
+          const code = (cause?.type ? codeOfType(cause.type) : null) ?? 'internal';
+          return { organizationId: row.organizationId, outcome: 'refused', created: false, companyId: null, values: null, code, message: cause?.message ?? err.message };
+        }
       }),
     );
     results.push(...done);
