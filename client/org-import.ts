@@ -72,7 +72,8 @@ const rowSchema = z.discriminatedUnion('action', [
   z.object({ organizationId: idSchema, action: z.literal('create') }).strict(),
 ]);
 
-export const MAX_IMPORT_ROWS = 5000;
+/** Rows per batch: the rows and their results travel in the workflow input across continue-as-new (Temporal caps a payload at 2 MB). */
+export const MAX_IMPORT_ROWS = 2500;
 
 export const importConfirmSchema = z
   .object({
