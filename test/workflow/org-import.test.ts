@@ -171,3 +171,35 @@ describe('organization import against ConnectWise', () => {
     expect((await stack.api('GET', importPath(t.master.id, '/preview'), t.master.users.technician)).status).toBe(403);
   });
 });
+
+describe('billing proposals of the other PSAs', () => {
+  /** A HaloPSA customer with exactly one active licence, and one with several (no proposal then). */
+  const haloCustomer = (licences: 'one' | 'several') => {
+    const data = stack.sims.halopsa.state.data;
+    const count = (id: number) => data.licences.filter((l) => l.client_id === id && l.is_active).length;
+    const keys = data.clients.map((c) => normaliseCompanyName(c.name).key);
+    const c = data.clients.find((x) => !x.inactive && keys.filter((k) => k === normaliseCompanyName(x.name).key).length === 1 && (licences === 'one' ? count(x.id) === 1 : count(x.id) > 1));
+    if (!c) throw new Error(`no HaloPSA customer with ${licences} licence(s)`);
+    const licence = data.licences.find((l) => l.client_id === c.id && l.is_active);
+    return { name: c.name, values: licences === 'one' ? { customer: String(c.id), softwareLicence: String(licence?.id) } : null, fits: count(c.id) };
+  };
+
+  test.each([
+    ['autotask', 'the contract service of the plan', () => ({ name: stack.sims.autotask.state.seed.companies.find((c) => c.id === 1000)?.companyName, values: { company: '1000', contract: '7000', contractService: '9000' }, fits: 1 })],
+    ['halopsa', 'the only licence', () => haloCustomer('one')],
+    ['halopsa', 'nothing when several licences fit', () => haloCustomer('several')],
+  ] as const)('%s: %s', async (psa, _what, expected) => {
+    const t = await seedTenants(stack.db, { organizationsPerPartner: 1 });
+    const owner = t.master.users.owner;
+    await connectIntegration(stack.db, stack.deps.keys, stack.sims, { partnerId: t.master.id, psa, organizationIds: [t.master.organizationIds[0] as string] });
+    const { name, values, fits } = expected();
+    expect(name).toBeTruthy();
+    const orgId = await addOrg(t.master.id, t.master.planId, `The ${String(name).toLowerCase()} LLC`);
+    const res = await stack.api('GET', integrationsPath(t.master.id, psa, '/organization-import/preview'), owner);
+    expect(res.status).toBe(200);
+    const row = res.body.organizations.find((r: any) => r.organizationId === orgId);
+    expect(row).toMatchObject({ outcome: 'matched', match: { companyName: name, score: 0.95 }, billing: { values, fits }, values });
+    if (psa === 'halopsa') expect(res.body.createParents.length).toBeGreaterThan(0);
+    if (psa === 'autotask') expect(res.body.createNeedsPhone).toBe(true);
+  });
+});
