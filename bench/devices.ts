@@ -140,8 +140,9 @@ async function main(): Promise<void> {
       let t0 = Date.now();
       const snapshotId = randomUUID();
       const parts = Math.ceil(n / 500);
+      const takenAt = new Date().toISOString();
       for (let p = 0; p < parts; p += 1) {
-        await client.reportSnapshotPart(org.id, snapshotId, { takenAt: new Date().toISOString(), part: p, parts, devices: devices.slice(p * 500, p * 500 + 500) });
+        await client.reportSnapshotPart(org.id, snapshotId, { takenAt, part: p, parts, devices: devices.slice(p * 500, p * 500 + 500) });
       }
       await temporal.workflow.getHandle(deviceSyncWorkflowId(org.id)).result();
       const initial = figures(sim.log, from, t0, kind);
