@@ -75,6 +75,24 @@ function figures(log: LogEntry[], from: number, startedAt: number, psa: PsaKind)
   };
 }
 
+/** Configurations per device id as the simulator holds them: anything above 1 is a duplicate. */
+function duplicatesIn(sims: { connectwise: Awaited<ReturnType<typeof startConnectWiseSim>>; autotask: Awaited<ReturnType<typeof startAutotaskSim>>; halopsa: Awaited<ReturnType<typeof startHaloPsaSim>> }, kind: PsaKind): number {
+  const ids =
+    kind === 'connectwise'
+      ? sims.connectwise.state.data.configurations.map((c) => c.deviceIdentifier)
+      : kind === 'halopsa'
+        ? sims.halopsa.state.data.assets.map((a) => a.inventory_number)
+        : sims.autotask.state.seed.configurationItems.map((c) => c.userDefinedFields.find((u) => u.name === 'Platform Device ID')?.value ?? null);
+  const seen = new Set<string>();
+  let dup = 0;
+  for (const id of ids) {
+    if (!id || !id.startsWith('bench-')) continue;
+    if (seen.has(id)) dup += 1;
+    seen.add(id);
+  }
+  return dup;
+}
+
 function devicesOf(n: number, at: string): DeviceReport[] {
   return Array.from({ length: n }, (_, i) => ({
     deviceId: `bench-${i}`,
@@ -146,6 +164,12 @@ async function main(): Promise<void> {
       }
       await temporal.workflow.getHandle(deviceSyncWorkflowId(org.id)).result();
       const initial = figures(sim.log, from, t0, kind);
+      if (process.env.BENCH_DEBUG) {
+        const byPath = new Map<string, number>();
+        for (const e of sim.log.slice(from)) byPath.set(`${e.method} ${e.path} ${e.status}`, (byPath.get(`${e.method} ${e.path} ${e.status}`) ?? 0) + 1);
+        console.log([...byPath].map(([k, v]) => `  ${v} × ${k}`).join('\n'));
+      }
+      const duplicates = duplicatesIn(sims, kind);
       const initialNeeded = Math.ceil(n / BATCH[kind]);
 
       // Incremental: a share changed (renamed), reported as changes.
@@ -165,7 +189,7 @@ async function main(): Promise<void> {
       const ok = (v: number, t: number) => (v <= t ? 'ok' : 'OVER');
       rows.push(
         `${kind.padEnd(11)} initial ${n} devices: ${initial.requests} requests (${initial.listPages} list pages, ${initial.writes} writes, ${initial.other} other; ${initialNeeded} writes needed), ` +
-          `${initial.seconds.toFixed(1)} s, ${initial.throttled} × 429; target ≤ ${initialTarget.toFixed(1)} → ${ok(initial.requests, initialTarget)}`,
+          `${initial.seconds.toFixed(1)} s, ${initial.throttled} × 429, ${duplicates} duplicates; target ≤ ${initialTarget.toFixed(1)} → ${ok(initial.requests, initialTarget)}`,
       );
       rows.push(
         `${kind.padEnd(11)} incremental ${changed.length} changed: ${incremental.requests} requests (${incremental.listPages} list pages, ${incremental.writes} writes, ${incremental.other} other), ` +
