@@ -112,12 +112,20 @@ export function createDeviceActivities(deps: ActivityDeps) {
     return p;
   };
 
+  /**
+   * Heartbeats, and stops this attempt once Temporal has given up on it (heartbeat timeout, the
+   * server no longer knows it): a retry may already be running, and two attempts sending the
+   * same creates could make a configuration twice.
+   */
   const beat = () => {
+    let ctx: Context;
     try {
-      Context.current().heartbeat();
+      ctx = Context.current();
     } catch {
-      // outside an activity (tests calling the function directly)
+      return; // outside an activity (tests calling the function directly)
     }
+    if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('activity attempt cancelled');
+    ctx.heartbeat();
   };
 
   async function resolveTypes(connectionId: string, settingsVersion: number, items: PsaConfigurationItems, settings: DeviceSyncSettings, names: string[]): Promise<Map<string, string | { reason: string }>> {
@@ -168,7 +176,7 @@ export function createDeviceActivities(deps: ActivityDeps) {
     return cached(contactCache as never, `${connectionId}:${companyId}`, 'contacts', () => contacts.listForCompany(companyId));
   }
 
-  return {
+  const activities = {
     /** Connections that sync this organization's devices (connected, device sync on). */
     async deviceSyncTargets(organizationId: string): Promise<string[]> {
       const rows = await deviceSyncTargetsOf(db, organizationId);
@@ -198,6 +206,24 @@ export function createDeviceActivities(deps: ActivityDeps) {
     },
 
     async syncDeviceBatch(req: DeviceBatchRequest): Promise<DeviceBatchResult> {
+      // Heartbeats while a PSA call waits for its budget too: the heartbeat timeout then only
+      // measures a dead worker, never a slow PSA.
+      let ctx: Context | null = null;
+      try {
+        ctx = Context.current();
+      } catch {
+        ctx = null;
+      }
+      const keepAlive = ctx ? setInterval(() => ctx?.heartbeat(), 2000) : null;
+      try {
+        return await activities.syncDeviceBatchNow(req);
+      } finally {
+        if (keepAlive) clearInterval(keepAlive);
+      }
+    },
+
+    /** The batch itself (`syncDeviceBatch` wraps it with the heartbeat). */
+    async syncDeviceBatchNow(req: DeviceBatchRequest): Promise<DeviceBatchResult> {
       const { organizationId, connectionId } = req;
       const result: DeviceBatchResult = { done: true, synced: 0, failed: 0, skipped: 0, reason: null };
       const row = (await deviceSyncTargetsOf(db, organizationId)).find((r) => r.connectionId === connectionId);
@@ -351,6 +377,7 @@ export function createDeviceActivities(deps: ActivityDeps) {
             organizationId,
             part.map((p) => ({ deviceId: p.d.deviceId, psaId: null, psaRecord: null, pushedVersion: null, settingsVersion: null, status: 'creating', reason: null, claimedAt: new Date() })),
           );
+          beat();
           const answers = await items.create(part.map((p) => p.write));
           beat();
           part.forEach((p, i) =>
@@ -371,6 +398,7 @@ export function createDeviceActivities(deps: ActivityDeps) {
 
         const updates = plans.filter((p): p is Extract<Plan, { kind: 'update' }> => p.kind === 'update');
         for (const part of chunk(updates, Math.max(items.traits.maxBatch, 1) * (items.traits.maxBatch > 1 ? 1 : 25))) {
+          beat();
           const answers = await items.update(part.map((p) => p.update));
           beat();
           part.forEach((p, i) => outcome(p, answers[i] as never, (id) => afterWrite(id, p.write, p.d.psaRecord ?? undefined), 'synced'));
@@ -379,6 +407,7 @@ export function createDeviceActivities(deps: ActivityDeps) {
 
         const deactivations = plans.filter((p): p is Extract<Plan, { kind: 'deactivate' }> => p.kind === 'deactivate');
         for (const part of chunk(deactivations, Math.max(items.traits.maxBatch, 1) * (items.traits.maxBatch > 1 ? 1 : 25))) {
+          beat();
           const answers = await items.deactivate(part.map((p) => p.d.psaId as string));
           beat();
           part.forEach((p, i) => outcome(p, answers[i] as never, () => (p.d.psaRecord ? { ...p.d.psaRecord, active: false } : null), 'deactivated'));
@@ -404,4 +433,5 @@ export function createDeviceActivities(deps: ActivityDeps) {
       }
     },
   };
+  return activities;
 }

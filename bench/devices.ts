@@ -8,7 +8,9 @@
  * other reads), seconds, 429s, and the targets:
  *   initial     ≤ 1.05 × (write requests needed + list pages)
  *   incremental ≤ 2 × changed devices + list pages
- * Writes needed = ⌈devices / batch⌉ (ConnectWise and HaloPSA batch 100; Autotask has no batch form).
+ * Writes needed = ⌈devices / batch⌉ + the types created (ConnectWise and HaloPSA batch 100; Autotask has no
+ * batch form); list pages include reading the types. "other" is per connection, not per device
+ * (token, site, type details).
  * Autotask's hourly budget makes 10,000 creates take over an hour, so it runs at
  * `--autotask-devices` unless told otherwise. Starts its own Temporal dev server unless
  * TEMPORAL_ADDRESS is set, and a scratch database unless DATABASE_URL is set. Figures only.
@@ -52,10 +54,23 @@ const WRITE: Record<PsaKind, (e: LogEntry) => boolean> = {
   halopsa: (e) => e.method === 'POST' && /\/Asset$/i.test(e.path),
 };
 
+/** Creating a missing type is a write the sync needs; reading the types is a list page. */
+const TYPE_WRITE: Record<PsaKind, (e: LogEntry) => boolean> = {
+  connectwise: (e) => e.method === 'POST' && /configurations\/types$/i.test(e.path),
+  autotask: (e) => e.method === 'POST' && /\/Products$/i.test(e.path),
+  halopsa: (e) => e.method === 'POST' && /\/AssetType$/i.test(e.path),
+};
+const TYPE_LIST: Record<PsaKind, (e: LogEntry) => boolean> = {
+  connectwise: (e) => e.method === 'GET' && /configurations\/types$/i.test(e.path),
+  autotask: (e) => /\/Products\/query$/i.test(e.path),
+  halopsa: (e) => e.method === 'GET' && /\/AssetType$/i.test(e.path),
+};
+
 interface Figures {
   requests: number;
   listPages: number;
   writes: number;
+  typeWrites: number;
   other: number;
   throttled: number;
   seconds: number;
@@ -63,16 +78,36 @@ interface Figures {
 
 function figures(log: LogEntry[], from: number, startedAt: number, psa: PsaKind): Figures {
   const slice = log.slice(from);
-  const listPages = slice.filter(LIST[psa]).length;
-  const writes = slice.filter(WRITE[psa]).length;
+  const listPages = slice.filter((e) => LIST[psa](e) || TYPE_LIST[psa](e)).length;
+  const writes = slice.filter((e) => WRITE[psa](e) || TYPE_WRITE[psa](e)).length;
+  const typeWrites = slice.filter(TYPE_WRITE[psa]).length;
   return {
     requests: slice.length,
     listPages,
     writes,
+    typeWrites,
     other: slice.length - listPages - writes,
     throttled: slice.filter((e) => e.status === 429).length,
     seconds: (Date.now() - startedAt) / 1000,
   };
+}
+
+/** Configurations per device id as the simulator holds them: anything above 1 is a duplicate. */
+function duplicatesIn(sims: { connectwise: Awaited<ReturnType<typeof startConnectWiseSim>>; autotask: Awaited<ReturnType<typeof startAutotaskSim>>; halopsa: Awaited<ReturnType<typeof startHaloPsaSim>> }, kind: PsaKind): number {
+  const ids =
+    kind === 'connectwise'
+      ? sims.connectwise.state.data.configurations.map((c) => c.deviceIdentifier)
+      : kind === 'halopsa'
+        ? sims.halopsa.state.data.assets.map((a) => a.inventory_number)
+        : sims.autotask.state.seed.configurationItems.map((c) => c.userDefinedFields.find((u) => u.name === 'Platform Device ID')?.value ?? null);
+  const seen = new Set<string>();
+  let dup = 0;
+  for (const id of ids) {
+    if (!id || !id.startsWith('bench-')) continue;
+    if (seen.has(id)) dup += 1;
+    seen.add(id);
+  }
+  return dup;
 }
 
 function devicesOf(n: number, at: string): DeviceReport[] {
@@ -140,12 +175,19 @@ async function main(): Promise<void> {
       let t0 = Date.now();
       const snapshotId = randomUUID();
       const parts = Math.ceil(n / 500);
+      const takenAt = new Date().toISOString();
       for (let p = 0; p < parts; p += 1) {
-        await client.reportSnapshotPart(org.id, snapshotId, { takenAt: new Date().toISOString(), part: p, parts, devices: devices.slice(p * 500, p * 500 + 500) });
+        await client.reportSnapshotPart(org.id, snapshotId, { takenAt, part: p, parts, devices: devices.slice(p * 500, p * 500 + 500) });
       }
       await temporal.workflow.getHandle(deviceSyncWorkflowId(org.id)).result();
       const initial = figures(sim.log, from, t0, kind);
-      const initialNeeded = Math.ceil(n / BATCH[kind]);
+      if (process.env.BENCH_DEBUG) {
+        const byPath = new Map<string, number>();
+        for (const e of sim.log.slice(from)) byPath.set(`${e.method} ${e.path} ${e.status}`, (byPath.get(`${e.method} ${e.path} ${e.status}`) ?? 0) + 1);
+        console.log([...byPath].map(([k, v]) => `  ${v} × ${k}`).join('\n'));
+      }
+      const duplicates = duplicatesIn(sims, kind);
+      const initialNeeded = Math.ceil(n / BATCH[kind]) + initial.typeWrites;
 
       // Incremental: a share changed (renamed), reported as changes.
       const changed = devices.filter((_, i) => i % Math.round(1 / changedShare) === 0);
@@ -163,8 +205,8 @@ async function main(): Promise<void> {
       const incrementalTarget = 2 * changed.length + incremental.listPages;
       const ok = (v: number, t: number) => (v <= t ? 'ok' : 'OVER');
       rows.push(
-        `${kind.padEnd(11)} initial ${n} devices: ${initial.requests} requests (${initial.listPages} list pages, ${initial.writes} writes, ${initial.other} other; ${initialNeeded} writes needed), ` +
-          `${initial.seconds.toFixed(1)} s, ${initial.throttled} × 429; target ≤ ${initialTarget.toFixed(1)} → ${ok(initial.requests, initialTarget)}`,
+        `${kind.padEnd(11)} initial ${n} devices: ${initial.requests} requests (${initial.listPages} list pages incl. types, ${initial.writes} writes incl. ${initial.typeWrites} new types, ${initial.other} other; ${initialNeeded} writes needed), ` +
+          `${initial.seconds.toFixed(1)} s, ${initial.throttled} × 429, ${duplicates} duplicates; target ≤ ${initialTarget.toFixed(1)} → ${ok(initial.requests, initialTarget)}`,
       );
       rows.push(
         `${kind.padEnd(11)} incremental ${changed.length} changed: ${incremental.requests} requests (${incremental.listPages} list pages, ${incremental.writes} writes, ${incremental.other} other), ` +
