@@ -9,6 +9,7 @@ import { createLifecycleActivities } from './lifecycle';
 import { createReconcileActivities } from './reconcile';
 import { createHealthCheckActivities } from './health-check';
 import { createDeviceActivities } from './devices';
+import { createOrgImportActivities } from './org-import';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcileActivities(deps),
     ...createHealthCheckActivities(deps),
     ...createDeviceActivities(deps),
+    ...createOrgImportActivities(deps),
   };
 }
 

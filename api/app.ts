@@ -10,7 +10,8 @@ import { reconcileRoutes } from './routes/reconcile';
 import { deviceRoutes } from './routes/devices';
 
 import { directoryRoutes } from './routes/directory';
+import { orgImportRoutes } from './routes/org-import';
 
 export function buildRoutes(deps: ApiDeps): RouteDef[] {
-  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps), ...reconcileRoutes(deps), ...deviceRoutes(deps), ...directoryRoutes(deps)];
+  return [...systemRoutes(deps), ...seatRoutes(deps), ...alertRoutes(deps), ...psaWebhookRoutes(deps), ...integrationRoutes(deps), ...reconcileRoutes(deps), ...deviceRoutes(deps), ...directoryRoutes(deps), ...orgImportRoutes(deps)];
 }

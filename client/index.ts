@@ -6,3 +6,4 @@ export * from './seats';
 export * from './reconcile';
 export * from './devices';
 export * from './directory';
+export * from './org-import';

@@ -432,6 +432,31 @@ export const ERRORS = {
     message: 'The organization is mapped to another PSA',
     remediation: 'Unlink the organization on the PSA it is mapped to, then map it here: an organization is on one PSA at a time.',
   },
+  import_already_mapped: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The organization is already mapped on this PSA; the import leaves it and its PSA company as they are',
+    remediation: 'Nothing to do. To move it to another company, unlink the organization, then import or map it again.',
+  },
+  import_billing_unresolved: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: "No single billing object of the company fits the organization's plan",
+    remediation:
+      'Create the billing object in the PSA (agreement addition, contract service or software licence for the plan), or, where several fit, map the organization with the one you choose.',
+  },
+  import_not_supported: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'This PSA connection cannot list or create companies for an import',
+    remediation: 'Map the organizations one by one on the integration page.',
+  },
 
   ticket_mapping_missing: {
     area: 'tickets',

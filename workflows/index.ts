@@ -5,3 +5,4 @@ export { seatSyncWorkflow } from './seat-sync';
 export { integrationWorkflow } from './integration';
 export { reconcileWorkflow, connectionHealthWorkflow } from './reconcile';
 export { deviceSyncWorkflow, deviceSchedulePassWorkflow } from './device-sync';
+export { organizationImportWorkflow } from './org-import';

@@ -9,7 +9,7 @@
  */
 import { PsaValidationError } from '../core/errors';
 import { asPsaError, withRight } from '../core/batch';
-import { sameCompanyName, type CompanyDraft, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
+import { chunked, proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type CompanyDraft, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
 import { fitText, storableText, type MissingRight } from '../core/configurations';
 import type { PsaContact, PsaContacts } from '../core/contacts';
 import type { Page } from '../core/types';
@@ -18,6 +18,7 @@ import { MAX_RECORDS, type AutotaskRest, type Filter } from './rest';
 import type { Row } from './schemas';
 
 const RIGHT = 'CRM → Company & Contact Access (Add, Edit)';
+const BILLING_RIGHT = 'Contracts → View = All, Contract Visibility = Full';
 const WHERE = "the API user's security level (Admin → Resources/Users → Security Levels)";
 const NAME_MAX = 100;
 
@@ -52,6 +53,31 @@ export class AutotaskCompanies implements PsaCompanies {
     if (!token) return [];
     const rows = await withRight(RIGHT, WHERE, () => this.rest.all('Companies', [{ op: 'gt', field: 'id', value: 0 }, { op: 'contains', field: 'companyName', value: token }]));
     return rows.map(toCompany).filter((c) => sameCompanyName(c.name, clean));
+  }
+
+  /**
+   * Contracts of all the companies (1 query per 500 companies), then their contract services
+   * (1 query per 500 contracts): a contract service fits when it bills the plan's service.
+   */
+  async proposeBilling(requests: readonly BillingRequest[]): Promise<BillingProposal[]> {
+    const ids = [...new Set(requests.map((r) => r.companyId).filter((id) => /^\d{1,12}$/.test(id)))].map(Number);
+    const contracts: Row[] = [];
+    for (const chunk of chunked(ids, MAX_RECORDS)) contracts.push(...(await withRight(BILLING_RIGHT, WHERE, () => this.rest.all('Contracts', [{ op: 'in', field: 'companyID', value: chunk }]))));
+    const services: Row[] = [];
+    for (const chunk of chunked(contracts.map((c) => c.id), MAX_RECORDS)) {
+      services.push(...(await withRight(BILLING_RIGHT, WHERE, () => this.rest.all('ContractServices', [{ op: 'in', field: 'contractID', value: chunk }]))));
+    }
+    const field = (r: Row, name: string) => String((r as Record<string, unknown>)[name] ?? '');
+    return requests.map((r) => {
+      const service = r.plan?.service;
+      const own = contracts.filter((c) => field(c, 'companyID') === r.companyId);
+      const fitting = own.flatMap((c) =>
+        services
+          .filter((s) => field(s, 'contractID') === String(c.id) && service !== undefined && field(s, 'serviceID') === service)
+          .map((s) => ({ company: r.companyId, contract: String(c.id), contractService: String(s.id) })),
+      );
+      return proposalOf(fitting);
+    });
   }
 
   /** The "Customer" value of the companyType picklist (1 where the picklist does not say). */

@@ -7,15 +7,15 @@
  */
 import { PsaValidationError } from '../core/errors';
 import { asPsaError, withRight } from '../core/batch';
-import { sameCompanyName, type CompanyDraft, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
+import { chunked, proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type CompanyDraft, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
 import { fitText, storableText, type MissingRight } from '../core/configurations';
 import type { Page } from '../core/types';
 import { cwString, MAX_PAGE_SIZE, parse, type ConnectWiseApi } from './api';
 import { companyRecordSchema, siteSchema } from './inventory-schemas';
 import { isCwId } from './picklists';
-import { idOnlySchema } from './schemas';
+import { additionSchema, agreementSchema, idOnlySchema } from './schemas';
 
-const RIGHTS = { inquire: 'Companies > Company Maintenance (Inquire)', add: 'Companies > Company Maintenance (Add)' } as const;
+const RIGHTS = { inquire: 'Companies > Company Maintenance (Inquire)', add: 'Companies > Company Maintenance (Add)', agreements: 'Finance > Agreements (Inquire)' } as const;
 const WHERE = "the API member's security role, System > Security Roles";
 const NAME_MAX = 50;
 const IDENTIFIER_MAX = 25;
@@ -94,6 +94,33 @@ export class ConnectWiseCompanies implements PsaCompanies {
       }
     }
     throw new PsaValidationError(`No free ConnectWise company identifier for "${name}"`, { details: ['identifier'] });
+  }
+
+  /**
+   * Agreements of all the companies in 1 request per 100 companies, then the additions of those
+   * agreements (1 request each): an addition fits when it is live and sells the plan's catalog item.
+   */
+  async proposeBilling(requests: readonly BillingRequest[]): Promise<BillingProposal[]> {
+    const ids = [...new Set(requests.map((r) => r.companyId).filter(isCwId))];
+    const agreements: { id: number; company: number | null }[] = [];
+    for (const chunk of chunked(ids, 100)) {
+      const rows = await withRight(RIGHTS.agreements, WHERE, () =>
+        this.api.all('finance/agreements', agreementSchema, 'agreement', { conditions: `company/id in (${chunk.join(',')}) and cancelledFlag=false` }),
+      );
+      agreements.push(...rows.filter((a) => a.cancelledFlag !== true).map((a) => ({ id: a.id, company: a.company?.id ?? null })));
+    }
+    const additions = new Map<number, { id: number; product: number | null }[]>();
+    for (const a of agreements) {
+      const rows = await withRight(RIGHTS.agreements, WHERE, () => this.api.all(`finance/agreements/${a.id}/additions`, additionSchema, 'agreement addition', { conditions: 'cancelledDate=null' }));
+      additions.set(a.id, rows.filter((x) => !x.cancelledDate).map((x) => ({ id: x.id, product: x.product?.id ?? null })));
+    }
+    return requests.map((r) => {
+      const item = r.plan?.catalogItem;
+      const fitting = agreements
+        .filter((a) => String(a.company) === r.companyId)
+        .flatMap((a) => (additions.get(a.id) ?? []).filter((x) => item !== undefined && String(x.product) === item).map((x) => ({ company: r.companyId, agreement: String(a.id), agreementAddition: String(x.id) })));
+      return proposalOf(fitting);
+    });
   }
 
   async parents(): Promise<never[]> {

@@ -4,7 +4,7 @@
  * new company can sit under (HaloPSA top levels) and the sites / locations of a company.
  */
 import type { MissingRight } from './configurations';
-import type { Page } from './types';
+import type { MappingValues, Page } from './types';
 
 export interface PsaCompany {
   id: string;
@@ -64,8 +64,28 @@ export interface CompanyTraits {
   maxPageSize: number;
 }
 
+/** One company whose billing object the organization import looks for. */
+export interface BillingRequest {
+  companyId: string;
+  /** The organization's plan mapping on this connection; null where plans are not mapped. */
+  plan: MappingValues | null;
+}
+
+export interface BillingProposal {
+  /** The whole organization mapping (company + billing object) when exactly one billing object fits; else null. */
+  values: MappingValues | null;
+  /** How many billing objects fit (0: none yet; more than 1: the partner chooses). */
+  fits: number;
+}
+
 export interface PsaCompanies {
   readonly traits: CompanyTraits;
+  /**
+   * For each request, the billing object of that company for that plan (ConnectWise agreement
+   * addition of the plan's catalog item, Autotask contract service of the plan's service,
+   * HaloPSA software licence), answered in bulk: a few calls for many companies.
+   */
+  proposeBilling(requests: readonly BillingRequest[]): Promise<BillingProposal[]>;
   list(query?: CompanyListQuery): Promise<Page<PsaCompany>>;
   /** Companies whose name equals `name` ignoring case and surrounding spaces (searched server-side, compared here). */
   findByName(name: string): Promise<PsaCompany[]>;
@@ -84,4 +104,16 @@ export interface PsaCompanies {
 export function sameCompanyName(a: string, b: string): boolean {
   const norm = (s: string) => s.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
   return norm(a) === norm(b);
+}
+
+/** `items` in slices of `size` (bulk lookups with an `in` list). */
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The proposal for a list of fitting billing objects: values only when there is exactly one. */
+export function proposalOf(fitting: readonly MappingValues[]): BillingProposal {
+  return fitting.length === 1 ? { values: { ...(fitting[0] as MappingValues) }, fits: 1 } : { values: null, fits: fitting.length };
 }

@@ -8,15 +8,17 @@
  */
 import { PsaValidationError } from '../core/errors';
 import { asPsaError, withRight } from '../core/batch';
-import { sameCompanyName, type CompanyDraft, type CompanyListQuery, type CompanyParent, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
+import { proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type CompanyDraft, type CompanyListQuery, type CompanyParent, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
 import { fitText, storableText, type MissingRight } from '../core/configurations';
 import type { PsaContact, PsaContacts } from '../core/contacts';
 import type { Page } from '../core/types';
 import type { HaloApi } from './client';
 import { haloUsersOf } from './configurations';
 import { clientRecordSchema, siteSchema, topLevelSchema } from './inventory-schemas';
+import { licenceSchema } from './schemas';
 
 const RIGHT = 'Customers Access Level: Read and Modify';
+const LICENCE_RIGHT = 'Software Licensing access (Configuration > Asset Management > Software Licencing)';
 const WHERE = "the HaloPSA API agent's role (Configuration > Teams & Agents > Roles)";
 const PAGE = 100;
 const NAME_MAX = 255;
@@ -72,6 +74,25 @@ export class HaloCompanies implements PsaCompanies {
     await this.ensureAuth();
     const saved = await withRight(RIGHT, WHERE, () => this.api.upsert('Client', { name, toplevel_id: Number(draft.parentId) }, { idempotent: false }));
     return { company: toCompany(clientRecordSchema.parse(saved)), created: true };
+  }
+
+  /**
+   * Every active software licence, paged (1 request per 100 licences, whatever the number of
+   * customers); a customer's licence fits when it is its only one. Plans are not mapped here.
+   */
+  async proposeBilling(requests: readonly BillingRequest[]): Promise<BillingProposal[]> {
+    if (requests.length === 0) return [];
+    const byCustomer = new Map<string, string[]>();
+    for (let pageNo = 1; ; pageNo += 1) {
+      const res = await withRight(LICENCE_RIGHT, WHERE, () => this.api.list('SoftwareLicence', 'licences', licenceSchema, { pageinate: true, page_size: PAGE, page_no: pageNo }));
+      for (const l of res.items) {
+        if (l.is_active === false || !l.client_id) continue;
+        byCustomer.set(l.client_id, [...(byCustomer.get(l.client_id) ?? []), l.id]);
+      }
+      const more = res.recordCount === null ? res.items.length === PAGE : pageNo * PAGE < res.recordCount;
+      if (!more || res.items.length === 0) break;
+    }
+    return requests.map((r) => proposalOf((byCustomer.get(r.companyId) ?? []).map((id) => ({ customer: r.companyId, softwareLicence: id }))));
   }
 
   async parents(): Promise<CompanyParent[]> {

@@ -12,6 +12,9 @@ import { buildRoutes } from '../../api/app';
 import { SEED_CREDENTIALS as CW_SEED, startConnectWiseSim } from '../../sims/connectwise';
 import { SEED_CREDENTIALS as AT_SEED, startAutotaskSim } from '../../sims/autotask';
 import { startHaloPsaSim } from '../../sims/halopsa';
+import { createSeed as createCwSeed } from '../../sims/connectwise';
+import { createSeed as createAtSeed } from '../../sims/autotask';
+import { createSeed as createHaloSeed } from '../../sims/halopsa';
 import { memoryLogger, testConfig, testDb, testKeys, uniqueTaskQueue } from './env';
 import { temporalTestContext, type TemporalTestContext } from './temporal';
 
@@ -42,6 +45,8 @@ export interface Stack {
 export interface StackOptions {
   /** The key ring for credentials and payloads; the replay recorders pass the fixtures' key. */
   keys?: KeyRing;
+  /** Seed options of all three simulators (awkward company names, thousands of extra companies). */
+  simSeed?: { awkwardCompanies?: boolean; extraCompanies?: number };
 }
 
 export async function startStack(label: string, opts: StackOptions = {}): Promise<Stack> {
@@ -49,7 +54,10 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
   const db = testDb();
   const keys = opts.keys ?? testKeys();
   const temporal = await temporalTestContext(keys);
-  const [connectwise, autotask, halopsa] = await Promise.all([startConnectWiseSim(), startAutotaskSim(), startHaloPsaSim()]);
+  const seed = opts.simSeed;
+  const [connectwise, autotask, halopsa] = seed
+    ? await Promise.all([startConnectWiseSim({ seed: () => createCwSeed(seed) }), startAutotaskSim({ seed: createAtSeed(seed) }), startHaloPsaSim({ seed: () => createHaloSeed(seed) })])
+    : await Promise.all([startConnectWiseSim(), startAutotaskSim(), startHaloPsaSim()]);
   const sims: Sims = { connectwise, autotask, halopsa };
   const psa: PsaRuntimeOptions = {
     urlPolicy: { allowHosts: ['127.0.0.1', 'localhost'], allowPrivateNetworks: true, allowHttp: true },

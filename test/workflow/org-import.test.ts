@@ -1,0 +1,173 @@
+/**
+ * Organization import on real Temporal + PostgreSQL + the simulators (seeded with awkward
+ * company names): the preview's matches, ties, scores and billing proposals; a confirmed batch
+ * maps through the lifecycle workflow, reports each refusal with its code, creates a missing
+ * company once, and renames nothing in the PSA.
+ */
+import { randomUUID } from 'node:crypto';
+import { startStack, type Stack } from '../helpers/stack';
+import { seedTenants, type SeededTenants } from '../helpers/seed';
+import { connectIntegration } from '../helpers/integration-fixture';
+import { normaliseCompanyName } from '../../domain/name-match';
+import { integrationsPath } from './integration-kit';
+import { waitFor } from './tickets-helpers';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack('org-import', { simSeed: { awkwardCompanies: true } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const importPath = (partnerId: string, rest = '') => integrationsPath(partnerId, 'connectwise', `/organization-import${rest}`);
+
+async function addOrg(partnerId: string, planId: string, name: string): Promise<string> {
+  return (await stack.db.insertInto('organizations').values({ partnerId, planId, name, seatCount: 3 }).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+/** A seeded company with agreements whose normalised name no other company shares, and the one addition of catalog item 1001. */
+function companyWithOneAddition() {
+  const data = stack.sims.connectwise.state.data;
+  const keyCount = new Map<string, number>();
+  for (const c of data.companies) keyCount.set(normaliseCompanyName(c.name).key, (keyCount.get(normaliseCompanyName(c.name).key) ?? 0) + 1);
+  for (const c of data.companies) {
+    if (keyCount.get(normaliseCompanyName(c.name).key) !== 1) continue;
+    const fitting = data.agreements
+      .filter((a) => a.company.id === c.id && !a.cancelledFlag)
+      .flatMap((a) => data.additions.filter((x) => x.agreementId === a.id && !x.cancelledDate && x.product.id === 1001).map((x) => ({ a, x })));
+    if (fitting.length === 1) {
+      const { a, x } = fitting[0] as { a: { id: number }; x: { id: number } };
+      return { company: c, values: { company: String(c.id), agreement: String(a.id), agreementAddition: String(x.id) } };
+    }
+  }
+  throw new Error('the seed has no company with exactly one fitting addition');
+}
+
+async function finished(partnerId: string, batchId: string, owner: string) {
+  return waitFor(
+    'the import batch to finish',
+    async () => {
+      const res = await stack.api('GET', importPath(partnerId, `/${batchId}`), owner);
+      return res.status === 200 && res.body.finished ? res.body : null;
+    },
+    60_000,
+    200,
+  );
+}
+
+describe('organization import against ConnectWise', () => {
+  let t: SeededTenants;
+  let owner: string;
+  const orgs = {} as Record<'target' | 'acme' | 'riverside' | 'fresh' | 'otherPlan', string>;
+  let target: ReturnType<typeof companyWithOneAddition>;
+  let mappedBefore: string;
+
+  beforeAll(async () => {
+    t = await seedTenants(stack.db, { organizationsPerPartner: 1 });
+    owner = t.master.users.owner;
+    mappedBefore = t.master.organizationIds[0] as string;
+    // Connected, the plan mapped, one organization already mapped (to the seed's company 250).
+    await connectIntegration(stack.db, stack.deps.keys, stack.sims, { partnerId: t.master.id, psa: 'connectwise', organizationIds: [mappedBefore] });
+    target = companyWithOneAddition();
+    const otherPlan = (await stack.db.insertInto('plans').values({ partnerId: t.master.id, name: 'Unmapped plan' }).returning('id').executeTakeFirstOrThrow()).id;
+    orgs.target = await addOrg(t.master.id, t.master.planId, `  the ${target.company.name.toUpperCase()}, inc. `);
+    orgs.acme = await addOrg(t.master.id, t.master.planId, 'acme inc');
+    orgs.riverside = await addOrg(t.master.id, t.master.planId, 'Riverside Medical Group');
+    orgs.fresh = await addOrg(t.master.id, t.master.planId, `Zzyzx Quantum Widgets ${randomUUID().slice(0, 6)}`);
+    orgs.otherPlan = await addOrg(t.master.id, otherPlan, 'Müller und Söhne');
+  });
+
+  test('preview: every unmapped organization with its best match, score, alternatives and the billing object that fits', async () => {
+    const res = await stack.api('GET', importPath(t.master.id, '/preview'), owner);
+    expect(res.status).toBe(200);
+    const p = res.body;
+    expect(p.alreadyMapped).toBe(1);
+    expect(p.companiesScanned).toBeGreaterThan(60);
+    const byId = new Map<string, any>(p.organizations.map((r: any) => [r.organizationId, r]));
+    expect(byId.has(mappedBefore)).toBe(false); // mapped organizations are not offered again
+    expect(p.organizations).toHaveLength(5);
+
+    const hit = byId.get(orgs.target);
+    expect(hit).toMatchObject({ outcome: 'matched', planReady: true, match: { companyId: String(target.company.id), companyName: target.company.name, score: 0.95 } });
+    expect(hit.billing).toEqual({ values: target.values, fits: 1 });
+    expect(hit.values).toEqual(target.values);
+
+    const acme = byId.get(orgs.acme);
+    expect(acme).toMatchObject({ outcome: 'matched', match: { companyName: 'Acme Inc', score: 1 }, billing: { values: null, fits: 0 }, values: null });
+    expect(acme.alternatives.map((a: any) => a.companyName)).toEqual(expect.arrayContaining(['Acme Corporation', 'ACME Corp.', 'Acme, Inc.']));
+
+    const tie = byId.get(orgs.riverside);
+    expect(tie).toMatchObject({ outcome: 'tie', match: null, billing: null, values: null });
+    expect(tie.alternatives.filter((a: any) => a.companyName === 'Riverside Medical Group')).toHaveLength(2);
+
+    expect(byId.get(orgs.fresh)).toMatchObject({ outcome: 'none', match: null, alternatives: [] });
+    // Both spellings of the German name are in the PSA: a tie, and its plan is not mapped to ConnectWise anyway.
+    const muller = byId.get(orgs.otherPlan);
+    expect(muller).toMatchObject({ outcome: 'tie', planReady: false, match: null, billing: null });
+    expect(muller.alternatives.map((a: any) => a.companyName).sort()).toEqual(['Mueller und Soehne GmbH', 'Müller & Söhne GmbH']);
+  });
+
+  test('confirm: one batch through the lifecycle workflow; refusals per row; the missing company made once; nothing renamed', async () => {
+    const cw = stack.sims.connectwise;
+    const namesBefore = cw.state.data.companies.map((c) => [c.id, c.name]);
+    cw.server.reset();
+    const [stranger] = t.direct.organizationIds as [string];
+    const rows = [
+      { organizationId: orgs.target, action: 'map', values: target.values },
+      { organizationId: orgs.acme, action: 'map', values: { company: '323', agreement: '999999', agreementAddition: '1' } },
+      { organizationId: orgs.otherPlan, action: 'map', values: target.values },
+      { organizationId: mappedBefore, action: 'map', values: target.values },
+      { organizationId: stranger, action: 'map', values: target.values },
+      { organizationId: orgs.fresh, action: 'create' },
+    ];
+    const res = await stack.api('POST', importPath(t.master.id), owner, { rows });
+    expect(res.status).toBe(202);
+    const done = await finished(t.master.id, res.body.batchId, owner);
+    expect(done).toMatchObject({ total: 6, done: 6, mapped: 1, refused: 5, created: 1, finished: true });
+    const byOrg = new Map<string, any>(done.rows.map((r: any) => [r.organizationId, r]));
+    expect(byOrg.get(orgs.target)).toMatchObject({ outcome: 'mapped', values: target.values, code: null });
+    expect(byOrg.get(orgs.acme)).toMatchObject({ outcome: 'refused', code: 'option_not_found' });
+    expect(byOrg.get(orgs.otherPlan)).toMatchObject({ outcome: 'refused', code: 'plan_not_mapped' });
+    expect(byOrg.get(mappedBefore)).toMatchObject({ outcome: 'refused', code: 'import_already_mapped' });
+    expect(byOrg.get(stranger)).toMatchObject({ outcome: 'refused', code: 'not_found' });
+    const fresh = byOrg.get(orgs.fresh);
+    expect(fresh).toMatchObject({ outcome: 'refused', code: 'import_billing_unresolved', created: true });
+
+    // The mapping went through the lifecycle workflow (its audit row) and is in the read model.
+    const mapping = await stack.db.selectFrom('organizationMappings').select(['values', 'connectionId']).where('organizationId', '=', orgs.target).executeTakeFirstOrThrow();
+    expect(mapping.values).toEqual(target.values);
+    const audits = await stack.db.selectFrom('auditLog').select('action').where('target', '=', orgs.target).execute();
+    expect(audits.map((a) => a.action)).toContain('integration.organization.map');
+    // The organization mapped before keeps its mapping.
+    const kept = await stack.db.selectFrom('organizationMappings').select('values').where('organizationId', '=', mappedBefore).executeTakeFirstOrThrow();
+    expect(kept.values).not.toEqual(target.values);
+
+    // One company made, under the organization's name; no company renamed or changed.
+    const freshName = (await stack.db.selectFrom('organizations').select('name').where('id', '=', orgs.fresh).executeTakeFirstOrThrow()).name;
+    const made = cw.state.data.companies.filter((c) => c.name === freshName);
+    expect(made).toHaveLength(1);
+    expect(String(made[0]?.id)).toBe(fresh.companyId);
+    const writes = cw.server.log.filter((e) => e.method !== 'GET');
+    expect(writes.filter((e) => /company\/companies/i.test(e.path)).map((e) => e.method)).toEqual(['POST']);
+    expect(cw.state.data.companies.filter((c) => namesBefore.some(([id]) => id === c.id)).map((c) => [c.id, c.name])).toEqual(namesBefore);
+
+    // The next preview shows the made company as an identical match for the organization.
+    const again = await stack.api('GET', importPath(t.master.id, '/preview'), owner);
+    const row = again.body.organizations.find((r: any) => r.organizationId === orgs.fresh);
+    expect(row).toMatchObject({ outcome: 'matched', match: { companyId: fresh.companyId, score: 1 } });
+    expect(again.body.organizations.some((r: any) => r.organizationId === orgs.target)).toBe(false);
+  });
+
+  test('confirm refuses a malformed batch before starting anything', async () => {
+    const dup = { organizationId: orgs.acme, action: 'create' };
+    expect((await stack.api('POST', importPath(t.master.id), owner, { rows: [dup, dup] })).status).toBe(400);
+    expect((await stack.api('POST', importPath(t.master.id), owner, { rows: [] })).status).toBe(400);
+    expect((await stack.api('POST', importPath(t.master.id), owner, { rows: [{ organizationId: orgs.acme, action: 'rename' }] })).status).toBe(400);
+    expect((await stack.api('GET', importPath(t.master.id, `/${randomUUID()}`), owner)).status).toBe(404);
+    // Another partner's admin sees nothing of it.
+    expect((await stack.api('GET', importPath(t.master.id, '/preview'), t.direct.users.owner)).status).toBe(404);
+    expect((await stack.api('GET', importPath(t.master.id, '/preview'), t.master.users.technician)).status).toBe(403);
+  });
+});
