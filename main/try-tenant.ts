@@ -14,11 +14,11 @@ export const TRY_TENANT = {
     { id: '7e1a0000-0000-4000-8000-000000000012', name: 'Backup Premium' },
   ],
   organizations: [
-    { id: '7e1a0000-0000-4000-8000-000000000101', name: 'ACME Dental, Inc.', plan: 0, seats: 12 },
-    { id: '7e1a0000-0000-4000-8000-000000000102', name: 'northwind legal LLC', plan: 0, seats: 8 },
-    { id: '7e1a0000-0000-4000-8000-000000000103', name: 'Contoso Logistics Ltd', plan: 1, seats: 30 },
-    { id: '7e1a0000-0000-4000-8000-000000000104', name: 'Fabrikam Clinics & Co', plan: 1, seats: 15 },
-    { id: '7e1a0000-0000-4000-8000-000000000105', name: 'The Tailspin Accounting', plan: 0, seats: 5 },
+    { id: '7e1a0000-0000-4000-8000-000000000101', name: 'northwind dental LLC', plan: 0, seats: 12 },
+    { id: '7e1a0000-0000-4000-8000-000000000102', name: 'CONTOSO DENTAL', plan: 0, seats: 8 },
+    { id: '7e1a0000-0000-4000-8000-000000000103', name: 'Fabrikam Legal & Co', plan: 1, seats: 30 },
+    { id: '7e1a0000-0000-4000-8000-000000000104', name: 'The Tailspin Legal Ltd', plan: 1, seats: 15 },
+    { id: '7e1a0000-0000-4000-8000-000000000105', name: 'Blue Yonder Dental, Inc.', plan: 0, seats: 5 },
   ],
 } as const;
 

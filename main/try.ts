@@ -135,7 +135,8 @@ async function importOrgs(psa: PsaKind): Promise<void> {
   say(`Preview: ${preview.organizations.length} unmapped organization(s) against ${preview.companiesScanned} ${PSA_LABELS[psa]} companies`);
   for (const row of preview.organizations as any[]) {
     const best = row.match ?? row.alternatives?.[0];
-    say(`  ${row.organizationName.padEnd(26)} ${String(row.outcome).padEnd(9)} ${best ? `→ ${best.companyName} (score ${Number(best.score).toFixed(2)})` : ''}`);
+    const billing = row.outcome === 'matched' && !row.values && row.billing ? `  — ${row.billing.fits} billing objects fit: map it in the portal` : '';
+    say(`  ${row.organizationName.padEnd(26)} ${String(row.outcome).padEnd(9)} ${best ? `→ ${best.companyName} (score ${Number(best.score).toFixed(2)})` : ''}${billing}`);
   }
   const rows = (preview.organizations as any[]).filter((r) => r.outcome === 'matched' && r.values).map((r) => ({ organizationId: r.organizationId, action: 'map', values: r.values }));
   if (rows.length === 0) {
