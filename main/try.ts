@@ -140,7 +140,7 @@ async function importOrgs(psa: PsaKind): Promise<void> {
   }
   const rows = (preview.organizations as any[]).filter((r) => r.outcome === 'matched' && r.values).map((r) => ({ organizationId: r.organizationId, action: 'map', values: r.values }));
   if (rows.length === 0) {
-    say(preview.alreadyMapped ? `Nothing left to import (${preview.alreadyMapped} already mapped).` : 'No confident matches to import.');
+    say(preview.alreadyMapped ? `Nothing left to import (${preview.alreadyMapped} already mapped).` : 'No row can be mapped as proposed (no confident match with exactly one billing object).');
     next('alert raise');
     return;
   }
@@ -183,7 +183,7 @@ async function alert(event: 'raised' | 'recovered'): Promise<void> {
 async function status(): Promise<void> {
   const list = await cards();
   say(`Partner "${TRY_TENANT.partnerName}" (${TRY_TENANT.partnerId})`);
-  for (const c of list) say(`  ${PSA_LABELS[c.psa].padEnd(12)} ${c.status}, ${c.health}`);
+  for (const c of list) say(`  ${PSA_LABELS[c.psa].padEnd(12)} ${c.status}${c.health ? `, ${c.health}` : ''}`);
   for (const c of list.filter(isConnected)) {
     const orgs = await mappedOrganizations(c.psa);
     say(`  ${PSA_LABELS[c.psa]} organizations mapped: ${orgs.length ? orgs.map((o) => o.name).join(', ') : 'none'}`);
