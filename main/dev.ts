@@ -24,8 +24,12 @@ import { PROJECT_ROOT, startDevServer, TemporalCliMissingError, type DevServer, 
 import { createTemporalClient } from '../client/temporal';
 import { registerSearchAttributes } from '../worker/register-search-attributes';
 import { readyMessage, Supervised } from './supervisor';
+import { loadTryTenant, TRY_TENANT } from './try-tenant';
 
 const step = (msg: string) => console.log(`psa-sync: ${msg}`);
+
+/** The try-it steps, in order (main/try.ts). */
+const TRY_COMMANDS = ['connect halopsa', 'import halopsa', 'alert raise', 'alert recover', 'status'];
 
 /** The dev server, started again on the same port and SQLite file when it dies. */
 class SupervisedDevServer {
@@ -177,6 +181,16 @@ async function main(): Promise<void> {
     console.log(`  Simulators   ConnectWise https://127.0.0.1:${config.SIM_CONNECTWISE_PORT} · Autotask http://127.0.0.1:${config.SIM_AUTOTASK_PORT} · HaloPSA http://127.0.0.1:${config.SIM_HALOPSA_PORT}`);
   }
   console.log('');
+  if (simulatorsWanted(config)) {
+    // A small tenant to try things with, loaded like the platform would (fixed versions: a restart changes nothing).
+    const counts = await loadTryTenant(apiBase, config.API_TOKENS[0] as string);
+    step(`try-it tenant "${TRY_TENANT.partnerName}" ${counts.applied ? `loaded (${counts.applied} record(s))` : 'already loaded'}`);
+    console.log('');
+    console.log('  Try it (in another terminal, in this order):');
+    for (const command of TRY_COMMANDS) console.log(`    npm run try -- ${command}`);
+    if (devServer?.uiUrl) console.log(`  The runs appear in the Web UI: ${devServer.uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
+    console.log('');
+  }
   step('running — press Ctrl-C to stop');
 }
 
