@@ -9,6 +9,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflows } from '../../worker/create-worker';
 import { PROJECT_ROOT } from '../../infra/temporal-dev-server';
+import type { Stack } from './stack';
+
+/** What a worker process needs to reach the stack's simulators and API (its CA written to a file). */
+export function workerEnvFor(s: Stack): Record<string, string> {
+  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'psa-ca-')), 'ca.pem');
+  fs.writeFileSync(caFile, s.sims.connectwise.ca);
+  return {
+    PSA_ALLOW_PRIVATE_NETWORKS: 'true',
+    PSA_ALLOW_HTTP: 'true',
+    PSA_ALLOW_HOSTS: '127.0.0.1,localhost',
+    PSA_EXTRA_CA_FILE: caFile,
+    AUTOTASK_ZONE_URL: s.sims.autotask.url,
+    PUBLIC_BASE_URL: s.apiUrl,
+  };
+}
 
 let bundleFile: Promise<string> | null = null;
 

@@ -5,13 +5,10 @@
  * from the last recorded batch (the PSA saw about one batch of creates per kill more than
  * needed, not the whole inventory again).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { PsaKind } from '../../psa/core/types';
 import { startStack, type Stack } from '../helpers/stack';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { startWorkerProcess, type WorkerProcess, workerEnvFor } from '../helpers/worker-process';
 import { deviceSyncWorkflowId } from '../../workflows/device-sync';
 import { waitFor } from './tickets-helpers';
 import { deviceSyncSetup, makeDevices, simConfigs } from './device-sync-kit';
@@ -19,18 +16,7 @@ import { deviceSyncSetup, makeDevices, simConfigs } from './device-sync-kit';
 let stack: Stack;
 let worker: WorkerProcess | null = null;
 
-const workerEnv = (s: Stack): Record<string, string> => {
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'psa-ca-')), 'ca.pem');
-  fs.writeFileSync(caFile, s.sims.connectwise.ca);
-  return {
-    PSA_ALLOW_PRIVATE_NETWORKS: 'true',
-    PSA_ALLOW_HTTP: 'true',
-    PSA_ALLOW_HOSTS: '127.0.0.1,localhost',
-    PSA_EXTRA_CA_FILE: caFile,
-    AUTOTASK_ZONE_URL: s.sims.autotask.url,
-    PUBLIC_BASE_URL: s.apiUrl,
-  };
-};
+const workerEnv = workerEnvFor;
 
 beforeAll(async () => {
   stack = await startStack('device-crash');

@@ -2,12 +2,9 @@
  * A worker SIGKILLed in the middle of connect or revoke: the Update still completes on the next
  * worker, nothing is lost, and no PSA write takes effect twice (the simulator's request log).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startStack, type Stack } from '../helpers/stack';
 import { seedTenants } from '../helpers/seed';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { startWorkerProcess, type WorkerProcess, workerEnvFor } from '../helpers/worker-process';
 import { createAdapterProvider } from '../../infra/psa-adapters';
 import { ensureTicketWebhook } from '../../activities/tickets-webhooks';
 import { integrationsPath, psaWrites, vendorKits, type VendorKit } from './integration-kit';
@@ -17,18 +14,7 @@ let stack: Stack;
 let halo: VendorKit;
 let worker: WorkerProcess | null = null;
 
-const workerEnv = (s: Stack): Record<string, string> => {
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'psa-ca-')), 'ca.pem');
-  fs.writeFileSync(caFile, s.sims.connectwise.ca);
-  return {
-    PSA_ALLOW_PRIVATE_NETWORKS: 'true',
-    PSA_ALLOW_HTTP: 'true',
-    PSA_ALLOW_HOSTS: '127.0.0.1,localhost',
-    PSA_EXTRA_CA_FILE: caFile,
-    AUTOTASK_ZONE_URL: s.sims.autotask.url,
-    PUBLIC_BASE_URL: s.apiUrl,
-  };
-};
+const workerEnv = workerEnvFor;
 
 beforeAll(async () => {
   stack = await startStack('integration-crash');

@@ -3,32 +3,18 @@
  * next worker, its progress is readable while it runs, and no PSA company is made twice (each
  * create looks the company up by name first).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startStack, type Stack } from '../helpers/stack';
 import { seedTenants } from '../helpers/seed';
 import { connectIntegration, simFixtures } from '../helpers/integration-fixture';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { startWorkerProcess, type WorkerProcess, workerEnvFor } from '../helpers/worker-process';
 import { integrationsPath } from './integration-kit';
 import { waitFor } from './tickets-helpers';
 
 let stack: Stack;
 let worker: WorkerProcess | null = null;
 
-const workerEnv = (s: Stack): Record<string, string> => {
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'psa-ca-')), 'ca.pem');
-  fs.writeFileSync(caFile, s.sims.connectwise.ca);
-  return {
-    PSA_ALLOW_PRIVATE_NETWORKS: 'true',
-    PSA_ALLOW_HTTP: 'true',
-    PSA_ALLOW_HOSTS: '127.0.0.1,localhost',
-    PSA_EXTRA_CA_FILE: caFile,
-    AUTOTASK_ZONE_URL: s.sims.autotask.url,
-    PUBLIC_BASE_URL: s.apiUrl,
-  };
-};
+const workerEnv = workerEnvFor;
 
 beforeAll(async () => {
   stack = await startStack('org-import-crash');

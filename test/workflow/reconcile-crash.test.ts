@@ -4,29 +4,15 @@
  * quantity is written twice (Autotask's create-only adjustments are relative: a second write of
  * the same drift would double it).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startStack, type Stack } from '../helpers/stack';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { startWorkerProcess, type WorkerProcess, workerEnvFor } from '../helpers/worker-process';
 import { waitFor } from './tickets-helpers';
 import { finishedReport, mappedOrganizations, reportsOf } from './reconcile-helpers';
 
 let stack: Stack;
 let worker: WorkerProcess | null = null;
 
-const workerEnv = (s: Stack): Record<string, string> => {
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'psa-ca-')), 'ca.pem');
-  fs.writeFileSync(caFile, s.sims.connectwise.ca);
-  return {
-    PSA_ALLOW_PRIVATE_NETWORKS: 'true',
-    PSA_ALLOW_HTTP: 'true',
-    PSA_ALLOW_HOSTS: '127.0.0.1,localhost',
-    PSA_EXTRA_CA_FILE: caFile,
-    AUTOTASK_ZONE_URL: s.sims.autotask.url,
-    PUBLIC_BASE_URL: s.apiUrl,
-  };
-};
+const workerEnv = workerEnvFor;
 
 beforeAll(async () => {
   stack = await startStack('reconcile-crash');
