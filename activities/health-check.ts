@@ -1,19 +1,21 @@
 /**
  * The health schedule's step: re-test the connection and probe its rights. A refused login
  * (locked or deactivated API user) makes it Unhealthy with the reason; a passing test makes it
- * Healthy again; missing rights are reported (audit row, result). An outage changes nothing (Temporal
- * retries). While Unhealthy only the test is made, never the probe or any other call. The
+ * Healthy again; a right the integration needs that the API user lost makes it Unhealthy naming the
+ * right, as at connect and at a manual re-test. An outage changes nothing (Temporal retries). While
+ * Unhealthy only the test and its read-only probe are made, never any other call. The
  * platform is told of each change once (`health_reported`), whichever activity noticed it, and
  * the reconcile schedule is paused while Unhealthy.
  */
 import type { ActivityDeps } from './deps';
 import { PSA_LABELS } from '../psa/core/types';
 import { PsaAuthError, PsaPermissionError } from '../psa/core/errors';
-import { findConnection, markHealthy, markUnhealthy } from '../db/repositories/integrations';
+import { findConnection, markHealthy } from '../db/repositories/integrations';
 import { claimHealthReport } from '../db/repositories/reconcile';
 import { writeAudit } from '../db/repositories/audit';
 import { setReconcilePaused } from '../infra/connection-schedules';
-import { connectionRefused } from './connection-health';
+import { connectionRefused, markConnectionUnhealthy } from './connection-health';
+import { permissionsMissing } from '../domain/rules';
 import { lifecycleContext, typed } from './lifecycle-support';
 import { notifyPlatform } from './platform-notices';
 import type { ScheduledRunInput } from '../workflows/reconcile-ids';
@@ -34,7 +36,7 @@ export interface HealthCheckResult {
   reason: string | null;
   /** The platform was told of a change by this check. */
   reported: boolean;
-  /** Rights the API user lacks (each naming the vendor right to add); the connection stays usable for the rest. */
+  /** Rights the API user lacks (each naming the vendor right to add); any makes the connection Unhealthy. */
   missingRights: string[];
 }
 
@@ -54,15 +56,18 @@ export function createHealthCheckActivities(deps: ActivityDeps) {
         try {
           const { adapter } = await ctx.adapters.forConnection(connectionId, { allowUnhealthy: true });
           const info = await adapter.testConnection();
-          health = 'healthy';
-          await markHealthy(db, connectionId, { ...info.site, accountName: info.accountName, ...(info.version ? { version: info.version } : {}) });
-          if (!wasHealthy) await writeAudit(db, { partnerId: row.partnerId, connectionId, actor: HEALTH_ACTOR, action: 'integration.health', outcome: 'ok', detail: { health } });
-          // A missing right fails only the calls that need it (a rule violation naming the right), so
-          // it is reported, not turned into Unhealthy, which would stop every call.
+          // Rights are probed on every test, scheduled or asked for, and judged as at connect: a
+          // right the integration needs that is gone makes the connection Unhealthy naming it,
+          // exactly as a manual re-test does, and restoring it makes the next test Healthy.
           const rights = await adapter.probePermissions();
           missingRights = rights.missing.map((m) => m.detail);
           if (missingRights.length) {
-            await writeAudit(db, { partnerId: row.partnerId, connectionId, actor: HEALTH_ACTOR, action: 'integration.permissions', outcome: 'error', detail: { missing: rights.missing } });
+            health = 'unhealthy';
+            reason = await markConnectionUnhealthy(ctx, row, permissionsMissing(row.psa, rights.missing).message, HEALTH_ACTOR);
+          } else {
+            health = 'healthy';
+            await markHealthy(db, connectionId, { ...info.site, accountName: info.accountName, ...(info.version ? { version: info.version } : {}) });
+            if (!wasHealthy) await writeAudit(db, { partnerId: row.partnerId, connectionId, actor: HEALTH_ACTOR, action: 'integration.health', outcome: 'ok', detail: { health } });
           }
         } catch (err) {
           if (err instanceof PsaAuthError) {
@@ -70,9 +75,7 @@ export function createHealthCheckActivities(deps: ActivityDeps) {
             reason = await connectionRefused(ctx, row, err, HEALTH_ACTOR);
           } else if (err instanceof PsaPermissionError) {
             health = 'unhealthy';
-            reason = `${PSA_LABELS[row.psa]} refused the test call: ${err.message}`;
-            await markUnhealthy(db, connectionId, reason);
-            ctx.adapters.invalidate(connectionId);
+            reason = await markConnectionUnhealthy(ctx, row, `${PSA_LABELS[row.psa]} refused the test call: ${err.message}`, HEALTH_ACTOR);
           } else {
             throw err; // an outage says nothing about the credentials: retried, health unchanged
           }

@@ -86,14 +86,19 @@ async function benchVendor(psa: PsaKind, orgs: number, drift: number) {
     const summary = await createReconcileActivities(deps).reconcileConnection({ connectionId: fx.connectionId });
     const seconds = (Date.now() - started) / 1000;
     const calls = sim.log.length;
+    // Autotask's zone lookup is anonymous and outside the database's request threshold; it is paid
+    // once per worker and connection (the adapter is cached), not per run, so it is shown apart.
+    const setup = sim.log.filter((e) => /zoneInformation$/i.test(e.path)).length;
+    const budgeted = calls - setup;
+    const pages = sim.log.filter((e) => e.method === 'GET' || /\/query$/.test(e.path)).length;
     const throttled = sim.log.filter((e) => e.status === 429).length;
     const wrong = values.filter((v, i) => billing.quantityOf(v) !== seats[i]).length;
     const naive = orgs * 2;
     const target = TARGETS[psa];
     console.log(
       `${psa.padEnd(11)} orgs=${orgs} drifted=${drifted} repaired=${summary.repaired} held=${summary.held} broken=${summary.broken} ` +
-        `calls=${calls} (report ${summary.psaCalls}) 429s=${throttled} naive=${naive} ratio=${(calls / naive).toFixed(4)} seconds=${seconds.toFixed(1)} ` +
-        `still-wrong=${wrong}${target ? ` target<=${target} ${calls <= target ? 'met' : 'MISSED'}` : ''}`,
+        `calls=${budgeted} (pages/reads ${pages}, writes ${budgeted - pages}; report ${summary.psaCalls}) zone-lookups=${setup} 429s=${throttled} naive=${naive} ` +
+        `ratio=${(budgeted / naive).toFixed(4)} seconds=${seconds.toFixed(1)} still-wrong=${wrong}${target ? ` target<=${target} ${budgeted <= target ? 'met' : 'MISSED'}` : ''}`,
     );
     return { calls, throttled, wrong };
   } finally {

@@ -203,20 +203,27 @@ test('connect creates both schedules; revoke deletes them', async () => {
   }
 });
 
-test('health: a right taken away is reported by the probe and leaves the connection Healthy', async () => {
+test('health: a right taken away turns the connection Unhealthy naming it, as a manual re-test does; restored, it is Healthy again', async () => {
   const psa: PsaKind = 'autotask';
   const s = await mappedOrganizations(stack, psa, [{ seats: 3, psa: 3 }]);
+  const row = () => stack.db.selectFrom('connections').select(['health', 'healthReason']).where('id', '=', s.connectionId).executeTakeFirstOrThrow();
+  const told = (h: string) => sink.bodies.filter((b) => b.type === 'connection.health' && b.connectionId === s.connectionId && b.health === h);
   stack.sims.autotask.state.revokeRight('contracts');
   try {
     await s.client.triggerHealthCheck(s.partnerId, psa, s.userId);
-    const rows = await waitFor('the probe to report the missing right', async () => {
-      const r = await audits(s.connectionId, 'integration.permissions');
-      return r.length ? r : null;
-    }, 15_000);
-    expect(JSON.stringify(rows[0]?.detail)).toMatch(/Contracts/);
-    const row = await stack.db.selectFrom('connections').select(['health']).where('id', '=', s.connectionId).executeTakeFirstOrThrow();
-    expect(row.health).toBe('healthy');
+    await waitFor('the scheduled test to find the missing right', async () => (await row()).health === 'unhealthy', 15_000, 100);
+    const scheduled = (await row()).healthReason;
+    expect(scheduled).toMatch(/lacks a right the integration needs: .*Contracts/);
+    await waitFor('the platform to hear of it', async () => told('unhealthy').length === 1, 5_000);
+    // The manual re-test judges the same way and says the same.
+    const retest = await stack.api('POST', integrationsPath(s.partnerId, psa, '/test'), s.userId, {});
+    expect(retest.body).toMatchObject({ health: 'unhealthy' });
+    expect((await row()).healthReason).toBe(scheduled);
   } finally {
     stack.sims.autotask.state.restoreRights();
   }
+  await s.client.triggerHealthCheck(s.partnerId, psa, s.userId);
+  await waitFor('the scheduled test to find it restored', async () => (await row()).health === 'healthy', 15_000, 100);
+  await waitFor('the platform to hear it is healthy', async () => told('healthy').length === 1, 5_000);
+  expect(told('unhealthy')).toHaveLength(1);
 });
