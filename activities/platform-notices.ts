@@ -16,22 +16,39 @@ export interface PlatformNotice {
   body: Record<string, unknown>;
 }
 
-export async function notifyPlatform(deps: Pick<ActivityDeps, 'db' | 'platformCallbackUrl'>, notice: PlatformNotice): Promise<{ delivered: boolean; status: number | null }> {
-  let result: { delivered: boolean; status: number | null } = { delivered: false, status: null };
-  if (deps.platformCallbackUrl) {
-    const res = await fetch(deps.platformCallbackUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': notice.idempotencyKey },
-      body: JSON.stringify({ type: notice.type, partnerId: notice.partnerId, connectionId: notice.connectionId, ...notice.body }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    if (!res.ok) {
-      const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
-      throw ApplicationFailure.create({ type: 'PlatformCallbackFailed', message: `platform callback answered ${res.status}`, nonRetryable: permanent });
-    }
-    result = { delivered: true, status: res.status };
+export interface Delivery {
+  delivered: boolean;
+  status: number | null;
+}
+
+/**
+ * One POST to the platform's callback (nothing when none is configured). A 4xx other than
+ * 408/429 will not get better by retrying, so it fails the activity for good; anything else is
+ * retried by Temporal under the same idempotency key.
+ */
+export async function postToPlatform(callbackUrl: string | null | undefined, idempotencyKey: string, payload: Record<string, unknown>): Promise<Delivery> {
+  if (!callbackUrl) return { delivered: false, status: null };
+  const res = await fetch(callbackUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+    body: JSON.stringify(payload),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer().catch(() => undefined);
+  if (!res.ok) {
+    const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
+    throw ApplicationFailure.create({ type: 'PlatformCallbackFailed', message: `platform callback answered ${res.status}`, nonRetryable: permanent });
   }
+  return { delivered: true, status: res.status };
+}
+
+export async function notifyPlatform(deps: Pick<ActivityDeps, 'db' | 'platformCallbackUrl'>, notice: PlatformNotice): Promise<Delivery> {
+  const result = await postToPlatform(deps.platformCallbackUrl, notice.idempotencyKey, {
+    type: notice.type,
+    partnerId: notice.partnerId,
+    connectionId: notice.connectionId,
+    ...notice.body,
+  });
   await writeAudit(deps.db, {
     partnerId: notice.partnerId,
     connectionId: notice.connectionId,

@@ -11,9 +11,8 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { route, safeEqual, Unauthenticated, type AuthUser, type RouteDef, type RouteResult } from '../http';
-import { assertIntegrationAccess } from '../../domain/access';
-import { partnerChain } from '../../db/repositories/directory';
+import { route, safeEqual, Unauthenticated, type RouteDef, type RouteResult } from '../http';
+import { integrationAuthorizer } from './access';
 import { recordWebhookReceipt } from '../../db/repositories/alerts';
 import { RuleViolation } from '../../domain/errors';
 import { safeText, uuidId } from '../../domain/input';
@@ -38,6 +37,7 @@ export interface AlertRouteOptions {
 
 export function alertRoutes(deps: ApiDeps, options: AlertRouteOptions = {}): RouteDef[] {
   const alerts = createAlertsClient({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, ...(options.policy ? { policy: options.policy } : {}) });
+  const authorize = integrationAuthorizer(deps.db);
 
   const answer = async (body: unknown): Promise<RouteResult> => {
     const { receipt, duplicate } = await alerts.reportAlert(body);
@@ -93,8 +93,7 @@ export function alertRoutes(deps: ApiDeps, options: AlertRouteOptions = {}): Rou
       auth: 'user',
       params: z.object({ partnerId: uuidId(), eventId }).strict(),
       async handler({ params, user }) {
-        const actor = user as AuthUser;
-        assertIntegrationAccess({ userId: actor.id, partnerId: actor.partnerId, role: actor.role }, await partnerChain(deps.db, params.partnerId));
+        await authorize(user, params.partnerId);
         // Only that partner's own alerts: another partner's event id answers 404 like an unknown one.
         return { body: await alerts.alertTrace(params.eventId, [params.partnerId]) };
       },

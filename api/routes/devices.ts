@@ -4,14 +4,13 @@
  * integration routes (other tenants → 404).
  */
 import { z } from 'zod';
-import { route, type AuthUser, type RouteDef } from '../http';
+import { route, type RouteDef } from '../http';
 import type { ApiDeps } from '../deps';
 import { createDevicesClient, deviceChangesSchema, deviceSyncSettingsSchema, snapshotPartSchema } from '../../client/devices';
 import { psaSchema } from '../../client/integrations';
 import { uuidId } from '../../domain/input';
 import { NotFound } from '../../domain/errors';
-import { assertIntegrationAccess } from '../../domain/access';
-import { partnerChain } from '../../db/repositories/directory';
+import { integrationAuthorizer } from './access';
 import { liveConnection } from '../../db/repositories/integrations';
 
 const organizationParams = z.object({ organizationId: uuidId() }).strict();
@@ -21,11 +20,7 @@ const TAGS = ['devices'];
 
 export function deviceRoutes(deps: ApiDeps): RouteDef[] {
   const devices = createDevicesClient(deps);
-  const authorize = async (user: AuthUser | null, partnerId: string): Promise<string> => {
-    const actor = user as AuthUser;
-    assertIntegrationAccess({ userId: actor.id, partnerId: actor.partnerId, role: actor.role }, await partnerChain(deps.db, partnerId));
-    return actor.id;
-  };
+  const authorize = integrationAuthorizer(deps.db);
   const connectionOf = async (partnerId: string, psa: z.infer<typeof psaSchema>) => {
     const c = await liveConnection(deps.db, partnerId, psa);
     if (!c || c.status !== 'connected') throw new NotFound('PSA connection');

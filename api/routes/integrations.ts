@@ -11,8 +11,8 @@
  */
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { route, type AuthUser, type RouteDef } from '../http';
-import { assertIntegrationAccess } from '../../domain/access';
+import { route, type RouteDef } from '../http';
+import { integrationAuthorizer } from './access';
 import { InvalidInput } from '../../domain/errors';
 import { safeJsonRecord, safeText, uuidId } from '../../domain/input';
 import type { MappingKind, PsaKind } from '../../psa/core/types';
@@ -21,7 +21,6 @@ import { adapterContext } from '../../infra/psa-adapters';
 import { credentialsAad } from '../../security/credentials';
 import { createIntegrationsClient, mappingValuesSchema, psaSchema } from '../../client/integrations';
 import { listIntegrations, liveConnection } from '../../db/repositories/integrations';
-import { partnerChain } from '../../db/repositories/directory';
 import { organizationMappingsView, planMappingsView } from '../../db/repositories/mappings';
 
 const BASE = '/v1/partners/:partnerId/integrations';
@@ -80,12 +79,7 @@ function parseParents(raw: string | undefined): Record<string, string> | undefin
 export function integrationRoutes(deps: ApiDeps): RouteDef[] {
   const client = createIntegrationsClient({ temporal: deps.temporal, db: deps.db, keys: deps.keys, taskQueue: deps.taskQueue, psa: deps.psa });
 
-  /** Owner / Super Admin / Admin of the partner or an ancestor; anyone else outside the tree gets 404. */
-  const authorize = async (user: AuthUser | null, partnerId: string): Promise<string> => {
-    const actor = user as AuthUser;
-    assertIntegrationAccess({ userId: actor.id, partnerId: actor.partnerId, role: actor.role }, await partnerChain(deps.db, partnerId));
-    return actor.id;
-  };
+  const authorize = integrationAuthorizer(deps.db);
   const card = async (partnerId: string, psa: PsaKind) => (await listIntegrations(deps.db, partnerId)).find((c) => c.psa === psa);
   /** The sites the credentials name are allowed and verify TLS (the PSA sees no credentials). */
   const checkSites = (psa: PsaKind, credentials: unknown) => adapterFactories[psa].checkSites(credentials, adapterContext(psa, 'site-check', deps.psa));

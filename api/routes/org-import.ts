@@ -5,10 +5,9 @@
  */
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { route, type AuthUser, type RouteDef } from '../http';
-import { assertIntegrationAccess } from '../../domain/access';
+import { route, type RouteDef } from '../http';
+import { integrationAuthorizer } from './access';
 import { uuidId } from '../../domain/input';
-import { partnerChain } from '../../db/repositories/directory';
 import { psaSchema } from '../../client/integrations';
 import { createOrgImportClient, importConfirmSchema } from '../../client/org-import';
 
@@ -20,11 +19,7 @@ const batchParams = psaParams.extend({ batchId: uuidId() }).strict();
 
 export function orgImportRoutes(deps: ApiDeps): RouteDef[] {
   const client = createOrgImportClient({ temporal: deps.temporal, db: deps.db, keys: deps.keys, taskQueue: deps.taskQueue, psa: deps.psa });
-  const authorize = async (user: AuthUser | null, partnerId: string): Promise<string> => {
-    const actor = user as AuthUser;
-    assertIntegrationAccess({ userId: actor.id, partnerId: actor.partnerId, role: actor.role }, await partnerChain(deps.db, partnerId));
-    return actor.id;
-  };
+  const authorize = integrationAuthorizer(deps.db);
 
   return [
     route({

@@ -6,10 +6,9 @@
  */
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { route, type AuthUser, type RouteDef } from '../http';
-import { assertIntegrationAccess } from '../../domain/access';
+import { route, type RouteDef } from '../http';
+import { integrationAuthorizer } from './access';
 import { uuidId } from '../../domain/input';
-import { partnerChain } from '../../db/repositories/directory';
 import { psaSchema } from '../../client/integrations';
 import { createReconcileClient, holdsQuerySchema, listQuerySchema } from '../../client/reconcile';
 
@@ -25,11 +24,7 @@ export function reconcileRoutes(deps: ApiDeps): RouteDef[] {
     taskQueue: deps.taskQueue,
     timing: { healthEverySeconds: deps.config.HEALTH_CHECK_EVERY_SECONDS, reconcileEverySeconds: deps.config.RECONCILE_EVERY_SECONDS },
   });
-  const authorize = async (user: AuthUser | null, partnerId: string): Promise<string> => {
-    const actor = user as AuthUser;
-    assertIntegrationAccess({ userId: actor.id, partnerId: actor.partnerId, role: actor.role }, await partnerChain(deps.db, partnerId));
-    return actor.id;
-  };
+  const authorize = integrationAuthorizer(deps.db);
 
   return [
     route({

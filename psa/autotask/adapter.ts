@@ -31,7 +31,7 @@ import type { PsaContacts } from '../core/contacts';
 import { AutotaskCompanies, AutotaskContacts } from './companies';
 import { AutotaskConfigurations } from './configurations';
 import { AUTOTASK_FIELDS, TICKET_PICKLIST } from './fields';
-import { AutotaskRest } from './rest';
+import { AutotaskRest, MAX_RECORDS } from './rest';
 import { billable, brokenBilling, chunked, idsOf } from '../core/billing';
 import {
   contractServiceSchema,
@@ -101,30 +101,9 @@ export class AutotaskAdapter implements PsaAdapter {
     private readonly zoneUrl: string,
   ) {}
 
-  private async query(entity: string, filter: Filter[], maxRecords = 500, cursor: string | null = null): Promise<{ items: Row[]; next: string | null }> {
-    // The cursor is Autotask's nextPageUrl, handed back to us by the portal: follow it only into
-    // this connection's own zone, or a crafted cursor could send our credentials elsewhere.
-    if (cursor !== null && !this.isOwnCursor(cursor)) {
-      throw new PsaValidationError('The page cursor does not belong to this Autotask connection', { details: ['invalid cursor'] });
-    }
-    // Autotask wants at least one condition; "id >= 0" is its idiom for "everything".
-    const body = { MaxRecords: Math.min(500, Math.max(1, maxRecords)), Filter: filter.length ? filter : [{ op: 'gte', field: 'id', value: 0 }] };
-    // A POST query's next page is POSTed with the same body.
-    const res = await this.http.request({ method: 'POST', url: cursor ?? `${entity}/query`, json: body, endpoint: entity, idempotent: true });
-    const page = parseVendor(queryPageSchema, res.body, `${entity}/query`);
-    return { items: page.items, next: page.pageDetails?.nextPageUrl ?? null };
-  }
-
-  /** A next-page URL of this zone's API (compared after URL normalisation, so `..` cannot climb out). */
-  private isOwnCursor(cursor: string): boolean {
-    let url: URL;
-    try {
-      url = new URL(cursor);
-    } catch {
-      return false;
-    }
-    const base = new URL(this.http.baseUrl);
-    return url.origin === base.origin && !url.username && !url.password && url.pathname.toLowerCase().startsWith(`${base.pathname.toLowerCase()}/`) && /\/query\/next$/i.test(url.pathname);
+  /** One query page; the cursor is checked and followed by the shared REST helper. */
+  private query(entity: string, filter: Filter[], maxRecords = MAX_RECORDS, cursor: string | null = null): Promise<{ items: Row[]; next: string | null }> {
+    return this.inventoryRest().query(entity, filter, maxRecords, cursor);
   }
 
   private async item(entity: string, id: string | number): Promise<Row> {
@@ -436,9 +415,12 @@ export class AutotaskAdapter implements PsaAdapter {
     return { states, calls };
   }
 
-  /** One create-only adjustment of the signed difference from the units just listed. */
+  /**
+   * One create-only adjustment of the signed difference from the units just listed (adjustments
+   * are relative): nothing is sent when there is no difference.
+   */
   async setBillingQuantity(organization: MappingValues, quantity: number, current: BillingLine): Promise<QuantityChange> {
-    if (!Number.isInteger(quantity) || quantity < 0) throw new PsaValidationError(`Autotask units must be a whole number of at least 0, not ${quantity}`, { details: ['unitChange'] });
+    assertUnits(quantity);
     const delta = quantity - current.quantity;
     if (delta !== 0) {
       await this.create('ContractServiceAdjustments', 'ContractServiceAdjustments', {
@@ -476,19 +458,13 @@ export class AutotaskAdapter implements PsaAdapter {
   }
 
   async setQuantity(organization: MappingValues, quantity: number): Promise<QuantityChange> {
-    if (!Number.isInteger(quantity) || quantity < 0) throw new PsaValidationError(`Autotask units must be a whole number of at least 0, not ${quantity}`, { details: ['unitChange'] });
+    assertUnits(quantity);
     const current = await this.currentUnits(organization);
-    // Adjustments are create-only and relative: send the signed difference, and nothing when there is none.
-    const delta = quantity - current.units;
-    if (delta !== 0) {
-      await this.create('ContractServiceAdjustments', 'ContractServiceAdjustments', {
-        contractID: current.contractID,
-        contractServiceID: Number(organization.contractService),
-        serviceID: current.serviceID,
-        effectiveDate: new Date().toISOString().slice(0, 10),
-        unitChange: delta,
-      });
-    }
-    return { previous: current.units, current: quantity };
+    return this.setBillingQuantity(organization, quantity, { quantity: current.units, ref: { contractID: String(current.contractID), serviceID: String(current.serviceID) } });
   }
+
+}
+
+function assertUnits(quantity: number): void {
+  if (!Number.isInteger(quantity) || quantity < 0) throw new PsaValidationError(`Autotask units must be a whole number of at least 0, not ${quantity}`, { details: ['unitChange'] });
 }

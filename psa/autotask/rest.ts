@@ -25,9 +25,13 @@ export class AutotaskRest {
   ) {}
 
   async query(entity: string, filter: Filter[], maxRecords = MAX_RECORDS, cursor: string | null = null): Promise<QueryPage> {
+    // The cursor is Autotask's nextPageUrl, handed back to us by the portal: follow it only into
+    // this connection's own zone, or a crafted cursor could send our credentials elsewhere.
     if (cursor !== null && !this.isOwnCursor(cursor)) {
       throw new PsaValidationError('The page cursor does not belong to this Autotask connection', { details: ['invalid cursor'] });
     }
+    // Autotask wants at least one condition ("id >= 0" is its idiom for everything); a POST
+    // query's next page is POSTed with the same body.
     const body = { MaxRecords: Math.min(MAX_RECORDS, Math.max(1, maxRecords)), Filter: filter.length ? filter : [{ op: 'gte', field: 'id', value: 0 }] };
     const res = await this.http.request({ method: 'POST', url: cursor ?? `${entity}/query`, json: body, endpoint: entity, idempotent: true });
     const page = parseVendor(queryPageSchema, res.body, `${entity}/query`);
@@ -74,6 +78,7 @@ export class AutotaskRest {
     return this.resourceId;
   }
 
+  /** A next-page URL of this zone's API (compared after URL normalisation, so `..` cannot climb out). */
   private isOwnCursor(cursor: string): boolean {
     let url: URL;
     try {

@@ -169,6 +169,30 @@ export function checkConfiguration(data: SimData, base: Configuration, input: Re
   return errors.length ? { ok: false, errors: errors.map((e) => ({ ...e, resource: 'configuration' })) } : { ok: true, value: next };
 }
 
+/** What a configuration holds before anyone fills it in: the PSA's nulls and flags. */
+export const EMPTY_CONFIGURATION_DETAILS = {
+  contact: null,
+  deviceIdentifier: null,
+  serialNumber: null,
+  modelNumber: null,
+  tagNumber: null,
+  manufacturer: null,
+  warrantyExpirationDate: null,
+  purchaseDate: null,
+  installationDate: null,
+  osType: null,
+  osInfo: null,
+  ipAddress: null,
+  macAddress: null,
+  lastLoginName: null,
+  activeFlag: true,
+  billFlag: false,
+  managementLink: null,
+  remoteLink: null,
+  notes: null,
+  parentConfigurationId: null,
+} satisfies Partial<Configuration>;
+
 /** A new configuration's defaults: the default status, every custom field empty. */
 export function blankConfiguration(data: SimData, id: number, who: string): Configuration {
   const status = data.configurationStatuses.find((s) => s.defaultFlag) ?? data.configurationStatuses[0];
@@ -182,26 +206,7 @@ export function blankConfiguration(data: SimData, id: number, who: string): Conf
     status: status ? { id: status.id, name: status.description } : none,
     company: none,
     site: null,
-    contact: null,
-    deviceIdentifier: null,
-    serialNumber: null,
-    modelNumber: null,
-    tagNumber: null,
-    manufacturer: null,
-    warrantyExpirationDate: null,
-    purchaseDate: null,
-    installationDate: null,
-    osType: null,
-    osInfo: null,
-    ipAddress: null,
-    macAddress: null,
-    lastLoginName: null,
-    activeFlag: true,
-    billFlag: false,
-    managementLink: null,
-    remoteLink: null,
-    notes: null,
-    parentConfigurationId: null,
+    ...EMPTY_CONFIGURATION_DETAILS,
     questions: [],
     customFields: data.configurationCustomFields.map((f) => ({ ...f, value: null })),
     _info: info,

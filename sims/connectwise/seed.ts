@@ -4,6 +4,7 @@
  * `SEED_FIXTURES`, which must stay in step with `createSeed()`.
  */
 import { AWKWARD_COMPANY_NAMES, generatedCompanyNames } from '../common/company-names';
+import { EMPTY_CONFIGURATION_DETAILS } from './configurations';
 import { MODULES, type AccessLevel, type Company, type CompanySite, type Configuration, type Contact, type Member, type Module, type Ref, type SimData } from './types';
 
 const T0 = '2025-01-06T09:00:00Z';
@@ -139,26 +140,8 @@ function inventorySeed(companies: Company[]): Pick<SimData, 'configurations' | '
     status: ref(1, 'Active'),
     company: companyRef,
     site: ref(company.id + 1000, 'Main'),
-    contact: null,
-    deviceIdentifier: null,
+    ...EMPTY_CONFIGURATION_DETAILS,
     serialNumber,
-    modelNumber: null,
-    tagNumber: null,
-    manufacturer: null,
-    warrantyExpirationDate: null,
-    purchaseDate: null,
-    installationDate: null,
-    osType: null,
-    osInfo: null,
-    ipAddress: null,
-    macAddress: null,
-    lastLoginName: null,
-    activeFlag: true,
-    billFlag: false,
-    managementLink: null,
-    remoteLink: null,
-    notes: null,
-    parentConfigurationId: null,
     questions: configurationTypeQuestions.filter((q) => q.typeId === typeId).map((q) => ({ questionId: q.id, question: q.question, answer: null, fieldType: q.fieldType })),
     customFields: configurationCustomFields.map((f) => ({ ...f, value: null })),
     _info: info(),
