@@ -8,14 +8,10 @@
  * the reconcile schedule is paused while Unhealthy.
  */
 import type { ActivityDeps } from './deps';
-import { PSA_LABELS } from '../psa/core/types';
-import { PsaAuthError, PsaPermissionError } from '../psa/core/errors';
-import { findConnection, markHealthy } from '../db/repositories/integrations';
+import { findConnection } from '../db/repositories/integrations';
 import { claimHealthReport } from '../db/repositories/reconcile';
 import { writeAudit } from '../db/repositories/audit';
-import { setReconcilePaused } from '../infra/connection-schedules';
-import { connectionRefused, markConnectionUnhealthy } from './connection-health';
-import { permissionsMissing } from '../domain/rules';
+import { testStoredConnection } from './connection-test';
 import { lifecycleContext, typed } from './lifecycle-support';
 import { notifyPlatform } from './platform-notices';
 import type { ScheduledRunInput } from '../workflows/reconcile-ids';
@@ -49,38 +45,10 @@ export function createHealthCheckActivities(deps: ActivityDeps) {
       return typed(async () => {
         const row = await findConnection(db, connectionId);
         if (!row || row.status !== 'connected') return { health: null, reason: null, reported: false, missingRights: [] };
-        const wasHealthy = row.health === 'healthy';
-        let health: 'healthy' | 'unhealthy';
-        let reason: string | null = null;
-        let missingRights: string[] = [];
-        try {
-          const { adapter } = await ctx.adapters.forConnection(connectionId, { allowUnhealthy: true });
-          const info = await adapter.testConnection();
-          // Rights are probed on every test, scheduled or asked for, and judged as at connect: a
-          // right the integration needs that is gone makes the connection Unhealthy naming it,
-          // exactly as a manual re-test does, and restoring it makes the next test Healthy.
-          const rights = await adapter.probePermissions();
-          missingRights = rights.missing.map((m) => m.detail);
-          if (missingRights.length) {
-            health = 'unhealthy';
-            reason = await markConnectionUnhealthy(ctx, row, permissionsMissing(row.psa, rights.missing).message, HEALTH_ACTOR);
-          } else {
-            health = 'healthy';
-            await markHealthy(db, connectionId, { ...info.site, accountName: info.accountName, ...(info.version ? { version: info.version } : {}) });
-            if (!wasHealthy) await writeAudit(db, { partnerId: row.partnerId, connectionId, actor: HEALTH_ACTOR, action: 'integration.health', outcome: 'ok', detail: { health } });
-          }
-        } catch (err) {
-          if (err instanceof PsaAuthError) {
-            health = 'unhealthy';
-            reason = await connectionRefused(ctx, row, err, HEALTH_ACTOR);
-          } else if (err instanceof PsaPermissionError) {
-            health = 'unhealthy';
-            reason = await markConnectionUnhealthy(ctx, row, `${PSA_LABELS[row.psa]} refused the test call: ${err.message}`, HEALTH_ACTOR);
-          } else {
-            throw err; // an outage says nothing about the credentials: retried, health unchanged
-          }
+        const { health, reason, missingRights } = await testStoredConnection(ctx, row, HEALTH_ACTOR);
+        if (health === 'healthy' && row.health !== 'healthy') {
+          await writeAudit(db, { partnerId: row.partnerId, connectionId, actor: HEALTH_ACTOR, action: 'integration.health', outcome: 'ok', detail: { health } });
         }
-        await setReconcilePaused(deps.temporal, connectionId, health === 'unhealthy');
         // Told before it is recorded, under a key fixed for this run, so a retry re-sends the same notice.
         let reported = false;
         if ((row.healthReported ?? 'healthy') !== health) {

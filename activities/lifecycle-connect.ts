@@ -14,7 +14,6 @@ import {
   dropPendingCredentials,
   findConnection,
   markConnected,
-  markHealthy,
   pendingCredentialsOf,
   replaceCredentials,
   WEBHOOK_CLAIM_PREFIX,
@@ -23,9 +22,9 @@ import { writeAudit } from '../db/repositories/audit';
 import { openPendingCredentials, sealCredentials } from '../security/credentials';
 import { adapterForCredentials } from '../infra/psa-adapters';
 import type { ConnectRequest, ConnectResult, HealthResult, RetestRequest } from '../workflows/integration-messages';
-import { connectionRefused, markConnectionUnhealthy } from './connection-health';
 import { typed, type LifecycleContext } from './lifecycle-support';
-import { connectionSchedulesOf, dropConnectionSchedules, pauseReconcileWhile } from './lifecycle-schedules';
+import { siteFacts, testStoredConnection } from './connection-test';
+import { connectionSchedulesOf, dropConnectionSchedules } from './lifecycle-schedules';
 
 /** Why the PSA refused, when the refusal is about what the partner typed (not an outage). */
 function refusalReason(err: unknown): string | null {
@@ -34,7 +33,6 @@ function refusalReason(err: unknown): string | null {
   return null;
 }
 
-const siteFacts = (info: ConnectionInfo): Record<string, string> => ({ ...info.site, accountName: info.accountName, ...(info.version ? { version: info.version } : {}) });
 
 export function createConnectActivities(ctx: LifecycleContext) {
   const { db, log } = ctx;
@@ -97,23 +95,10 @@ export function createConnectActivities(ctx: LifecycleContext) {
         const row = await findConnection(db, connectionId);
         if (!row || row.status === 'revoked') throw new NotFound('PSA connection');
         if (pendingCredentials) return testPending(row.id, row.psa, row.partnerId, actor);
-        try {
-          const { adapter } = await ctx.adapters.forConnection(connectionId, { allowUnhealthy: true });
-          const info = await adapter.testConnection();
-          const { missing } = await adapter.probePermissions();
-          if (missing.length > 0) {
-            return { health: 'unhealthy', reason: await markConnectionUnhealthy(ctx, row, permissionsMissing(row.psa, missing).message, actor) };
-          }
-          await markHealthy(db, connectionId, siteFacts(info));
-          await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.health', outcome: 'ok', detail: { health: 'healthy' } });
-          await pauseReconcileWhile(ctx, connectionId, false);
-          return { health: 'healthy', reason: null };
-        } catch (err) {
-          if (!(err instanceof PsaAuthError)) throw err;
-          const reason = await connectionRefused(ctx, row, err, actor);
-          await pauseReconcileWhile(ctx, connectionId, true);
-          return { health: 'unhealthy', reason };
-        }
+        const { health, reason } = await testStoredConnection(ctx, row, actor);
+        // Every re-test a person asks for is audited, a passing one too.
+        if (health === 'healthy') await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.health', outcome: 'ok', detail: { health } });
+        return { health, reason };
       });
     },
   };

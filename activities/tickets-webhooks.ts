@@ -5,7 +5,7 @@
  * re-subscribes by clearing `webhook_subscription_id`.
  */
 import type { ActivityDeps } from './deps';
-import { adapterProviderFor, type AdapterProvider } from '../infra/psa-adapters';
+import type { AdapterProvider } from '../infra/psa-adapters';
 import { ticketWebhookSecret } from '../security/credentials';
 import { claimWebhookSubscription, releaseWebhookClaim, setWebhookSubscription, WEBHOOK_CLAIM_PREFIX } from '../db/repositories/integrations';
 import { writeAudit } from '../db/repositories/audit';

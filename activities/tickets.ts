@@ -31,7 +31,7 @@ import {
 import { mainWriteId, writeTogether, writeTogetherReturning } from '../db/repositories/write-together';
 import { ensureTicketWebhook, hasTicketWebhook } from './tickets-webhooks';
 import { TICKET_ACTOR, ticketCalls } from './ticket-calls';
-import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type AlertOutcome, type Problem, type SkipReason } from '../workflows/ticket-messages';
+import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason } from '../workflows/ticket-messages';
 import { domainFailure } from '../workflows/integration-messages';
 import { metrics } from '../infra/metrics';
 

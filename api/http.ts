@@ -10,7 +10,6 @@ import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import type { Db } from '../db/connect';
 import type { UserRole } from '../db/schema';
-import { InvalidInput, type FieldIssue } from '../domain/errors';
 import { uuidId } from '../domain/input';
 import { findUser } from '../db/repositories/directory';
 import { Unauthenticated } from './errors';

@@ -39,7 +39,6 @@ import {
   itemIdSchema,
   itemSchema,
   parseVendor,
-  queryPageSchema,
   ticketSchema,
   unitsSchema,
   type PicklistValue,

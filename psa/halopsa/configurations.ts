@@ -12,7 +12,7 @@
  * - types: 1 to list, 1 to create.
  */
 import { PsaNotFoundError, PsaUnavailableError, PsaValidationError } from '../core/errors';
-import { allFailed, asPsaError, stopsBatch, withRight } from '../core/batch';
+import { asPsaError, stopsBatch, withRight } from '../core/batch';
 import {
   chunk,
   fitText,
