@@ -30,10 +30,13 @@ export interface DeviceSyncSummary {
 }
 
 const local = proxyActivities<DeviceActivities>(dbActivity);
-// A batch writes up to a few hundred configurations; it heartbeats after each PSA request, so a
-// dead worker's batch is retried after seconds, and the retry starts by finding its own creates.
+// A batch writes up to a few hundred configurations; it heartbeats every 2 s, so a dead worker's
+// batch is retried after seconds, and the retry starts by finding its own creates. The heartbeat
+// timeout is what detects a dead worker; start-to-close only bounds a live one, and an Autotask
+// batch can wait most of an hour for its hourly budget (500 creates at 10,000 requests an hour
+// shared with everything else the connection does), hence 2 h.
 const remote = proxyActivities<DeviceActivities>({
-  startToCloseTimeout: '15m',
+  startToCloseTimeout: '2h',
   heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
 });
