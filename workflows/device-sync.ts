@@ -38,9 +38,9 @@ const CONTINUE_AS_NEW_PATCH = 'device-sync-continue-as-new';
 const local = proxyActivities<DeviceActivities>(dbActivity);
 // A batch writes up to a few hundred configurations; it heartbeats every 2 s, so a dead worker's
 // batch is retried after seconds, and the retry starts by finding its own creates. The heartbeat
-// timeout is what detects a dead worker; start-to-close only bounds a live one, and an Autotask
-// batch can wait most of an hour for its hourly budget (500 creates at 10,000 requests an hour
-// shared with everything else the connection does), hence 2 h.
+// timeout is what detects a dead worker; start-to-close only bounds a live one, and a batch into
+// a PSA with an hourly budget and no batch form (one request per create, 10,000 an hour shared with
+// everything else the connection does) can wait most of an hour for that budget, hence 2 h.
 const remote = proxyActivities<DeviceActivities>({
   startToCloseTimeout: '2h',
   heartbeatTimeout: '10s',
