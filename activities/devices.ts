@@ -15,6 +15,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ActivityDeps } from './deps';
 import { adapterProviderFor } from '../infra/psa-adapters';
 import { PsaAuthError, PsaError } from '../psa/core/errors';
+import { withCallSignal } from '../psa/core/call-context';
 import type { ConfigurationType, ConfigurationUpdate, ConfigurationWrite, PsaConfiguration, PsaConfigurationItems } from '../psa/core/configurations';
 import { chunk } from '../psa/core/configurations';
 import { matchContact, type PsaContact } from '../psa/core/contacts';
@@ -216,7 +217,10 @@ export function createDeviceActivities(deps: ActivityDeps) {
       }
       const keepAlive = ctx ? setInterval(() => ctx?.heartbeat(), 2000) : null;
       try {
-        return await activities.syncDeviceBatchNow(req);
+        // Every PSA call of the batch is bound to this attempt: once Temporal gives up on it (heartbeat
+        // or start-to-close timeout, cancel), a call still waiting for its budget leaves the governor's
+        // queue and nothing more is sent, so a late create of this attempt cannot meet its retry's.
+        return await withCallSignal(ctx?.cancellationSignal, () => activities.syncDeviceBatchNow(req));
       } finally {
         if (keepAlive) clearInterval(keepAlive);
       }

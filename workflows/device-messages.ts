@@ -18,6 +18,22 @@ export interface DeviceSyncInput {
   debounceMs: number;
   /** How long an idle run waits for another change before it ends (ms). */
   idleMs: number;
+  /** History length after which the run continues as new (default 2,000; tests set less). */
+  continueAfterEvents?: number;
+  /** What a run that continued as new hands to the next one. */
+  carried?: DeviceSyncCarried;
+}
+
+/** The state a device-sync run carries into its continuation: counts, and whether changes wait. */
+export interface DeviceSyncCarried {
+  passes: number;
+  batches: number;
+  synced: number;
+  failed: number;
+  skipped: number;
+  lastOutcome: string | null;
+  /** Changes arrived that no pass has pushed yet (or a pass was cut short): the next run syncs at once. */
+  pending: boolean;
 }
 
 export interface DeviceSchedulePassInput {

@@ -5,6 +5,7 @@
  * same error without a request. A failed create whose error is retryable may have been made:
  * look it up by device id before creating it again.
  */
+import { PsaCallAbandoned } from './call-context';
 import { PsaError, PsaPermissionError, PsaUnavailableError } from './errors';
 import type { WriteOutcome } from './configurations';
 
@@ -13,7 +14,12 @@ export function stopsBatch(err: PsaError): boolean {
   return err.kind === 'auth' || err.kind === 'permission' || err.kind === 'rate_limited' || err.kind === 'config';
 }
 
+/**
+ * A failure as an item's outcome. An abandoned call (its activity attempt is gone) is no outcome
+ * of any item: it is rethrown, so the whole batch stops there and reports nothing made up.
+ */
 export function asPsaError(err: unknown): PsaError {
+  if (err instanceof PsaCallAbandoned) throw err;
   if (err instanceof PsaError) return err;
   return new PsaUnavailableError(err instanceof Error ? err.message : String(err));
 }
