@@ -2,7 +2,9 @@
  * The organization import's two steps per row. `importPrepareRow` checks the rules before any PSA
  * write (not mapped yet, not on another PSA, plan mapped first where the PSA needs it), creates the
  * company where asked — the adapter looks it up by name first, so a retry after a crash adopts the
- * one the lost attempt made — and proposes its billing object. `importMapRow` maps the organization
+ * one the lost attempt made — and finds its billing object: the one that fits, else (unless the
+ * batch says `createBilling: false`) the one the adapter finds or makes for the plan, named after
+ * it, so a retried or resumed step never makes a second. `importMapRow` maps the organization
  * through the integration lifecycle workflow's mapping Update, where every mapping rule is checked
  * again against PostgreSQL and the PSA. Refusals come back as row results with their stable code;
  * only transient failures (PSA down, throttled) are thrown, for Temporal to retry.
@@ -52,6 +54,9 @@ export function createOrgImportActivities(deps: ActivityDeps) {
   let integrations: IntegrationsClient | null = null;
   const lifecycle = (taskQueue: string) => (integrations ??= createIntegrationsClient({ db, temporal: deps.temporal, taskQueue, keys: deps.keys, psa: deps.psa }));
 
+  const audit = (req: ImportBatchSettings, organizationId: string, action: string, detail: Record<string, unknown>) =>
+    writeAudit(db, { partnerId: req.partnerId, connectionId: req.connectionId, actor: req.actor, action, target: organizationId, outcome: 'ok', detail: { batchId: req.batchId, ...detail } });
+
   const refused = (organizationId: string, err: unknown, extra: Partial<ImportRowResult> = {}): ImportRowResult => {
     const r = refusalOf(err);
     if (!r) throw err;
@@ -75,28 +80,45 @@ export function createOrgImportActivities(deps: ActivityDeps) {
             if (row.action === 'map') return { ok: true as const, values: row.values, created: false, companyId: companyOf(row.values, companyField) ?? '' };
             const companies = adapter.companies?.();
             if (!companies) throw new RuleViolation('import_not_supported', 'This PSA connection cannot create companies for an import.');
-            const made = await companies.create({
-              name: org.name,
-              ...(req.createUnder ? { parentId: req.createUnder } : {}),
-              ...(req.phone ? { phone: req.phone } : {}),
-            });
-            await writeAudit(db, {
-              partnerId,
-              connectionId,
-              actor,
-              action: 'integration.organization_import.company',
-              target: row.organizationId,
-              outcome: 'ok',
-              detail: { batchId: req.batchId, companyId: made.company.id, created: made.created },
-            });
-            const companyId = made.company.id;
-            const [proposal] = await companies.proposeBilling([{ companyId, plan: capabilitiesOf(psa).planMapping ? org.planMapping : null }]);
-            if (!proposal?.values) {
-              const detail = proposal && proposal.fits > 1 ? `${proposal.fits} billing objects fit; choose one and map ${org.name}` : `the new company has no billing object for the plan "${org.planName}" yet`;
-              const err = new RuleViolation('import_billing_unresolved', `${org.name}: company ${companyId} is in the PSA, but ${detail}.`);
-              return { ok: false as const, result: refused(row.organizationId, err, { created: made.created, companyId }) };
+            let companyId = row.action === 'adopt' ? row.companyId : '';
+            let created = false;
+            if (row.action === 'create') {
+              const made = await companies.create({
+                name: org.name,
+                ...(req.createUnder ? { parentId: req.createUnder } : {}),
+                ...(req.phone ? { phone: req.phone } : {}),
+              });
+              await audit(req, row.organizationId, 'integration.organization_import.company', { companyId: made.company.id, created: made.created });
+              companyId = made.company.id;
+              created = made.created;
             }
-            return { ok: true as const, values: proposal.values, created: made.created, companyId };
+            const plan = capabilitiesOf(psa).planMapping ? org.planMapping : null;
+            const unresolved = (detail: string) =>
+              ({ ok: false as const, result: refused(row.organizationId, new RuleViolation('import_billing_unresolved', `${org.name}: company ${companyId} is in the PSA, but ${detail}.`), { created, companyId }) });
+            // A company made just now has no billing object but the one we make; any other may have several.
+            if (!created) {
+              const [proposal] = await companies.proposeBilling([{ companyId, plan }]);
+              if (proposal?.values) return { ok: true as const, values: proposal.values, created, companyId };
+              if (proposal && proposal.fits > 1) return unresolved(`${proposal.fits} billing objects fit; choose one and map ${org.name}`);
+            }
+            if (req.createBilling !== true) return unresolved(`it has no billing object for the plan "${org.planName}" yet (making one was not asked)`);
+            try {
+              const billing = await companies.ensureBilling({
+                companyId,
+                plan,
+                planName: org.planName,
+                seats: org.seatCount,
+                ...(req.agreementType ? { agreementType: req.agreementType } : {}),
+                ...(req.contractCategory ? { contractCategory: req.contractCategory } : {}),
+              });
+              await audit(req, row.organizationId, 'integration.organization_import.billing', { companyId, values: billing.values, created: billing.created });
+              return { ok: true as const, values: billing.values, created, companyId };
+            } catch (err) {
+              const why = refusalOf(err);
+              if (!why) throw err;
+              const e = new RuleViolation('import_billing_refused', `${org.name}: company ${companyId} is in the PSA, but the PSA refused its billing object for the plan "${org.planName}": ${why.message}`);
+              return { ok: false as const, result: refused(row.organizationId, e, { created, companyId }) };
+            }
           });
         } catch (err) {
           return { ok: false as const, result: refused(row.organizationId, err) };
