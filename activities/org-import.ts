@@ -95,22 +95,26 @@ export function createOrgImportActivities(deps: ActivityDeps) {
             const plan = capabilitiesOf(psa).planMapping ? org.planMapping : null;
             const unresolved = (detail: string) =>
               ({ ok: false as const, result: refused(row.organizationId, new RuleViolation('import_billing_unresolved', `${org.name}: company ${companyId} is in the PSA, but ${detail}.`), { created, companyId }) });
-            // A company made just now has no billing object but the one we make; any other may have several.
+            const setup = {
+              companyId,
+              plan,
+              planName: org.planName,
+              seats: org.seatCount,
+              ...(req.agreementType ? { agreementType: req.agreementType } : {}),
+              ...(req.contractCategory ? { contractCategory: req.contractCategory } : {}),
+            };
+            // A company made just now has no billing object but the one we make. Any other may have
+            // several: ours (made by an attempt before a crash) first, then the one that fits.
             if (!created) {
+              const ours = req.createBilling === true ? await companies.findOwnBilling(setup) : null;
+              if (ours) return { ok: true as const, values: ours, created, companyId };
               const [proposal] = await companies.proposeBilling([{ companyId, plan }]);
               if (proposal?.values) return { ok: true as const, values: proposal.values, created, companyId };
               if (proposal && proposal.fits > 1) return unresolved(`${proposal.fits} billing objects fit; choose one and map ${org.name}`);
             }
             if (req.createBilling !== true) return unresolved(`it has no billing object for the plan "${org.planName}" yet (making one was not asked)`);
             try {
-              const billing = await companies.ensureBilling({
-                companyId,
-                plan,
-                planName: org.planName,
-                seats: org.seatCount,
-                ...(req.agreementType ? { agreementType: req.agreementType } : {}),
-                ...(req.contractCategory ? { contractCategory: req.contractCategory } : {}),
-              });
+              const billing = await companies.ensureBilling(setup);
               await audit(req, row.organizationId, 'integration.organization_import.billing', { companyId, values: billing.values, created: billing.created });
               return { ok: true as const, values: billing.values, created, companyId };
             } catch (err) {

@@ -12,7 +12,7 @@ import { asPsaError, withRight } from '../core/batch';
 import { billingObjectName, chunked, proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type BillingSetup, type CompanyDraft, type EnsuredBilling, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
 import { fitText, storableText, type MissingRight } from '../core/configurations';
 import type { PsaContact, PsaContacts } from '../core/contacts';
-import type { Page } from '../core/types';
+import type { MappingValues, Page } from '../core/types';
 import { AT_RIGHTS } from './configurations';
 import { MAX_RECORDS, type AutotaskRest, type Filter } from './rest';
 import type { Row } from './schemas';
@@ -89,12 +89,20 @@ export class AutotaskCompanies implements PsaCompanies {
 
   /**
    * Our contract (named after the plan) or a new Recurring Service contract of the chosen
-   * category, then its contract service of the plan's service or a new one, whose units start at
-   * the seat count through one adjustment (the documented way units change; only when the service
-   * is new, as adjustments are relative). Requests: 1 contract lookup + 1 service lookup; a new
-   * contract adds the picklist read (once per adapter) and 1 POST; a new service 1 POST + 1 adjustment.
+   * category, then its contract service of the plan's service or a new one, whose current units
+   * are brought to the seat count by one adjustment (the documented way units change). Requests:
+   * 1 contract lookup + 1 service lookup + 1 units read; a new contract adds the picklist read
+   * (once per adapter) and 1 POST; a new service 1 POST; units that differ 1 adjustment.
    */
   async ensureBilling(setup: BillingSetup): Promise<EnsuredBilling> {
+    return (await this.billing(setup, 'ensure')) as EnsuredBilling;
+  }
+
+  async findOwnBilling(setup: BillingSetup): Promise<MappingValues | null> {
+    return (await this.billing(setup, 'find'))?.values ?? null;
+  }
+
+  private async billing(setup: BillingSetup, mode: 'find' | 'ensure'): Promise<EnsuredBilling | null> {
     const service = setup.plan?.service?.trim();
     if (!isId(service)) throw new PsaValidationError('The plan has no Autotask service to bill', { details: ['service: map the plan first'] });
     if (!isId(setup.companyId)) throw new PsaValidationError(`Not an Autotask company id: ${setup.companyId}`, { details: ['companyID'] });
@@ -105,6 +113,7 @@ export class AutotaskCompanies implements PsaCompanies {
       this.rest.query('Contracts', [{ op: 'eq', field: 'companyID', value: companyID }, { op: 'eq', field: 'contractName', value: contractName }, { op: 'eq', field: 'status', value: 1 }], 1),
     ).then((p) => p.items);
     let contractID = found?.id;
+    if (contractID === undefined && mode === 'find') return null;
     if (contractID === undefined) {
       const picks = await this.contractPicklists(setup.contractCategory);
       const start = new Date();
@@ -122,18 +131,30 @@ export class AutotaskCompanies implements PsaCompanies {
       this.rest.query('ContractServices', [{ op: 'eq', field: 'contractID', value: contract }, { op: 'eq', field: 'serviceID', value: Number(service) }], 1),
     ).then((p) => p.items);
     let contractServiceID = existing?.id;
+    if (contractServiceID === undefined && mode === 'find') return null;
     if (contractServiceID === undefined) {
       contractServiceID = await withRight(ADD_BILLING_RIGHT, WHERE, () => this.rest.createChild('Contracts', contract, 'Services', { contractID: contract, serviceID: Number(service) }));
       created = true;
-      const units = Math.max(0, Math.trunc(setup.seats));
-      if (units > 0) {
-        const csId = contractServiceID;
-        await withRight(ADD_BILLING_RIGHT, WHERE, () =>
-          this.rest.create('ContractServiceAdjustments', { contractID: contract, contractServiceID: csId, serviceID: Number(service), effectiveDate: dateOnly(new Date()), unitChange: units }),
-        );
-      }
     }
+    await this.openUnits(contract, contractServiceID, Number(service), Math.max(0, Math.trunc(setup.seats)));
     return { values: { company: setup.companyId, contract: String(contract), contractService: String(contractServiceID) }, created };
+  }
+
+  /**
+   * Brings our contract service's current units to the seats with one adjustment of the
+   * difference (adjustments are relative, so the units are read first: a retry after a lost
+   * answer adjusts by what is left, never twice). Nothing is sent when they already match.
+   */
+  private async openUnits(contractID: number, contractServiceID: number, serviceID: number, seats: number): Promise<void> {
+    const rows = await withRight(BILLING_RIGHT, WHERE, () => this.rest.query('ContractServiceUnits', [{ op: 'eq', field: 'contractServiceID', value: contractServiceID }], MAX_RECORDS));
+    const now = new Date().toISOString();
+    const period = rows.items.map((r) => r as Record<string, unknown>).find((u) => String(u.startDate ?? '') <= now && String(u.endDate ?? '') >= now);
+    if (!period) return;
+    const delta = seats - Number(period.units ?? 0);
+    if (delta === 0) return;
+    await withRight(ADD_BILLING_RIGHT, WHERE, () =>
+      this.rest.create('ContractServiceAdjustments', { contractID, contractServiceID, serviceID, effectiveDate: dateOnly(new Date()), unitChange: delta }),
+    );
   }
 
   private picklists: Promise<{ types: { value: string; label: string }[]; categories: { value: string; label: string }[] }> | null = null;

@@ -9,7 +9,7 @@ import { PsaValidationError } from '../core/errors';
 import { asPsaError, withRight } from '../core/batch';
 import { billingObjectName, chunked, DEFAULT_AGREEMENT_TYPE, proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type BillingSetup, type CompanyDraft, type EnsuredBilling, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
 import { fitText, storableText, type MissingRight } from '../core/configurations';
-import type { Page } from '../core/types';
+import type { MappingValues, Page } from '../core/types';
 import { cwString, MAX_PAGE_SIZE, parse, type ConnectWiseApi } from './api';
 import { companyRecordSchema, contactSchema, siteSchema } from './inventory-schemas';
 import { isCwId } from './picklists';
@@ -142,6 +142,14 @@ export class ConnectWiseCompanies implements PsaCompanies {
    * per adapter), 1 contact lookup (+1 POST) and 1 POST; a new addition 1 POST.
    */
   async ensureBilling(setup: BillingSetup): Promise<EnsuredBilling> {
+    return (await this.billing(setup, 'ensure')) as EnsuredBilling;
+  }
+
+  async findOwnBilling(setup: BillingSetup): Promise<MappingValues | null> {
+    return (await this.billing(setup, 'find'))?.values ?? null;
+  }
+
+  private async billing(setup: BillingSetup, mode: 'find' | 'ensure'): Promise<EnsuredBilling | null> {
     const item = setup.plan?.catalogItem?.trim();
     if (!item || !isCwId(item)) throw new PsaValidationError('The plan has no ConnectWise catalog item to bill', { details: ['catalogItem: map the plan first'] });
     if (!isCwId(setup.companyId)) throw new PsaValidationError(`Not a ConnectWise company id: ${setup.companyId}`, { details: ['company'] });
@@ -152,6 +160,7 @@ export class ConnectWiseCompanies implements PsaCompanies {
       this.api.all('finance/agreements', agreementSchema, 'agreement', { conditions: `company/id=${company} and name=${cwString(name)} and cancelledFlag=false` }),
     );
     let agreementId = found?.id;
+    if (agreementId === undefined && mode === 'find') return null;
     if (agreementId === undefined) {
       const type = await this.agreementType(setup.agreementType ?? DEFAULT_AGREEMENT_TYPE);
       const contact = await this.billingContact(company);
@@ -165,6 +174,7 @@ export class ConnectWiseCompanies implements PsaCompanies {
       this.api.all(`finance/agreements/${agreementId}/additions`, additionSchema, 'agreement addition', { conditions: `product/id=${item} and cancelledDate=null` }),
     );
     let additionId = addition?.id;
+    if (additionId === undefined && mode === 'find') return null;
     if (additionId === undefined) {
       const res = await withRight(RIGHTS.addAgreements, WHERE, () =>
         this.api.send({

@@ -122,6 +122,12 @@ export interface PsaCompanies {
    */
   ensureBilling(setup: BillingSetup): Promise<EnsuredBilling>;
   /**
+   * Ours only: the billing object `ensureBilling` made for this company and plan when it is whole
+   * (brought to the seats where the PSA sets them in a separate write), else null; never creates.
+   * A resumed step looks here before taking another fitting object.
+   */
+  findOwnBilling(setup: BillingSetup): Promise<MappingValues | null>;
+  /**
    * For each request, the billing object of that company for that plan (ConnectWise agreement
    * addition of the plan's catalog item, Autotask contract service of the plan's service,
    * HaloPSA software licence), answered in bulk: a few calls for many companies.

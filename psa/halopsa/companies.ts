@@ -11,7 +11,7 @@ import { asPsaError, withRight } from '../core/batch';
 import { billingObjectName, proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type BillingSetup, type CompanyDraft, type EnsuredBilling, type CompanyListQuery, type CompanyParent, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
 import { fitText, storableText, type MissingRight } from '../core/configurations';
 import type { PsaContact, PsaContacts } from '../core/contacts';
-import type { Page } from '../core/types';
+import type { MappingValues, Page } from '../core/types';
 import type { HaloApi } from './client';
 import { haloUsersOf } from './configurations';
 import { clientRecordSchema, siteSchema, topLevelSchema } from './inventory-schemas';
@@ -101,12 +101,18 @@ export class HaloCompanies implements PsaCompanies {
    * one for the seats. Requests: 1 lookup (Halo's `search` narrows, the exact name is compared
    * here) + 1 POST when it is new.
    */
-  async ensureBilling(setup: BillingSetup): Promise<EnsuredBilling> {
+  async findOwnBilling(setup: BillingSetup): Promise<MappingValues | null> {
     if (!isId(setup.companyId)) throw new PsaValidationError(`Not a HaloPSA customer id: ${setup.companyId}`, { details: ['client_id'] });
     const name = billingObjectName(setup.planName, LICENCE_NAME_MAX);
     const res = await withRight(LICENCE_RIGHT, WHERE, () => this.api.list('SoftwareLicence', 'licences', licenceSchema, { client_id: setup.companyId, search: name }));
     const ours = res.items.find((l) => l.is_active !== false && l.client_id === setup.companyId && (l.name ?? '').trim() === name);
-    if (ours) return { values: { customer: setup.companyId, softwareLicence: ours.id }, created: false };
+    return ours ? { customer: setup.companyId, softwareLicence: ours.id } : null;
+  }
+
+  async ensureBilling(setup: BillingSetup): Promise<EnsuredBilling> {
+    const ours = await this.findOwnBilling(setup);
+    if (ours) return { values: ours, created: false };
+    const name = billingObjectName(setup.planName, LICENCE_NAME_MAX);
     const saved = await withRight(LICENCE_RIGHT, WHERE, () =>
       this.api.upsert('SoftwareLicence', { client_id: Number(setup.companyId), name, count: Math.max(0, Math.trunc(setup.seats)) }, { idempotent: false }),
     );
