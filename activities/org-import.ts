@@ -15,7 +15,8 @@ import { capabilitiesOf } from '../psa/capabilities';
 import { DomainError, NotFound, RuleViolation, describeError } from '../domain/errors';
 import { ERRORS } from '../domain/error-catalogue';
 import { assertOrganizationFree, assertPlanMappedFirst } from '../domain/rules';
-import { importCandidates } from '../db/repositories/org-import';
+import { importCandidates, type ImportCandidate } from '../db/repositories/org-import';
+import type { BillingSetup, EnsuredBilling, PsaCompanies } from '../psa/core/companies';
 import { writeAudit } from '../db/repositories/audit';
 import { createIntegrationsClient, type IntegrationsClient } from '../client/integrations';
 import type { ImportBatchSettings, ImportRow, ImportRowResult } from '../workflows/org-import-messages';
@@ -45,6 +46,50 @@ async function heartbeating<T>(body: () => Promise<T>): Promise<T> {
     return await body();
   } finally {
     clearInterval(beat);
+  }
+}
+
+type BillingOutcome = { ok: true; values: MappingValues } | { ok: false; refusal: RuleViolation };
+
+/**
+ * The billing object a created or adopted company is mapped with. A company made just now has
+ * none but the one we make. Any other may have several: ours (made by an attempt before a crash)
+ * first, then the one that fits; with none, ours is made unless the batch said `createBilling:
+ * false`. A refusal by the PSA comes back as `import_billing_refused` with its reason; failures
+ * worth retrying are thrown.
+ */
+async function billingFor(
+  companies: PsaCompanies,
+  req: ImportBatchSettings,
+  org: ImportCandidate,
+  company: { companyId: string; created: boolean; plan: MappingValues | null },
+): Promise<BillingOutcome & { made?: EnsuredBilling }> {
+  const { companyId, created, plan } = company;
+  const unresolved = (detail: string): BillingOutcome => ({ ok: false, refusal: new RuleViolation('import_billing_unresolved', `${org.name}: company ${companyId} is in the PSA, but ${detail}.`) });
+  const setup: BillingSetup = {
+    companyId,
+    plan,
+    planName: org.planName,
+    seats: org.seatCount,
+    ...(req.agreementType ? { agreementType: req.agreementType } : {}),
+    ...(req.contractCategory ? { contractCategory: req.contractCategory } : {}),
+  };
+  const wanted = req.createBilling === true;
+  if (!created) {
+    const ours = wanted ? await companies.findOwnBilling(setup) : null;
+    if (ours) return { ok: true, values: ours };
+    const [proposal] = await companies.proposeBilling([{ companyId, plan }]);
+    if (proposal?.values) return { ok: true, values: proposal.values };
+    if (proposal && proposal.fits > 1) return unresolved(`${proposal.fits} billing objects fit; choose one and map ${org.name}`);
+  }
+  if (!wanted) return unresolved(`it has no billing object for the plan "${org.planName}" yet (making one was not asked)`);
+  try {
+    const made = await companies.ensureBilling(setup);
+    return { ok: true, values: made.values, made };
+  } catch (err) {
+    const why = refusalOf(err);
+    if (!why) throw err;
+    return { ok: false, refusal: new RuleViolation('import_billing_refused', `${org.name}: company ${companyId} is in the PSA, but the PSA refused its billing object for the plan "${org.planName}": ${why.message}`) };
   }
 }
 
@@ -93,36 +138,10 @@ export function createOrgImportActivities(deps: ActivityDeps) {
               created = made.created;
             }
             const plan = capabilitiesOf(psa).planMapping ? org.planMapping : null;
-            const unresolved = (detail: string) =>
-              ({ ok: false as const, result: refused(row.organizationId, new RuleViolation('import_billing_unresolved', `${org.name}: company ${companyId} is in the PSA, but ${detail}.`), { created, companyId }) });
-            const setup = {
-              companyId,
-              plan,
-              planName: org.planName,
-              seats: org.seatCount,
-              ...(req.agreementType ? { agreementType: req.agreementType } : {}),
-              ...(req.contractCategory ? { contractCategory: req.contractCategory } : {}),
-            };
-            // A company made just now has no billing object but the one we make. Any other may have
-            // several: ours (made by an attempt before a crash) first, then the one that fits.
-            if (!created) {
-              const ours = req.createBilling === true ? await companies.findOwnBilling(setup) : null;
-              if (ours) return { ok: true as const, values: ours, created, companyId };
-              const [proposal] = await companies.proposeBilling([{ companyId, plan }]);
-              if (proposal?.values) return { ok: true as const, values: proposal.values, created, companyId };
-              if (proposal && proposal.fits > 1) return unresolved(`${proposal.fits} billing objects fit; choose one and map ${org.name}`);
-            }
-            if (req.createBilling !== true) return unresolved(`it has no billing object for the plan "${org.planName}" yet (making one was not asked)`);
-            try {
-              const billing = await companies.ensureBilling(setup);
-              await audit(req, row.organizationId, 'integration.organization_import.billing', { companyId, values: billing.values, created: billing.created });
-              return { ok: true as const, values: billing.values, created, companyId };
-            } catch (err) {
-              const why = refusalOf(err);
-              if (!why) throw err;
-              const e = new RuleViolation('import_billing_refused', `${org.name}: company ${companyId} is in the PSA, but the PSA refused its billing object for the plan "${org.planName}": ${why.message}`);
-              return { ok: false as const, result: refused(row.organizationId, e, { created, companyId }) };
-            }
+            const billing = await billingFor(companies, req, org, { companyId, created, plan });
+            if (billing.made) await audit(req, row.organizationId, 'integration.organization_import.billing', { companyId, values: billing.made.values, created: billing.made.created });
+            if (billing.ok) return { ok: true as const, values: billing.values, created, companyId };
+            return { ok: false as const, result: refused(row.organizationId, billing.refusal, { created, companyId }) };
           });
         } catch (err) {
           return { ok: false as const, result: refused(row.organizationId, err) };
