@@ -1,11 +1,13 @@
 /**
- * `npm run bench:org-import [-- --orgs 2000 --companies 5000]`: an organization import against
- * the ConnectWise simulator holding `companies` companies (each of the first `orgs` with an active
- * agreement and one addition of the plan's catalog item): the preview for `orgs` unmapped
- * organizations (three in four named like a PSA company in another case and spacing, the fourth
- * unknown), then the confirm of every proposed row (map) and every unknown one (create). Prints
- * PSA requests (the simulator's log) and seconds for each. The simulator's own request budget is
- * lifted; the adapter's rate governor (the deployment's default budget) still paces the calls.
+ * `npm run bench:org-import [-- --orgs 2000 --companies 5000 --psa connectwise|autotask|halopsa]`:
+ * an organization import against one PSA simulator (ConnectWise by default) holding `companies`
+ * companies (each of the first `orgs` with the plan's billing object: an agreement with one
+ * addition of the plan's catalog item, a contract with the plan's service, a software licence):
+ * the preview for `orgs` unmapped organizations (three in four named like a PSA company in another
+ * case and spacing, the fourth unknown), then the confirm of every proposed row (map) and every
+ * unknown one (create: the company, then its billing object). Prints PSA requests (the
+ * simulator's log) and seconds for each. The simulator's own request budget is lifted; the
+ * adapter's rate governor (the deployment's default budget) still paces the calls.
  * Starts its own Temporal dev server unless TEMPORAL_ADDRESS is set, and a scratch database
  * unless DATABASE_URL is set.
  */
@@ -21,14 +23,96 @@ import { createTemporalClient } from '../client/temporal';
 import { createOrgImportClient, type ImportConfirm } from '../client/org-import';
 import { bundleWorkflows, createWorker } from '../worker/create-worker';
 import { createLogger } from '../infra/logger';
-import { startConnectWiseSim, createSeed, SEED_FIXTURES } from '../sims/connectwise';
+import type { PsaRuntimeOptions } from '../activities/deps';
+import type { MappingValues, PsaKind } from '../psa/core/types';
+import type { SimServer } from '../sims/common/server';
+import { startConnectWiseSim, createSeed, SEED_FIXTURES, SEED_CREDENTIALS as CW_SEED } from '../sims/connectwise';
+import { startAutotaskSim, createSeed as createAtSeed, SEED_CREDENTIALS as AT_SEED, SEED_FIXTURES as AT_FIXTURES } from '../sims/autotask';
+import { startHaloPsaSim, createSeed as createHaloSeed } from '../sims/halopsa';
+import { currentPeriod } from '../sims/autotask/seed';
 import { generatedCompanyNames } from '../sims/common/company-names';
 import { connectIntegration } from '../test/helpers/integration-fixture';
+
+const LIFTED = { maxRequests: 10_000_000, windowMs: 60_000 };
+
+interface BenchSim {
+  server: SimServer;
+  psa: PsaRuntimeOptions;
+  /** What `connectIntegration` reads of the simulators. */
+  sims: Record<string, unknown>;
+  planMapping: MappingValues | null;
+  /** Confirm fields new companies need in this PSA. */
+  createExtras: { createUnder?: string; phone?: string };
+  close(): Promise<void>;
+}
+
+const urlPolicy = { allowHosts: ['127.0.0.1'], allowPrivateNetworks: true, allowHttp: true };
+
+/** The simulator of `psa` with `companyCount` generated companies, the first `orgCount` names given the plan's billing object. */
+async function startSim(psa: PsaKind, names: string[], companyCount: number, orgCount: number): Promise<BenchSim> {
+  const billed = new Set(names.slice(0, orgCount));
+  if (psa === 'autotask') {
+    const sim = await startAutotaskSim({ seed: createAtSeed({ extraCompanies: companyCount }), rateLimit: { maxRequests: LIFTED.maxRequests, windowMs: LIFTED.windowMs } });
+    const seed = sim.state.seed;
+    const service = Number(AT_FIXTURES.planMapping.service);
+    let nextId = 900_000;
+    for (const c of seed.companies.filter((x) => billed.has(x.companyName))) {
+      const contract = { id: (nextId += 1), companyID: c.id, contractName: `${c.companyName} - Managed Services`, contractType: 7, status: 1 };
+      const cs = { id: (nextId += 1), contractID: contract.id, serviceID: service, invoiceDescription: 'Backup', unitPrice: 3.5 };
+      seed.contracts.push(contract);
+      seed.contractServices.push(cs);
+      seed.units.push({ id: (nextId += 1), contractID: contract.id, contractServiceID: cs.id, serviceID: service, ...currentPeriod(), units: 5 });
+    }
+    return {
+      server: sim.server,
+      psa: { urlPolicy, autotaskZoneLookupUrl: sim.url, integrationIds: { autotask: AT_SEED.integrationCode } },
+      sims: { autotask: sim },
+      planMapping: { ...AT_FIXTURES.planMapping },
+      createExtras: { phone: '+1 555 0100' },
+      close: () => sim.close(),
+    };
+  }
+  if (psa === 'halopsa') {
+    const sim = await startHaloPsaSim({ seed: () => createHaloSeed({ extraCompanies: companyCount }), rateLimit: { ...LIFTED, sendRetryAfter: true } });
+    const data = sim.state.data;
+    const shape = data.licences[0];
+    if (!shape) throw new Error('the HaloPSA seed has no licence to copy');
+    for (const c of data.clients.filter((x) => billed.has(x.name))) data.licences.push({ ...shape, id: data.nextId.licence++, name: 'Cloud Backup', client_id: c.id, site_id: c.main_site_id, count: 5, is_active: true });
+    return { server: sim.server, psa: { urlPolicy }, sims: { halopsa: sim }, planMapping: null, createExtras: { createUnder: '1' }, close: () => sim.close() };
+  }
+  const cw = await startConnectWiseSim({ seed: () => createSeed({ extraCompanies: companyCount }), rateLimit: LIFTED });
+  // A live agreement with one addition of the plan's catalog item for each company an organization matches.
+  const data = cw.state.data;
+  const agreementShape = data.agreements.find((a) => !a.cancelledFlag);
+  const additionShape = data.additions.find((x) => x.product.id === Number(SEED_FIXTURES.planMapping.catalogItem) && !x.cancelledDate);
+  if (!agreementShape || !additionShape) throw new Error('the seed has no agreement to copy');
+  let nextId = 900_000;
+  for (const c of data.companies.filter((x) => billed.has(x.name))) {
+    const agreementId = (nextId += 1);
+    data.agreements.push({ ...agreementShape, id: agreementId, name: `${c.name} - Managed Services`, company: { id: c.id, identifier: c.identifier, name: c.name } });
+    data.additions.push({ ...additionShape, id: (nextId += 1), agreementId });
+  }
+  return {
+    server: cw.server,
+    psa: { urlPolicy, ca: cw.ca, integrationIds: { connectwise: CW_SEED.clientId } },
+    sims: { connectwise: cw },
+    planMapping: { ...SEED_FIXTURES.planMapping },
+    createExtras: {},
+    close: () => cw.close(),
+  };
+}
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
   return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+function psaArg(): PsaKind {
+  const i = process.argv.indexOf('--psa');
+  const v = i >= 0 ? process.argv[i + 1] : 'connectwise';
+  if (v !== 'connectwise' && v !== 'autotask' && v !== 'halopsa') throw new Error('--psa must be connectwise, autotask or halopsa');
+  return v;
 }
 
 async function main(): Promise<void> {
@@ -47,25 +131,13 @@ async function main(): Promise<void> {
   const keys = new KeyRing(config.ENCRYPTION_KEYS as Record<string, Buffer>);
   const temporal = await createTemporalClient({ address, namespace: 'default', keys });
 
+  const psaKind = psaArg();
   const names = generatedCompanyNames(companyCount);
-  const cw = await startConnectWiseSim({ seed: () => createSeed({ extraCompanies: companyCount }), rateLimit: { maxRequests: 10_000_000, windowMs: 60_000 } });
-  // A live agreement with one addition of the plan's catalog item for each company an organization matches.
-  const data = cw.state.data;
-  const agreementShape = data.agreements.find((a) => !a.cancelledFlag);
-  const additionShape = data.additions.find((x) => x.product.id === Number(SEED_FIXTURES.planMapping.catalogItem) && !x.cancelledDate);
-  if (!agreementShape || !additionShape) throw new Error('the seed has no agreement to copy');
-  const byName = new Map(data.companies.map((c) => [c.name, c]));
-  let nextId = 900_000;
-  for (const name of names.slice(0, orgCount)) {
-    const c = byName.get(name);
-    if (!c) continue;
-    const agreementId = (nextId += 1);
-    data.agreements.push({ ...agreementShape, id: agreementId, name: `${c.name} - Managed Services`, company: { id: c.id, identifier: c.identifier, name: c.name } });
-    data.additions.push({ ...additionShape, id: (nextId += 1), agreementId });
-  }
+  const bench = await startSim(psaKind, names, companyCount, orgCount);
+  const server = bench.server;
 
   const taskQueue = `bench-org-import-${randomUUID().slice(0, 8)}`;
-  const psa = { urlPolicy: { allowHosts: ['127.0.0.1'], allowPrivateNetworks: true, allowHttp: true }, ca: cw.ca };
+  const psa = bench.psa;
   const log = createLogger('bench-worker', 'error');
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker({
@@ -88,15 +160,15 @@ async function main(): Promise<void> {
         .values(orgNames.slice(i, i + 500).map((name) => ({ partnerId: partner.id, planId: plan.id, name, seatCount: 5 })))
         .execute();
     }
-    const { connectionId } = await connectIntegration(db, keys, { connectwise: cw } as never, { partnerId: partner.id, psa: 'connectwise', organizationIds: [] });
-    await db.insertInto('planMappings').values({ planId: plan.id, connectionId, psa: 'connectwise', values: JSON.stringify(SEED_FIXTURES.planMapping) }).execute();
+    const { connectionId } = await connectIntegration(db, keys, bench.sims as never, { partnerId: partner.id, psa: psaKind, organizationIds: [] });
+    if (bench.planMapping) await db.insertInto('planMappings').values({ planId: plan.id, connectionId, psa: psaKind, values: JSON.stringify(bench.planMapping) }).execute();
 
     const client = createOrgImportClient({ db, temporal, taskQueue, keys, psa });
-    let before = cw.server.log.length;
+    let before = server.log.length;
     let started = Date.now();
-    const preview = await client.preview(partner.id, 'connectwise');
+    const preview = await client.preview(partner.id, psaKind);
     const previewSeconds = (Date.now() - started) / 1000;
-    const previewCalls = cw.server.log.length - before;
+    const previewCalls = server.log.length - before;
     const outcomes = preview.organizations.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.outcome]: (acc[r.outcome] ?? 0) + 1 }), {});
     const withBilling = preview.organizations.filter((r) => r.values).length;
 
@@ -105,27 +177,27 @@ async function main(): Promise<void> {
       if (r.values) rows.push({ organizationId: r.organizationId, action: 'map', values: r.values });
       else if (r.outcome === 'none') rows.push({ organizationId: r.organizationId, action: 'create' });
     }
-    before = cw.server.log.length;
+    before = server.log.length;
     started = Date.now();
-    const batch = await client.confirm(partner.id, 'connectwise', { rows }, user.id);
-    let progress = await client.progress(partner.id, 'connectwise', batch.batchId);
+    const batch = await client.confirm(partner.id, psaKind, { rows, ...bench.createExtras }, user.id);
+    let progress = await client.progress(partner.id, psaKind, batch.batchId);
     while (!progress.finished) {
       await new Promise((r) => setTimeout(r, 1000));
-      progress = await client.progress(partner.id, 'connectwise', batch.batchId);
+      progress = await client.progress(partner.id, psaKind, batch.batchId);
     }
     const confirmSeconds = (Date.now() - started) / 1000;
-    const confirmCalls = cw.server.log.length - before;
-    const methods = cw.server.log.slice(before).reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.method]: (acc[e.method] ?? 0) + 1 }), {});
+    const confirmCalls = server.log.length - before;
+    const methods = server.log.slice(before).reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.method]: (acc[e.method] ?? 0) + 1 }), {});
     const codes = progress.rows.reduce<Record<string, number>>((acc, r) => (r.code ? { ...acc, [r.code]: (acc[r.code] ?? 0) + 1 } : acc), {});
 
-    console.log(`organization import, ConnectWise simulator: ${orgCount} organizations, ${preview.companiesScanned} active PSA companies`);
+    console.log(`organization import, ${psaKind} simulator: ${orgCount} organizations, ${preview.companiesScanned} active PSA companies`);
     console.log(`preview   ${previewSeconds.toFixed(1)} s   ${previewCalls} PSA requests   outcomes ${JSON.stringify(outcomes)}; billing proposed for ${withBilling}`);
     console.log(`confirm   ${confirmSeconds.toFixed(1)} s   ${confirmCalls} PSA requests ${JSON.stringify(methods)}   rows ${rows.length}: mapped ${progress.mapped}, created ${progress.created}, refused ${progress.refused} ${JSON.stringify(codes)}`);
   } finally {
     worker.shutdown();
     await running;
     await connection.close();
-    await cw.close();
+    await bench.close();
     await temporal.connection.close();
     await db.destroy();
     if (!process.env.DATABASE_URL) {

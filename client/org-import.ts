@@ -5,7 +5,9 @@
  * company (domain/name-match.ts), the score, near-duplicates as alternatives, and the billing
  * object where exactly one fits; companies are listed in pages of the PSA's largest size and
  * billing objects are looked up in bulk. `confirm` starts one durable batch workflow that maps the
- * accepted rows through the integration lifecycle workflow (workflows/org-import.ts); `progress`
+ * accepted rows through the integration lifecycle workflow (workflows/org-import.ts), creating
+ * companies where asked and, unless `createBilling: false`, the plan's billing object of created
+ * or adopted companies that have none; `progress`
  * reads it while it runs and after. Mapped organizations are never offered again, and the import
  * never renames a PSA company.
  */
@@ -70,6 +72,7 @@ export interface ImportPreview {
 const rowSchema = z.discriminatedUnion('action', [
   z.object({ organizationId: idSchema, action: z.literal('map'), values: mappingValuesSchema }).strict(),
   z.object({ organizationId: idSchema, action: z.literal('create') }).strict(),
+  z.object({ organizationId: idSchema, action: z.literal('adopt'), companyId: safeText().regex(/^\d{1,12}$/, 'must be a PSA company id') }).strict(),
 ]);
 
 /** Rows per batch: the rows and their results travel in the workflow input across continue-as-new (Temporal caps a payload at 2 MB). */
@@ -82,6 +85,15 @@ export const importConfirmSchema = z
     createUnder: safeText().regex(/^\d{1,12}$/, 'must be a top-level id').optional(),
     /** Phone number of new companies, where the PSA needs one (Autotask). */
     phone: safeText().min(1).max(25).optional(),
+    /**
+     * Make the plan's billing object (agreement + addition, contract + contract service, software
+     * licence) for created and adopted companies that have none. Default true.
+     */
+    createBilling: z.boolean().optional(),
+    /** The agreement type of the agreements made (ConnectWise; default "Managed Services"). */
+    agreementType: safeText().min(1).max(50).optional(),
+    /** The category of the contracts made (Autotask; a label of its contract category picklist; default none). */
+    contractCategory: safeText().min(1).max(100).optional(),
   })
   .strict();
 export type ImportConfirm = z.input<typeof importConfirmSchema>;
@@ -192,7 +204,11 @@ export function createOrgImportClient(deps: IntegrationsClientDeps) {
         }
         const batchId = randomUUID();
         const workflowId = organizationImportWorkflowId(partnerId, psa, batchId);
-        const rows: ImportRow[] = body.rows.map((r) => (r.action === 'map' ? { organizationId: r.organizationId, action: 'map', values: r.values } : { organizationId: r.organizationId, action: 'create' }));
+        const rows: ImportRow[] = body.rows.map((r): ImportRow =>
+          r.action === 'map' ? { organizationId: r.organizationId, action: 'map', values: r.values }
+          : r.action === 'adopt' ? { organizationId: r.organizationId, action: 'adopt', companyId: r.companyId }
+          : { organizationId: r.organizationId, action: 'create' },
+        );
         await temporal.workflow.start(organizationImportWorkflow, {
           workflowId,
           taskQueue,
@@ -205,6 +221,9 @@ export function createOrgImportClient(deps: IntegrationsClientDeps) {
               actor,
               createUnder: companies.traits.parentRequired ? (body.createUnder ?? null) : null,
               phone: companies.traits.phoneRequired ? (body.phone ?? null) : null,
+              createBilling: body.createBilling ?? true,
+              agreementType: body.agreementType ?? null,
+              contractCategory: body.contractCategory ?? null,
               rows,
             },
           ],

@@ -449,6 +449,15 @@ export const ERRORS = {
     remediation:
       'Create the billing object in the PSA (agreement addition, contract service or software licence for the plan), or, where several fit, map the organization with the one you choose.',
   },
+  import_billing_refused: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: "The PSA refused to make the billing object for the organization's plan",
+    remediation:
+      "Fix what the PSA named (the agreement type or contract category, the plan's catalog item or service, the API user's right to add agreements, contracts or software licences), then import the organization again: the company is already there and is reused.",
+  },
   import_not_supported: {
     area: 'mapping',
     type: 'RuleViolation',

@@ -8,8 +8,14 @@ import type { MappingValues, PsaKind } from '../psa/core/types';
 
 export const organizationImportWorkflowId = (partnerId: string, psa: PsaKind, batchId: string) => `org-import/${partnerId}/${psa}/${batchId}`;
 
-/** One accepted preview row: map to the chosen company + billing object, or create the company first. */
-export type ImportRow = { organizationId: string; action: 'map'; values: MappingValues } | { organizationId: string; action: 'create' };
+/**
+ * One accepted preview row: map to the chosen company + billing object; create the company first;
+ * or map to this existing company with the billing object that fits (made when none does).
+ */
+export type ImportRow =
+  | { organizationId: string; action: 'map'; values: MappingValues }
+  | { organizationId: string; action: 'create' }
+  | { organizationId: string; action: 'adopt'; companyId: string };
 
 export interface ImportBatchSettings {
   partnerId: string;
@@ -21,6 +27,15 @@ export interface ImportBatchSettings {
   createUnder: string | null;
   /** Phone number of new companies where the PSA requires one (Autotask). */
   phone: string | null;
+  /**
+   * Make the plan's billing object for a company that has none (new companies, adopted ones);
+   * absent in batches started before the option existed, which did not (false).
+   */
+  createBilling?: boolean;
+  /** ConnectWise: the type of the agreements made (null: the default type). */
+  agreementType?: string | null;
+  /** Autotask: the category of the contracts made (null: none). */
+  contractCategory?: string | null;
 }
 
 export interface ImportRowResult {

@@ -2,7 +2,8 @@
  * The organization import batch: one durable workflow per confirmed import
  * (`org-import/<partnerId>/<psa>/<batchId>`). Each row is one activity that creates the company
  * where asked (looked up by name first, so a retry after a crash adopts the one already made) and
- * then maps the organization through the integration lifecycle workflow's mapping Update, so every
+ * finds or makes its billing object (ours found by its name, so never made twice), then one that
+ * maps the organization through the integration lifecycle workflow's mapping Update, so every
  * mapping rule holds per row. A refused row is recorded with its code and the batch goes on.
  * Progress is a query; results travel across continue-as-new.
  */

@@ -10,6 +10,7 @@ export interface ImportCandidate {
   name: string;
   planId: string;
   planName: string;
+  seatCount: number;
   /** The PSA the organization is mapped to, if any (one at a time). */
   mappedPsa: PsaKind | null;
   mappedConnectionId: string | null;
@@ -33,6 +34,7 @@ export async function importCandidates(db: Db, partnerId: string, connectionId: 
       'organizations.name',
       'organizations.planId',
       'plans.name as planName',
+      'organizations.seatCount',
       'organizationMappings.psa as mappedPsa',
       'organizationMappings.connectionId as mappedConnectionId',
       'organizationMappings.values as mappedValues',
@@ -46,6 +48,7 @@ export async function importCandidates(db: Db, partnerId: string, connectionId: 
     name: r.name,
     planId: r.planId,
     planName: r.planName,
+    seatCount: Number(r.seatCount),
     mappedPsa: r.mappedPsa ?? null,
     mappedConnectionId: r.mappedConnectionId ?? null,
     mappedValues: parsed(r.mappedValues),

@@ -9,10 +9,10 @@
  */
 import { PsaValidationError } from '../core/errors';
 import { asPsaError, withRight } from '../core/batch';
-import { chunked, proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type CompanyDraft, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
+import { billingObjectName, chunked, proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type BillingSetup, type CompanyDraft, type EnsuredBilling, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
 import { fitText, storableText, type MissingRight } from '../core/configurations';
 import type { PsaContact, PsaContacts } from '../core/contacts';
-import type { Page } from '../core/types';
+import type { MappingValues, Page } from '../core/types';
 import { AT_RIGHTS } from './configurations';
 import { MAX_RECORDS, type AutotaskRest, type Filter } from './rest';
 import type { Row } from './schemas';
@@ -21,6 +21,13 @@ const RIGHT = 'CRM → Company & Contact Access (Add, Edit)';
 const BILLING_RIGHT = 'Contracts → View = All, Contract Visibility = Full';
 const WHERE = "the API user's security level (Admin → Resources/Users → Security Levels)";
 const NAME_MAX = 100;
+const ADD_BILLING_RIGHT = 'Contracts → View = All, Add = Yes, Contract Visibility = Full';
+const CONTRACT_NAME_MAX = 100;
+/** How long a contract the import makes runs (Autotask needs an end date; renewing is the partner's call). */
+const CONTRACT_YEARS = 10;
+
+const isId = (v: string | undefined): v is string => v !== undefined && /^\d{1,12}$/.test(v.trim());
+const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
 
 const toCompany = (r: Row): PsaCompany => {
   const x = r as Record<string, unknown>;
@@ -78,6 +85,96 @@ export class AutotaskCompanies implements PsaCompanies {
       );
       return proposalOf(fitting);
     });
+  }
+
+  /**
+   * Our contract (named after the plan) or a new Recurring Service contract of the chosen
+   * category, then its contract service of the plan's service or a new one, whose current units
+   * are brought to the seat count by one adjustment (the documented way units change). Requests:
+   * 1 contract lookup + 1 service lookup + 1 units read; a new contract adds the picklist read
+   * (once per adapter) and 1 POST; a new service 1 POST; units that differ 1 adjustment.
+   */
+  async ensureBilling(setup: BillingSetup): Promise<EnsuredBilling> {
+    return (await this.billing(setup, 'ensure')) as EnsuredBilling;
+  }
+
+  async findOwnBilling(setup: BillingSetup): Promise<MappingValues | null> {
+    return (await this.billing(setup, 'find'))?.values ?? null;
+  }
+
+  private async billing(setup: BillingSetup, mode: 'find' | 'ensure'): Promise<EnsuredBilling | null> {
+    const service = setup.plan?.service?.trim();
+    if (!isId(service)) throw new PsaValidationError('The plan has no Autotask service to bill', { details: ['service: map the plan first'] });
+    if (!isId(setup.companyId)) throw new PsaValidationError(`Not an Autotask company id: ${setup.companyId}`, { details: ['companyID'] });
+    const companyID = Number(setup.companyId);
+    const contractName = billingObjectName(setup.planName, CONTRACT_NAME_MAX);
+    let created = false;
+    const [found] = await withRight(BILLING_RIGHT, WHERE, () =>
+      this.rest.query('Contracts', [{ op: 'eq', field: 'companyID', value: companyID }, { op: 'eq', field: 'contractName', value: contractName }, { op: 'eq', field: 'status', value: 1 }], 1),
+    ).then((p) => p.items);
+    let contractID = found?.id;
+    if (contractID === undefined && mode === 'find') return null;
+    if (contractID === undefined) {
+      const picks = await this.contractPicklists(setup.contractCategory);
+      const start = new Date();
+      const end = new Date(start);
+      end.setUTCFullYear(end.getUTCFullYear() + CONTRACT_YEARS);
+      const body = {
+        companyID, contractName, contractType: picks.recurringService, status: 1, startDate: dateOnly(start), endDate: dateOnly(end), isDefaultContract: false,
+        ...(picks.category !== null ? { contractCategory: picks.category } : {}),
+      };
+      contractID = await withRight(ADD_BILLING_RIGHT, WHERE, () => this.rest.create('Contracts', body));
+      created = true;
+    }
+    const contract = contractID;
+    const [existing] = await withRight(BILLING_RIGHT, WHERE, () =>
+      this.rest.query('ContractServices', [{ op: 'eq', field: 'contractID', value: contract }, { op: 'eq', field: 'serviceID', value: Number(service) }], 1),
+    ).then((p) => p.items);
+    let contractServiceID = existing?.id;
+    if (contractServiceID === undefined && mode === 'find') return null;
+    if (contractServiceID === undefined) {
+      contractServiceID = await withRight(ADD_BILLING_RIGHT, WHERE, () => this.rest.createChild('Contracts', contract, 'Services', { contractID: contract, serviceID: Number(service) }));
+      created = true;
+    }
+    await this.openUnits(contract, contractServiceID, Number(service), Math.max(0, Math.trunc(setup.seats)));
+    return { values: { company: setup.companyId, contract: String(contract), contractService: String(contractServiceID) }, created };
+  }
+
+  /**
+   * Brings our contract service's current units to the seats with one adjustment of the
+   * difference (adjustments are relative, so the units are read first: a retry after a lost
+   * answer adjusts by what is left, never twice). Nothing is sent when they already match.
+   */
+  private async openUnits(contractID: number, contractServiceID: number, serviceID: number, seats: number): Promise<void> {
+    const rows = await withRight(BILLING_RIGHT, WHERE, () => this.rest.query('ContractServiceUnits', [{ op: 'eq', field: 'contractServiceID', value: contractServiceID }], MAX_RECORDS));
+    const now = new Date().toISOString();
+    const period = rows.items.map((r) => r as Record<string, unknown>).find((u) => String(u.startDate ?? '') <= now && String(u.endDate ?? '') >= now);
+    if (!period) return;
+    const delta = seats - Number(period.units ?? 0);
+    if (delta === 0) return;
+    await withRight(ADD_BILLING_RIGHT, WHERE, () =>
+      this.rest.create('ContractServiceAdjustments', { contractID, contractServiceID, serviceID, effectiveDate: dateOnly(new Date()), unitChange: delta }),
+    );
+  }
+
+  private picklists: Promise<{ types: { value: string; label: string }[]; categories: { value: string; label: string }[] }> | null = null;
+
+  /** The Recurring Service contract type and the category labelled `category` (the Contracts picklists, read once per adapter). */
+  private async contractPicklists(category: string | undefined): Promise<{ recurringService: number; category: number | null }> {
+    this.picklists ??= this.rest.fields('Contracts').then((fields) => {
+      const active = (name: string) => (fields.find((f) => f.name.toLowerCase() === name)?.picklistValues ?? []).filter((v) => v.isActive !== false).map((v) => ({ value: v.value, label: v.label }));
+      return { types: active('contracttype'), categories: active('contractcategory') };
+    });
+    this.picklists.catch(() => (this.picklists = null));
+    const { types, categories } = await this.picklists;
+    const recurring = types.find((t) => t.label.toLowerCase() === 'recurring service');
+    if (!category?.trim()) return { recurringService: recurring ? Number(recurring.value) : 7, category: null };
+    const hit = categories.find((c) => c.label.trim().toLowerCase() === category.trim().toLowerCase());
+    if (!hit) {
+      const known = categories.map((c) => `"${c.label}"`).join(', ') || 'none';
+      throw new PsaValidationError(`Autotask has no active contract category "${category}"`, { details: [`contractCategory: "${category}" is not one of ${known}`] });
+    }
+    return { recurringService: recurring ? Number(recurring.value) : 7, category: Number(hit.value) };
   }
 
   /** The "Customer" value of the companyType picklist (1 where the picklist does not say). */

@@ -60,6 +60,12 @@ export class AutotaskRest {
     return parseVendor(itemIdSchema, res.body, entity).itemId;
   }
 
+  /** Creates a child through its parent (`POST /Contracts/{id}/Services`), as Autotask creates child entities. */
+  async createChild(parent: string, parentId: number, child: string, json: unknown): Promise<number> {
+    const res = await this.http.request({ method: 'POST', url: `${parent}/${parentId}/${child}`, json, endpoint: parent });
+    return parseVendor(itemIdSchema, res.body, `${parent}/{id}/${child}`).itemId;
+  }
+
   /** PATCH sets only the given fields; the same body twice leaves the same record, so it is retried. */
   async patch(entity: string, json: Record<string, unknown>): Promise<number> {
     const res = await this.http.request({ method: 'PATCH', url: entity, json, endpoint: entity, idempotent: true });

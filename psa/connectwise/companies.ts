@@ -7,18 +7,29 @@
  */
 import { PsaValidationError } from '../core/errors';
 import { asPsaError, withRight } from '../core/batch';
-import { chunked, proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type CompanyDraft, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
+import { billingObjectName, chunked, DEFAULT_AGREEMENT_TYPE, proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type BillingSetup, type CompanyDraft, type EnsuredBilling, type CompanyListQuery, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
 import { fitText, storableText, type MissingRight } from '../core/configurations';
-import type { Page } from '../core/types';
+import type { MappingValues, Page } from '../core/types';
 import { cwString, MAX_PAGE_SIZE, parse, type ConnectWiseApi } from './api';
-import { companyRecordSchema, siteSchema } from './inventory-schemas';
+import { companyRecordSchema, contactSchema, siteSchema } from './inventory-schemas';
 import { isCwId } from './picklists';
-import { additionSchema, agreementSchema, idOnlySchema } from './schemas';
+import { additionSchema, agreementSchema, idOnlySchema, refSchema } from './schemas';
 
-const RIGHTS = { inquire: 'Companies > Company Maintenance (Inquire)', add: 'Companies > Company Maintenance (Add)', agreements: 'Finance > Agreements (Inquire)' } as const;
+const RIGHTS = {
+  inquire: 'Companies > Company Maintenance (Inquire)',
+  add: 'Companies > Company Maintenance (Add)',
+  agreements: 'Finance > Agreements (Inquire)',
+  addAgreements: 'Finance > Agreements (Add)',
+  contacts: 'Companies > Contacts (Inquire, Add)',
+} as const;
 const WHERE = "the API member's security role, System > Security Roles";
 const NAME_MAX = 50;
 const IDENTIFIER_MAX = 25;
+const AGREEMENT_NAME_MAX = 100;
+/** First name of the billing contact made for a company that has no contact (an agreement needs one). */
+const BILLING_CONTACT = 'Billing';
+
+const today = () => `${new Date().toISOString().slice(0, 10)}T00:00:00Z`;
 
 type CwCompany = ReturnType<typeof companyRecordSchema.parse>;
 
@@ -121,6 +132,89 @@ export class ConnectWiseCompanies implements PsaCompanies {
         .flatMap((a) => (additions.get(a.id) ?? []).filter((x) => item !== undefined && String(x.product) === item).map((x) => ({ company: r.companyId, agreement: String(a.id), agreementAddition: String(x.id) })));
       return proposalOf(fitting);
     });
+  }
+
+  /**
+   * Our agreement (named after the plan) or a new one of the chosen type, with the company's
+   * first active contact (a billing contact is made when it has none: the agreement needs one),
+   * then the agreement's live addition of the plan's catalog item or a new one for the seats.
+   * Requests: 1 agreement lookup + 1 addition lookup; a new agreement adds the type lookup (once
+   * per adapter), 1 contact lookup (+1 POST) and 1 POST; a new addition 1 POST.
+   */
+  async ensureBilling(setup: BillingSetup): Promise<EnsuredBilling> {
+    return (await this.billing(setup, 'ensure')) as EnsuredBilling;
+  }
+
+  async findOwnBilling(setup: BillingSetup): Promise<MappingValues | null> {
+    return (await this.billing(setup, 'find'))?.values ?? null;
+  }
+
+  private async billing(setup: BillingSetup, mode: 'find' | 'ensure'): Promise<EnsuredBilling | null> {
+    const item = setup.plan?.catalogItem?.trim();
+    if (!item || !isCwId(item)) throw new PsaValidationError('The plan has no ConnectWise catalog item to bill', { details: ['catalogItem: map the plan first'] });
+    if (!isCwId(setup.companyId)) throw new PsaValidationError(`Not a ConnectWise company id: ${setup.companyId}`, { details: ['company'] });
+    const name = billingObjectName(setup.planName, AGREEMENT_NAME_MAX);
+    const company = Number(setup.companyId);
+    let created = false;
+    const [found] = await withRight(RIGHTS.agreements, WHERE, () =>
+      this.api.all('finance/agreements', agreementSchema, 'agreement', { conditions: `company/id=${company} and name=${cwString(name)} and cancelledFlag=false` }),
+    );
+    let agreementId = found?.id;
+    if (agreementId === undefined && mode === 'find') return null;
+    if (agreementId === undefined) {
+      const type = await this.agreementType(setup.agreementType ?? DEFAULT_AGREEMENT_TYPE);
+      const contact = await this.billingContact(company);
+      const res = await withRight(RIGHTS.addAgreements, WHERE, () =>
+        this.api.send({ method: 'POST', path: 'finance/agreements', json: { name, type: { id: type }, company: { id: company }, contact: { id: contact }, startDate: today(), noEndingDateFlag: true } }),
+      );
+      agreementId = parse(agreementSchema, res.body, 'agreement').id;
+      created = true;
+    }
+    const [addition] = await withRight(RIGHTS.agreements, WHERE, () =>
+      this.api.all(`finance/agreements/${agreementId}/additions`, additionSchema, 'agreement addition', { conditions: `product/id=${item} and cancelledDate=null` }),
+    );
+    let additionId = addition?.id;
+    if (additionId === undefined && mode === 'find') return null;
+    if (additionId === undefined) {
+      const res = await withRight(RIGHTS.addAgreements, WHERE, () =>
+        this.api.send({
+          method: 'POST',
+          path: `finance/agreements/${agreementId}/additions`,
+          json: { product: { id: Number(item) }, quantity: Math.max(0, Math.trunc(setup.seats)), billCustomer: 'Billable', effectiveDate: today() },
+        }),
+      );
+      additionId = parse(additionSchema, res.body, 'agreement addition').id;
+      created = true;
+    }
+    return { values: { company: setup.companyId, agreement: String(agreementId), agreementAddition: String(additionId) }, created };
+  }
+
+  private agreementTypes = new Map<string, Promise<number>>();
+
+  /** The id of the agreement type called `name` (looked up once per adapter). */
+  private agreementType(name: string): Promise<number> {
+    const key = name.trim().toLowerCase();
+    let hit = this.agreementTypes.get(key);
+    if (!hit) {
+      hit = withRight(RIGHTS.agreements, WHERE, () => this.api.all('finance/agreements/types', refSchema, 'agreement type', { conditions: `name=${cwString(name.trim())}` })).then((rows) => {
+        const type = rows.find((r) => (r.name ?? '').trim().toLowerCase() === key && (r as { inactiveFlag?: unknown }).inactiveFlag !== true);
+        if (!type) throw new PsaValidationError(`ConnectWise has no active agreement type "${name}"`, { details: [`agreementType: "${name}" is not an agreement type (Setup Tables > Agreement Type)`] });
+        return type.id;
+      });
+      this.agreementTypes.set(key, hit);
+      hit.catch(() => this.agreementTypes.delete(key));
+    }
+    return hit;
+  }
+
+  /** The company's first active contact, or a new billing contact (found again on a retry: any active contact will do). */
+  private async billingContact(company: number): Promise<number> {
+    const [contact] = await withRight(RIGHTS.contacts, WHERE, () =>
+      this.api.page('company/contacts', contactSchema, 'contact', { conditions: `company/id=${company} and inactiveFlag=false`, orderBy: 'id asc', page: 1, pageSize: 1 }),
+    ).then((p) => p.items);
+    if (contact) return contact.id;
+    const res = await withRight(RIGHTS.contacts, WHERE, () => this.api.send({ method: 'POST', path: 'company/contacts', json: { firstName: BILLING_CONTACT, company: { id: company } } }));
+    return parse(contactSchema, res.body, 'contact').id;
   }
 
   async parents(): Promise<never[]> {

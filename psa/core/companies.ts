@@ -78,8 +78,55 @@ export interface BillingProposal {
   fits: number;
 }
 
+/** The billing object the organization import makes for a company that has none (see `ensureBilling`). */
+export interface BillingSetup {
+  companyId: string;
+  /** The organization's plan mapping on this connection; null where plans are not mapped (HaloPSA). */
+  plan: MappingValues | null;
+  /** The plan's name on the platform: the billing object is named after it (`billingObjectName`). */
+  planName: string;
+  /** The organization's seat count: the quantity a new billing line starts with. */
+  seats: number;
+  /** ConnectWise: the agreement type's name (default `DEFAULT_AGREEMENT_TYPE`). */
+  agreementType?: string;
+  /** Autotask: the contract category's label (none when absent). */
+  contractCategory?: string;
+}
+
+export interface EnsuredBilling {
+  /** The whole organization mapping (company + billing object). */
+  values: MappingValues;
+  /** False when every object was already there (ours from an earlier attempt, found by name). */
+  created: boolean;
+}
+
+/** ConnectWise agreement type used when the import is not told one. */
+export const DEFAULT_AGREEMENT_TYPE = 'Managed Services';
+
+/**
+ * The name of the billing object the import makes (agreement, contract, software licence): the
+ * plan's name and a marker, so a retried or resumed step finds ours instead of making another.
+ */
+export function billingObjectName(planName: string, max = 100): string {
+  const marker = ' (psa-sync)';
+  return `${planName.trim().replace(/\s+/g, ' ').slice(0, Math.max(1, max - marker.length))}${marker}`;
+}
+
 export interface PsaCompanies {
   readonly traits: CompanyTraits;
+  /**
+   * Finds or makes the company's billing object for the plan: ours (named by `billingObjectName`)
+   * when an earlier attempt made it, else a new one (ConnectWise agreement + addition of the
+   * plan's catalog item, and a billing contact where the company has none; Autotask contract +
+   * the plan's contract service; HaloPSA software licence). Never makes a second one.
+   */
+  ensureBilling(setup: BillingSetup): Promise<EnsuredBilling>;
+  /**
+   * Ours only: the billing object `ensureBilling` made for this company and plan when it is whole
+   * (brought to the seats where the PSA sets them in a separate write), else null; never creates.
+   * A resumed step looks here before taking another fitting object.
+   */
+  findOwnBilling(setup: BillingSetup): Promise<MappingValues | null>;
   /**
    * For each request, the billing object of that company for that plan (ConnectWise agreement
    * addition of the plan's catalog item, Autotask contract service of the plan's service,

@@ -8,10 +8,10 @@
  */
 import { PsaValidationError } from '../core/errors';
 import { asPsaError, withRight } from '../core/batch';
-import { proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type CompanyDraft, type CompanyListQuery, type CompanyParent, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
+import { billingObjectName, proposalOf, sameCompanyName, type BillingProposal, type BillingRequest, type BillingSetup, type CompanyDraft, type EnsuredBilling, type CompanyListQuery, type CompanyParent, type CreatedCompany, type PsaCompanies, type PsaCompany, type PsaSite } from '../core/companies';
 import { fitText, storableText, type MissingRight } from '../core/configurations';
 import type { PsaContact, PsaContacts } from '../core/contacts';
-import type { Page } from '../core/types';
+import type { MappingValues, Page } from '../core/types';
 import type { HaloApi } from './client';
 import { haloUsersOf } from './configurations';
 import { clientRecordSchema, siteSchema, topLevelSchema } from './inventory-schemas';
@@ -22,6 +22,7 @@ const LICENCE_RIGHT = 'Software Licensing access (Configuration > Asset Manageme
 const WHERE = "the HaloPSA API agent's role (Configuration > Teams & Agents > Roles)";
 const PAGE = 100;
 const NAME_MAX = 255;
+const LICENCE_NAME_MAX = 255;
 
 type Client = ReturnType<typeof clientRecordSchema.parse>;
 const toCompany = (c: Client): PsaCompany => ({ id: c.id, name: c.name, identifier: null, active: c.inactive !== true, parentId: c.toplevel_id ?? null });
@@ -93,6 +94,30 @@ export class HaloCompanies implements PsaCompanies {
       if (!more || res.items.length === 0) break;
     }
     return requests.map((r) => proposalOf((byCustomer.get(r.companyId) ?? []).map((id) => ({ customer: r.companyId, softwareLicence: id }))));
+  }
+
+  /**
+   * The customer's active licence named after the plan (ours from an earlier attempt) or a new
+   * one for the seats. Requests: 1 lookup (Halo's `search` narrows, the exact name is compared
+   * here) + 1 POST when it is new.
+   */
+  async findOwnBilling(setup: BillingSetup): Promise<MappingValues | null> {
+    if (!isId(setup.companyId)) throw new PsaValidationError(`Not a HaloPSA customer id: ${setup.companyId}`, { details: ['client_id'] });
+    const name = billingObjectName(setup.planName, LICENCE_NAME_MAX);
+    const res = await withRight(LICENCE_RIGHT, WHERE, () => this.api.list('SoftwareLicence', 'licences', licenceSchema, { client_id: setup.companyId, search: name }));
+    const ours = res.items.find((l) => l.is_active !== false && l.client_id === setup.companyId && (l.name ?? '').trim() === name);
+    return ours ? { customer: setup.companyId, softwareLicence: ours.id } : null;
+  }
+
+  async ensureBilling(setup: BillingSetup): Promise<EnsuredBilling> {
+    const ours = await this.findOwnBilling(setup);
+    if (ours) return { values: ours, created: false };
+    const name = billingObjectName(setup.planName, LICENCE_NAME_MAX);
+    const saved = await withRight(LICENCE_RIGHT, WHERE, () =>
+      this.api.upsert('SoftwareLicence', { client_id: Number(setup.companyId), name, count: Math.max(0, Math.trunc(setup.seats)) }, { idempotent: false }),
+    );
+    const licence = licenceSchema.parse(saved);
+    return { values: { customer: setup.companyId, softwareLicence: licence.id }, created: true };
   }
 
   async parents(): Promise<CompanyParent[]> {

@@ -52,6 +52,26 @@ const PAGE_MAX = 500;
 const CREATE_ONLY = new Set(['contractserviceadjustments', 'contractservicebundleadjustments']);
 const errors = (status: number, ...messages: string[]): SimResponse => ({ status, body: { errors: messages } });
 
+/** Contract picklists (`/Contracts/entityInformation/fields`): Recurring Service is what seat billing uses. */
+export const CONTRACT_TYPES = [
+  { value: '1', label: 'Time and Materials' },
+  { value: '3', label: 'Fixed Price' },
+  { value: '4', label: 'Block Hours' },
+  { value: '6', label: 'Retainer' },
+  { value: '7', label: 'Recurring Service' },
+  { value: '8', label: 'Per Ticket' },
+];
+export const CONTRACT_CATEGORIES = [
+  { value: '1', label: 'Managed Services', isActive: true },
+  { value: '2', label: 'Backup', isActive: true },
+  { value: '3', label: 'Legacy', isActive: false },
+];
+const CONTRACT_STATUSES = [
+  { value: '0', label: 'Inactive' },
+  { value: '1', label: 'Active' },
+];
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
+
 /** Entity name → its rows, its queryable fields and which security-level right reads it. */
 interface EntityDef {
   right: AutotaskRight;
@@ -68,7 +88,7 @@ const TICKET_FIELDS = ['id', 'ticketNumber', 'title', 'description', 'companyID'
 const ENTITIES: Record<string, EntityDef> = {
   companies: { right: 'companies', fields: ['id', 'companyName', 'companyType', 'isActive', 'phone', 'ownerResourceID', 'lastTrackedModifiedDateTime'], rows: (s) => rowsOf(s.seed.companies) },
   services: { right: 'services', fields: ['id', 'name', 'description', 'isActive', 'unitPrice'], rows: (s) => rowsOf(s.seed.services) },
-  contracts: { right: 'contracts', fields: ['id', 'companyID', 'contractName', 'contractType', 'status'], rows: (s) => rowsOf(s.seed.contracts) },
+  contracts: { right: 'contracts', fields: ['id', 'companyID', 'contractName', 'contractType', 'contractCategory', 'status', 'startDate', 'endDate'], rows: (s) => rowsOf(s.seed.contracts) },
   contractservices: { right: 'contracts', fields: ['id', 'contractID', 'serviceID', 'invoiceDescription', 'unitPrice'], rows: (s) => rowsOf(s.seed.contractServices) },
   contractserviceunits: { right: 'contracts', fields: ['id', 'contractID', 'contractServiceID', 'serviceID', 'startDate', 'endDate', 'units'], rows: (s) => rowsOf(s.seed.units) },
   tickets: { right: 'tickets', fields: TICKET_FIELDS, rows: (s) => rowsOf([...s.tickets.values()]) },
@@ -226,6 +246,17 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     isPickList: false, picklistValues: null, picklistParentValueField: '', isSupportedWebhookField: false, ...extra,
   });
 
+  /** Contracts metadata: the required fields and the type, category and status picklists. */
+  const contractFieldInfo = () => {
+    const picklist = (name: string, values: { value: string; label: string; isActive?: boolean }[], isRequired: boolean) =>
+      fieldInfo(name, 'integer', { isRequired, isPickList: true, picklistValues: values.map((v, i) => ({ value: v.value, label: v.label, isDefaultValue: false, sortOrder: i, parentValue: '', isActive: v.isActive !== false, isSystem: false })) });
+    return [
+      fieldInfo('id', 'long'), fieldInfo('companyID', 'integer', { isRequired: true, isReference: true, referenceEntityType: 'Company' }), fieldInfo('contractName', 'string', { isRequired: true, length: 100 }),
+      picklist('contractType', CONTRACT_TYPES, true), picklist('contractCategory', CONTRACT_CATEGORIES, false), picklist('status', CONTRACT_STATUSES, true),
+      fieldInfo('startDate', 'datetime', { isRequired: true }), fieldInfo('endDate', 'datetime', { isRequired: true }),
+    ];
+  };
+
   /** Tickets metadata with the picklists (string values) the ticket mapping form is built from. */
   const ticketFieldInfo = () => {
     const pl = state.seed.picklists;
@@ -290,7 +321,7 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     guarded(entityOf(req)?.def.right ?? null, () => {
       const entity = entityOf(req);
       if (!entity) return errors(404, `Entity ${req.params.entity} not found.`);
-      const writable = ['tickets', 'companies', 'contractservices', 'configurationitems', 'products'].includes(entity.name);
+      const writable = ['tickets', 'companies', 'contracts', 'contractservices', 'configurationitems', 'products'].includes(entity.name);
       return {
         status: 200,
         body: {
@@ -311,6 +342,7 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
         entity.name === 'tickets' ? ticketFieldInfo()
         : entity.name === 'configurationitems' ? configurationItemFieldInfo(fieldInfo)
         : entity.name === 'companies' ? companyFieldInfo(fieldInfo)
+        : entity.name === 'contracts' ? contractFieldInfo()
         : entity.def.fields.map((name) => fieldInfo(name, name === 'id' ? 'long' : 'string'));
       return { status: 200, body: { fields } };
     })(req),
@@ -448,6 +480,33 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     state.addPeriod(cs);
     return { status: 200, body: { itemId: cs.id } };
   };
+  server.route('POST', `${BASE}/Contracts`, guarded('contracts', (req) => {
+    const raw = req.json && typeof req.json === 'object' && !Array.isArray(req.json) ? (req.json as Record<string, unknown>) : {};
+    const b = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v]));
+    const problems: string[] = [];
+    for (const k of ['companyID', 'contractName', 'contractType', 'status', 'startDate', 'endDate']) {
+      const v = b[k.toLowerCase()];
+      if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) problems.push(`Missing Required Field: ${k}`);
+    }
+    const name = typeof b.contractname === 'string' ? b.contractname.trim() : '';
+    if (name.length > 100) problems.push('contractName exceeds the maximum length of 100.');
+    const company = state.seed.companies.find((c) => c.id === Number(b.companyid) && c.id !== 0);
+    if (b.companyid != null && !company) problems.push('Reference value on field: companyID of type: Company does not exist or is invisible.');
+    const pick = (field: string, values: { value: string; isActive?: boolean }[]) => {
+      const v = b[field.toLowerCase()];
+      if (v == null) return null;
+      if (!values.some((x) => x.value === String(v) && x.isActive !== false)) problems.push(`Value ${String(v)} is not a valid picklist value for field ${field}.`);
+      return Number(v);
+    };
+    const contractType = pick('contractType', CONTRACT_TYPES);
+    const contractCategory = pick('contractCategory', CONTRACT_CATEGORIES);
+    const status = pick('status', CONTRACT_STATUSES);
+    for (const k of ['startDate', 'endDate']) if (b[k.toLowerCase()] != null && !DATE_ONLY.test(String(b[k.toLowerCase()]))) problems.push(`${k} is not a valid date.`);
+    if (problems.length || !company || contractType === null || status === null) return errors(500, ...problems);
+    const contract = { id: state.id(), companyID: company.id, contractName: name, contractType, contractCategory, status, startDate: String(b.startdate), endDate: String(b.enddate) };
+    state.seed.contracts.push(contract);
+    return { status: 200, body: { itemId: contract.id } };
+  }));
   server.route('POST', `${BASE}/Contracts/:id/Services`, guarded('contracts', (req) => contractServiceInput(req, false)));
   server.route('PATCH', `${BASE}/Contracts/:id/Services`, guarded('contracts', (req) => contractServiceInput(req, true)));
 

@@ -26,7 +26,16 @@ export interface Company {
   lastTrackedModifiedDateTime?: string;
 }
 export interface Service { id: number; name: string; description: string; isActive: boolean; unitPrice: number }
-export interface Contract { id: number; companyID: number; contractName: string; contractType: number; status: number }
+export interface Contract {
+  id: number;
+  companyID: number;
+  contractName: string;
+  contractType: number;
+  status: number;
+  contractCategory?: number | null;
+  startDate?: string;
+  endDate?: string;
+}
 export interface ContractService { id: number; contractID: number; serviceID: number; invoiceDescription: string; unitPrice: number }
 export interface ContractServiceUnit { id: number; contractID: number; contractServiceID: number; serviceID: number; startDate: string; endDate: string; units: number }
 export interface Resource { id: number; userName: string; firstName: string; lastName: string; isActive: boolean }

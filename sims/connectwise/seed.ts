@@ -365,6 +365,11 @@ export function createSeed(options: SeedOptions = {}): SimData {
     slas,
     companies,
     agreements,
+    agreementTypes: [
+      { id: 1, name: 'Managed Services', defaultFlag: true, inactiveFlag: false },
+      { id: 2, name: 'Block Time', defaultFlag: false, inactiveFlag: false },
+      { id: 3, name: 'Legacy Support', defaultFlag: false, inactiveFlag: true },
+    ],
     additions,
     categories,
     subcategories,

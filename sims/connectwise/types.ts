@@ -111,6 +111,14 @@ export interface Agreement {
   _info: Info;
 }
 
+/** `GET /finance/agreements/types` (Setup Tables > Agreement Type). */
+export interface AgreementType {
+  id: number;
+  name: string;
+  defaultFlag: boolean;
+  inactiveFlag: boolean;
+}
+
 export interface Addition {
   id: number;
   agreementId: number;
@@ -329,6 +337,7 @@ export interface SimData {
   slas: Sla[];
   companies: Company[];
   agreements: Agreement[];
+  agreementTypes: AgreementType[];
   additions: Addition[];
   categories: Category[];
   subcategories: SubCategory[];

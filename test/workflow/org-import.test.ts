@@ -125,15 +125,16 @@ describe('organization import against ConnectWise', () => {
     const res = await stack.api('POST', importPath(t.master.id), owner, { rows });
     expect(res.status).toBe(202);
     const done = await finished(t.master.id, res.body.batchId, owner);
-    expect(done).toMatchObject({ total: 6, done: 6, mapped: 1, refused: 5, created: 1, finished: true });
+    expect(done).toMatchObject({ total: 6, done: 6, mapped: 2, refused: 4, created: 1, finished: true });
     const byOrg = new Map<string, any>(done.rows.map((r: any) => [r.organizationId, r]));
     expect(byOrg.get(orgs.target)).toMatchObject({ outcome: 'mapped', values: target.values, code: null });
     expect(byOrg.get(orgs.acme)).toMatchObject({ outcome: 'refused', code: 'option_not_found' });
     expect(byOrg.get(orgs.otherPlan)).toMatchObject({ outcome: 'refused', code: 'plan_not_mapped' });
     expect(byOrg.get(mappedBefore)).toMatchObject({ outcome: 'refused', code: 'import_already_mapped' });
     expect(byOrg.get(stranger)).toMatchObject({ outcome: 'refused', code: 'not_found' });
+    // The made company got the plan's billing object (createBilling is on by default) and is mapped with it.
     const fresh = byOrg.get(orgs.fresh);
-    expect(fresh).toMatchObject({ outcome: 'refused', code: 'import_billing_unresolved', created: true });
+    expect(fresh).toMatchObject({ outcome: 'mapped', code: null, created: true, values: { company: fresh.companyId, agreement: expect.any(String), agreementAddition: expect.any(String) } });
 
     // The mapping went through the lifecycle workflow (its audit row) and is in the read model.
     const mapping = await stack.db.selectFrom('organizationMappings').select(['values', 'connectionId']).where('organizationId', '=', orgs.target).executeTakeFirstOrThrow();
@@ -151,12 +152,13 @@ describe('organization import against ConnectWise', () => {
     expect(String(made[0]?.id)).toBe(fresh.companyId);
     const writes = cw.server.log.filter((e) => e.method !== 'GET');
     expect(writes.filter((e) => /company\/companies/i.test(e.path)).map((e) => e.method)).toEqual(['POST']);
+    // … and one agreement, one addition and one billing contact for it; nothing else was written.
+    expect(writes.map((e) => e.path.replace(/^.*apis\/3\.0\//, '').replace(/\d+/g, 'N')).sort()).toEqual(['company/companies', 'company/contacts', 'finance/agreements', 'finance/agreements/N/additions']);
     expect(cw.state.data.companies.filter((c) => namesBefore.some(([id]) => id === c.id)).map((c) => [c.id, c.name])).toEqual(namesBefore);
 
-    // The next preview shows the made company as an identical match for the organization.
+    // The next preview offers neither mapped organization again.
     const again = await stack.api('GET', importPath(t.master.id, '/preview'), owner);
-    const row = again.body.organizations.find((r: any) => r.organizationId === orgs.fresh);
-    expect(row).toMatchObject({ outcome: 'matched', match: { companyId: fresh.companyId, score: 1 } });
+    expect(again.body.organizations.some((r: any) => r.organizationId === orgs.fresh)).toBe(false);
     expect(again.body.organizations.some((r: any) => r.organizationId === orgs.target)).toBe(false);
   });
 
@@ -165,6 +167,8 @@ describe('organization import against ConnectWise', () => {
     expect((await stack.api('POST', importPath(t.master.id), owner, { rows: [dup, dup] })).status).toBe(400);
     expect((await stack.api('POST', importPath(t.master.id), owner, { rows: [] })).status).toBe(400);
     expect((await stack.api('POST', importPath(t.master.id), owner, { rows: [{ organizationId: orgs.acme, action: 'rename' }] })).status).toBe(400);
+    expect((await stack.api('POST', importPath(t.master.id), owner, { rows: [{ organizationId: orgs.acme, action: 'adopt', companyId: 'x' }] })).status).toBe(400);
+    expect((await stack.api('POST', importPath(t.master.id), owner, { rows: [dup], createBilling: 'yes' })).status).toBe(400);
     expect((await stack.api('GET', importPath(t.master.id, `/${randomUUID()}`), owner)).status).toBe(404);
     // Another partner's admin sees nothing of it.
     expect((await stack.api('GET', importPath(t.master.id, '/preview'), t.direct.users.owner)).status).toBe(404);

@@ -3,12 +3,12 @@
  * sites, and `company/contacts` (Companies > Contacts). A new company needs `identifier` (≤25,
  * unique: a taken one is `ObjectExists`) and `name` (≤50). Whether the PSA also insists on a site
  * or an address line is not settled, so both are optional here; the company gets the site it
- * names, or "Main".
+ * names, or "Main". A new contact needs `firstName` (≤30) and an existing `company`.
  */
 import { stamp } from '../configurations';
 import { countResponse, listResponse, oneResponse } from '../listing';
 import { invalidObject, ok, type CwFieldError } from '../responses';
-import type { Company, CompanySite } from '../types';
+import type { Company, CompanySite, Contact } from '../types';
 import { API, findOr404, isResponse, type RouteContext } from './common';
 
 const COMPANIES = 'Companies > Company Maintenance' as const;
@@ -75,6 +75,31 @@ export function registerCompanyContactRoutes({ server, sim, api }: RouteContext)
 
   const contacts = () => d().contacts;
   server.route('GET', `${API}/company/contacts`, api({ module: CONTACTS, level: 'inquire' }, (req) => listResponse(req, contacts())));
+  server.route('POST', `${API}/company/contacts`, api({ module: CONTACTS, level: 'add' }, (req, member) => {
+    const b = (req.json && typeof req.json === 'object' && !Array.isArray(req.json) ? req.json : {}) as Record<string, unknown>;
+    const errors: CwFieldError[] = [];
+    const firstName = typeof b.firstName === 'string' ? b.firstName.trim() : '';
+    if (!firstName) errors.push({ code: 'NullValue', message: 'The firstName field is required.', field: 'firstName' });
+    else if (firstName.length > 30 || hasControl(firstName)) errors.push({ code: 'InvalidField', message: 'firstName must be at most 30 printable characters.', field: 'firstName' });
+    const lastName = typeof b.lastName === 'string' && b.lastName.trim() ? b.lastName.trim().slice(0, 30) : null;
+    const companyRef = b.company && typeof b.company === 'object' ? (b.company as { id?: unknown }) : null;
+    const company = companies().find((c) => c.id === companyRef?.id);
+    if (!company) errors.push({ code: 'InvalidField', message: 'company must exist.', field: 'company' });
+    if (errors.length || !company) return invalidObject('contact', errors);
+    const now = stamp();
+    const contact: Contact = {
+      id: ++d().nextId,
+      firstName,
+      lastName,
+      company: { id: company.id, identifier: company.identifier, name: company.name },
+      site: null,
+      inactiveFlag: false,
+      communicationItems: [],
+      _info: { lastUpdated: now, updatedBy: member.identifier, dateEntered: now, enteredBy: member.identifier },
+    };
+    d().contacts.push(contact);
+    return ok(contact, 201);
+  }));
   server.route('GET', `${API}/company/contacts/count`, api({ module: CONTACTS, level: 'inquire' }, (req) => countResponse(req, contacts())));
   server.route('GET', `${API}/company/contacts/:id`, api({ module: CONTACTS, level: 'inquire' }, (req) => {
     const c = findOr404(req, 'id', contacts(), 'Contact');

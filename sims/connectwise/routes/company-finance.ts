@@ -1,7 +1,12 @@
-/** /company/companies and /finance/agreements (+ additions, the seat-billing object). */
+/**
+ * /company/companies and /finance/agreements (+ additions, the seat-billing object, and agreement
+ * types). A new agreement needs `name` (≤100), `type`, `company` and `contact` (the spec marks only
+ * the name required; a community script says type, company and contact are too — the simulator
+ * takes the stricter reading), the contact being one of the company's.
+ */
 import { countResponse, listResponse, oneResponse } from '../listing';
 import { cwError, invalidObject, ok } from '../responses';
-import type { Addition } from '../types';
+import type { Addition, Agreement } from '../types';
 import { API, findOr404, isResponse, type RouteContext } from './common';
 
 const COMPANIES = 'Companies > Company Maintenance' as const;
@@ -49,6 +54,44 @@ export function registerCompanyFinanceRoutes({ server, sim, api }: RouteContext)
   const agreements = () => d().agreements;
   server.route('GET', `${API}/finance/agreements`, api({ module: AGREEMENTS, level: 'inquire' }, (req) => listResponse(req, agreements())));
   server.route('GET', `${API}/finance/agreements/count`, api({ module: AGREEMENTS, level: 'inquire' }, (req) => countResponse(req, agreements())));
+  server.route('GET', `${API}/finance/agreements/types`, api({ module: AGREEMENTS, level: 'inquire' }, (req) => listResponse(req, d().agreementTypes)));
+  server.route('POST', `${API}/finance/agreements`, api({ module: AGREEMENTS, level: 'add' }, (req, member) => {
+    const b = (req.json && typeof req.json === 'object' && !Array.isArray(req.json) ? req.json : {}) as Record<string, unknown>;
+    const ref = (k: string) => (b[k] && typeof b[k] === 'object' ? (b[k] as { id?: unknown; name?: unknown; identifier?: unknown }) : null);
+    const errors = [];
+    const name = typeof b.name === 'string' ? b.name.trim() : '';
+    if (!name) errors.push({ code: 'NullValue', message: 'The name field is required.', field: 'name' });
+    else if (name.length > 100) errors.push({ code: 'InvalidField', message: 'name cannot be longer than 100 characters.', field: 'name' });
+    const typeRef = ref('type');
+    const type = d().agreementTypes.find((t) => t.id === typeRef?.id || (typeof typeRef?.name === 'string' && t.name.toLowerCase() === typeRef.name.toLowerCase()));
+    if (!typeRef) errors.push({ code: 'NullValue', message: 'The type field is required.', field: 'type' });
+    else if (!type || type.inactiveFlag) errors.push({ code: 'InvalidField', message: 'type must be an active agreement type.', field: 'type' });
+    const companyRef = ref('company');
+    const company = d().companies.find((c) => !c.deletedFlag && (c.id === companyRef?.id || (typeof companyRef?.identifier === 'string' && c.identifier === companyRef.identifier)));
+    if (!companyRef) errors.push({ code: 'NullValue', message: 'The company field is required.', field: 'company' });
+    else if (!company) errors.push({ code: 'InvalidField', message: 'company must exist.', field: 'company' });
+    const contactRef = ref('contact');
+    const contact = d().contacts.find((c) => c.id === contactRef?.id && !c.inactiveFlag);
+    if (!contactRef) errors.push({ code: 'NullValue', message: 'The contact field is required.', field: 'contact' });
+    else if (!contact || (company && contact.company.id !== company.id)) errors.push({ code: 'InvalidField', message: "contact must be an active contact of the agreement's company.", field: 'contact' });
+    if (errors.length || !type || !company || !contact) return invalidObject('agreement', errors);
+    const now = new Date().toISOString();
+    const agreement: Agreement = {
+      id: ++d().nextId,
+      name,
+      type: { id: type.id, name: type.name },
+      company: { id: company.id, identifier: company.identifier, name: company.name },
+      startDate: typeof b.startDate === 'string' ? b.startDate : now,
+      endDate: typeof b.endDate === 'string' ? b.endDate : null,
+      noEndingDateFlag: b.noEndingDateFlag !== false && typeof b.endDate !== 'string',
+      cancelledFlag: false,
+      agreementStatus: 'Active',
+      billingCycle: { id: 2, name: 'Monthly' },
+      _info: { lastUpdated: now, updatedBy: member.identifier },
+    };
+    d().agreements.push(agreement);
+    return ok({ ...agreement, contact: { id: contact.id, name: [contact.firstName, contact.lastName].filter(Boolean).join(' ') } }, 201);
+  }));
   server.route('GET', `${API}/finance/agreements/:id`, api({ module: AGREEMENTS, level: 'inquire' }, (req) => {
     const a = findOr404(req, 'id', agreements(), 'Agreement');
     return isResponse(a) ? a : oneResponse(req, a);

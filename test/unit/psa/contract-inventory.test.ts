@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { PsaPermissionError, PsaUnavailableError, PsaValidationError } from '../../../psa/core/errors';
 import type { ConfigurationWrite, PsaConfigurationItems, WriteOutcome } from '../../../psa/core/configurations';
-import type { PsaCompanies } from '../../../psa/core/companies';
+import { billingObjectName, type PsaCompanies } from '../../../psa/core/companies';
 import { matchContact } from '../../../psa/core/contacts';
 import type { PsaAdapter } from '../../../psa/core/types';
 import type { ContractHarness } from './harness/types';
@@ -337,4 +337,37 @@ describe.each(harnesses)('%s inventory contract', (_name, create) => {
     const id = okId((await cfg.create([d]))[0]);
     expect((await cfg.get(id))?.contactId).toBe(fx().contact.id);
   });
+
+  test("a new company's billing object is made for the plan once, billed at the seats, and is the one the preview proposes", async () => {
+    const { company } = await companies.create({ name: `Billing ${randomUUID().slice(0, 8)}`, ...fx().companyExtras });
+    const planName = `Plan ${randomUUID().slice(0, 6)}`;
+    const setup = { companyId: company.id, plan: h.fixtures.planMapping, planName, seats: 7 };
+    h.sim.log.length = 0;
+    const first = await companies.ensureBilling(setup);
+    expect(first.created).toBe(true);
+    expect(first.values).toEqual(expect.objectContaining(Object.fromEntries(Object.keys(h.fixtures.organization).map((k) => [k, expect.stringMatching(/^\d+$/)]))));
+    expect(Object.keys(first.values).sort()).toEqual(Object.keys(h.fixtures.organization).sort());
+    expect(await adapter.getQuantity(first.values)).toBe(7);
+    const writes = h.sim.log.filter((e) => e.method === 'POST' && !/\/query/i.test(e.path)).length;
+
+    // A retried step finds ours by its name and makes nothing.
+    h.sim.log.length = 0;
+    const again = await companies.ensureBilling(setup);
+    expect(again).toEqual({ values: first.values, created: false });
+    expect(h.sim.log.filter((e) => e.method === 'POST' && !/\/query/i.test(e.path))).toHaveLength(0);
+    expect(writes).toBeGreaterThan(0);
+    expect(await companies.proposeBilling([{ companyId: company.id, plan: h.psa === 'halopsa' ? null : h.fixtures.planMapping }])).toEqual([{ values: first.values, fits: 1 }]);
+    expect(billingObjectName(planName)).toBe(`${planName} (psa-sync)`);
+  });
+
+  test('a billing object the PSA refuses comes back as a validation error naming the field', async () => {
+    const { company } = await companies.create({ name: `Refused ${randomUUID().slice(0, 8)}`, ...fx().companyExtras });
+    const setup = { companyId: company.id, plan: h.fixtures.planMapping, planName: 'Refused plan', seats: 1 };
+    const refusal = await companies
+      .ensureBilling(h.psa === 'connectwise' ? { ...setup, agreementType: 'No Such Type' } : h.psa === 'autotask' ? { ...setup, contractCategory: 'No Such Category' } : { ...setup, companyId: '99999999' })
+      .then(() => null, (err: unknown) => err);
+    expect(refusal).toBeInstanceOf(PsaValidationError);
+    expect(String((refusal as Error).message)).toMatch(h.psa === 'connectwise' ? /No Such Type/ : h.psa === 'autotask' ? /No Such Category/ : /Customer/i);
+  });
 });
+
