@@ -103,9 +103,9 @@ export const envSchema = z
      */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
     /**
-     * Workers keep each PSA connection's request budget in PostgreSQL, shared by every worker
-     * process, so N workers together stay inside the vendor's budget; false gives each process
-     * the whole budget (one worker only).
+     * Workers and the API keep each PSA connection's request budget in PostgreSQL, shared by
+     * every process, so N workers together stay inside the vendor's budget; false gives each
+     * process the whole budget.
      */
     PSA_SHARED_BUDGET: bool.default(true),
     /** Workflow tasks a worker runs at once (at most the cache size). */

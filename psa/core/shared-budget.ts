@@ -1,7 +1,7 @@
 /**
  * A connection's request budget shared beyond this process. Each worker process has its own
  * RateGovernor per connection; with several workers, each would spend the vendor's whole budget.
- * A SharedBudget (PostgreSQL in workers, infra/psa-budget.ts) is asked once per request after
+ * A SharedBudget (PostgreSQL in workers and the API, infra/psa-budget.ts) is asked once per request after
  * the local governor has let it go, and holds Retry-After pauses for every process.
  */
 export interface SharedAdmission {
