@@ -15,4 +15,6 @@ COPY --from=build /app/dist ./dist
 # Workflows are bundled from source at worker start.
 COPY --from=build /app/workflows ./workflows
 USER node
-CMD ["node", "dist/worker/main.js"]
+# A worker's process settings (infra/cluster/topology.ts `workerProcess`; a unit test keeps these equal).
+ENV MALLOC_ARENA_MAX=2
+CMD ["node", "--max-semi-space-size=2", "dist/worker/main.js"]

@@ -8,11 +8,15 @@ import { keyRingFrom, openDatabase, psaOptionsFrom } from '../infra/runtime';
 import { createTemporalClient } from '../client/temporal';
 import { buildRoutes } from './app';
 import { ApiServer } from './server';
+import { shareBudgetsThrough } from '../psa/core/factory';
+import { postgresPsaBudget } from '../infra/psa-budget';
 
 export async function startApi() {
   const config = loadConfig();
   const log = createLogger('api', config.LOG_LEVEL);
   const db = await openDatabase(config);
+  // Its PSA calls (connect checks, re-tests) spend the same budget as the workers'.
+  if (config.PSA_SHARED_BUDGET) shareBudgetsThrough(postgresPsaBudget(db, log));
   const keys = keyRingFrom(config);
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, keys });
   const deps = { db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, keys, config, psa: psaOptionsFrom(config), log };

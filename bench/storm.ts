@@ -22,7 +22,7 @@ import { migrateToLatest } from '../db/migrator';
 import { KeyRing } from '../security/crypto';
 import { PROJECT_ROOT, freePort, startDevServer } from '../infra/temporal-dev-server';
 import { startNodeEntry, type Supervised } from '../infra/cluster/child-process';
-import { TOPOLOGY } from '../infra/cluster/topology';
+import { TOPOLOGY, workerNodeArgs, workerProcessEnvironment } from '../infra/cluster/topology';
 import { createTemporalClient } from '../client/temporal';
 import { createAlertsClient } from '../client/alerts';
 import { startHaloPsaSim, type HaloPsaSim } from '../sims/halopsa';
@@ -147,7 +147,7 @@ async function devRig(budget: Budget | null, encryptionKeys: string, keys: KeyRi
   const procs: Supervised[] = [];
   closers.push(() => Promise.all(procs.map((p) => p.stop())));
   procs.push(await startNodeEntry({ name: 'api', entry: path.join(PROJECT_ROOT, 'api/main.ts'), cwd: PROJECT_ROOT, env: { ...env, LOG_LEVEL: 'info' }, ready: /api listening/ }));
-  const worker = await startNodeEntry({ name: 'worker', entry: path.join(PROJECT_ROOT, 'bench/storm-worker.ts'), cwd: PROJECT_ROOT, env, ready: /worker started/ });
+  const worker = await startNodeEntry({ name: 'worker', entry: path.join(PROJECT_ROOT, 'bench/storm-worker.ts'), cwd: PROJECT_ROOT, env: { ...env, ...workerProcessEnvironment() }, nodeArgs: workerNodeArgs(), ready: /worker started/ });
   procs.push(worker);
   const client = await createTemporalClient({ address: dev.address, namespace: 'default', keys });
   closers.push(() => client.connection.close());

@@ -19,6 +19,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { workerNodeArgs, workerProcessEnvironment } from '../infra/cluster/topology';
 import { sql } from 'kysely';
 import { loadConfig } from '../config/env';
 import { createDb, ensureDatabase, type Db } from '../db/connect';
@@ -61,7 +62,11 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs 
 function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the worker.
   const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', path.join(PROJECT_ROOT, 'bench/ticket-worker.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...workerNodeArgs(), ...nodeArgs, '--require', 'tsx/cjs', path.join(PROJECT_ROOT, 'bench/ticket-worker.ts')], {
+    cwd: PROJECT_ROOT,
+    env: { ...env, ...workerProcessEnvironment() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (c: Buffer) => {

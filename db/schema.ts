@@ -291,6 +291,19 @@ export interface DirectoryTombstonesTable {
   deletedAt: Generated<Date>;
 }
 
+/** One PSA request admitted against a shared budget (psa/core/governor.ts); see the psa_budget migration. */
+export interface PsaBudgetLedgerTable {
+  id: Generated<string>;
+  budgetKey: string;
+  /** When it was admitted, then when it completed. */
+  at: Generated<Date>;
+}
+
+export interface PsaBudgetPausesTable {
+  budgetKey: string;
+  pausedUntil: Date;
+}
+
 export interface Database {
   partners: PartnersTable;
   users: UsersTable;
@@ -315,6 +328,8 @@ export interface Database {
   deviceLinks: DeviceLinksTable;
   deviceOrgSync: DeviceOrgSyncTable;
   directoryTombstones: DirectoryTombstonesTable;
+  psaBudgetLedger: PsaBudgetLedgerTable;
+  psaBudgetPauses: PsaBudgetPausesTable;
 }
 
 export type Partner = Selectable<PartnersTable>;

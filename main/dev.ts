@@ -15,6 +15,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { workerNodeArgs, workerProcessEnvironment } from '../infra/cluster/topology';
 import type { Connection } from '@temporalio/client';
 import { ConfigError, loadConfig, simulatorsWanted } from '../config/env';
 import { DatabaseUnreachableError, ensureDatabase, createDb } from '../db/connect';
@@ -81,9 +82,9 @@ class SupervisedDevServer {
 }
 
 /** A TypeScript entrypoint as a child process, with the loader this launcher runs under (tsx). */
-function forkEntry(relative: string, env: NodeJS.ProcessEnv): ChildProcess {
+function forkEntry(relative: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
   // Own process group: Ctrl-C reaches only the launcher, which stops the children in order.
-  return fork(path.join(PROJECT_ROOT, relative), [], { execArgv: process.execArgv, env, detached: true });
+  return fork(path.join(PROJECT_ROOT, relative), [], { execArgv: [...nodeArgs, ...process.execArgv], env, detached: true });
 }
 
 async function main(): Promise<void> {
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
       AUTOTASK_ZONE_URL: `http://127.0.0.1:${config.SIM_AUTOTASK_PORT}`,
     };
   }
-  const worker = new Supervised({ name: 'worker', spawn: () => forkEntry('worker/main.ts', env), ready: readyMessage, say: step, onGiveUp: giveUp });
+  const worker = new Supervised({ name: 'worker', spawn: () => forkEntry('worker/main.ts', { ...env, ...workerProcessEnvironment() }, workerNodeArgs()), ready: readyMessage, say: step, onGiveUp: giveUp });
   const api = new Supervised({ name: 'API', spawn: () => forkEntry('api/main.ts', env), ready: readyMessage, say: step, onGiveUp: giveUp });
   // Stopped in this order (the simulators, pushed above, go last but the server); the worker gets
   // SIGINT, which the SDK takes as "drain and exit".

@@ -15,6 +15,8 @@ import { bundleWorkflowsInChild, createWorker, workerTuningFrom, type CreateWork
 import { createTemporalClient } from '../client/temporal';
 import type { PsaRuntimeOptions } from '../activities/deps';
 import { sdkMetricsReader, startMetricsServer, type MetricsServer } from '../infra/metrics';
+import { shareBudgetsThrough } from '../psa/core/factory';
+import { postgresPsaBudget } from '../infra/psa-budget';
 
 export interface RunWorkerOptions {
   /** Replaces parts of the PSA options the environment gives (benchmarks lift vendor quotas). */
@@ -29,6 +31,8 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   installSdkRuntime(config.LOG_LEVEL, sdkMetricsAddress ? { metricsBindAddress: sdkMetricsAddress } : {});
   const log = createLogger('worker', config.LOG_LEVEL);
   const db = await openDatabase(config);
+  // Every worker process on this database spends one budget per PSA connection.
+  if (config.PSA_SHARED_BUDGET) shareBudgetsThrough(postgresPsaBudget(db, log));
   const keys = keyRingFrom(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, keys });

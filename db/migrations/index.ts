@@ -5,6 +5,7 @@ import * as ticketTouch from './2026_11_23T2300_ticket_touch';
 import * as directoryFeed from './2026_12_05T0100_directory_feed';
 import * as reconcile from './2026_12_05T0300_reconcile';
 import * as devices from './2026_12_05T0400_devices';
+import * as psaBudget from './2026_12_05T1600_psa_budget';
 
 /**
  * Every migration, in order. A static record instead of FileMigrationProvider because the
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05T0100_directory_feed': directoryFeed,
   '2026_12_05T0300_reconcile': reconcile,
   '2026_12_05T0400_devices': devices,
+  '2026_12_05T1600_psa_budget': psaBudget,
 };

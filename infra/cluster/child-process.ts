@@ -96,6 +96,8 @@ export interface NodeEntryOptions {
   entry: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Node's own arguments (e.g. a worker's heap settings), before the loader. */
+  nodeArgs?: string[];
   /** Resolves once a line matches; resolves at once when null. */
   ready: RegExp | null;
   /** Every output line, e.g. to echo it with the service's name. */
@@ -110,7 +112,7 @@ export async function startNodeEntry(opts: NodeEntryOptions): Promise<Supervised
   const child = startSupervised({
     name: opts.name,
     command: process.execPath,
-    args: ['--require', 'tsx/cjs', opts.entry],
+    args: [...(opts.nodeArgs ?? []), '--require', 'tsx/cjs', opts.entry],
     cwd: opts.cwd,
     env: opts.env,
     onOutput: (line) => {

@@ -16,6 +16,8 @@ import {
   topologySteps,
   workerEnvironment,
   workerMetricsPorts,
+  workerNodeArgs,
+  workerProcessEnvironment,
   type Step,
 } from './topology';
 
@@ -145,8 +147,8 @@ function service(step: Step): Record<string, unknown> {
       return {
         image: 'psa-sync:local',
         ...dependsOn(step),
-        environment: { ...psaSyncEnvironment(), ...workerEnvironment(ports, '0.0.0.0') },
-        command: ['node', 'dist/worker/main.js'],
+        environment: { ...psaSyncEnvironment(), ...workerEnvironment(ports, '0.0.0.0'), ...workerProcessEnvironment() },
+        command: ['node', ...workerNodeArgs(), 'dist/worker/main.js'],
         restart: 'unless-stopped',
       };
     }

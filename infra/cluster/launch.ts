@@ -14,7 +14,7 @@ import { startNodeEntry, type Supervised } from './child-process';
 import { ownedTempDir } from './temp-dirs';
 import { prepareNamespace, setupTemporalSchema, startTemporalServer, temporalBinaries, type PostgresEndpoint, type RunningTemporalServer } from './temporal-server';
 import { freeLowPort } from './ports';
-import { appEnvironment, topologySteps, workerEnvironment, type TemporalPorts, type WorkerMetricsPorts } from './topology';
+import { appEnvironment, topologySteps, workerEnvironment, workerNodeArgs, workerProcessEnvironment, type TemporalPorts, type WorkerMetricsPorts } from './topology';
 
 export interface ClusterOptions {
   /** Where Temporal's two databases live (created and migrated here). */
@@ -90,11 +90,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     await temporal?.stop();
   };
 
-  const spawnNode = (service: string, entry: string, ready: RegExp | null, own: Record<string, string> = {}) =>
+  const spawnNode = (service: string, entry: string, ready: RegExp | null, own: Record<string, string> = {}, nodeArgs: string[] = []) =>
     startNodeEntry({
       name: service,
       entry,
       cwd: PROJECT_ROOT,
+      nodeArgs,
       env: { ...process.env, ...env, ...own },
       ready,
       onLine: opts.echoOutput ? (line) => log(`[${service}] ${line}`) : undefined,
@@ -148,11 +149,11 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
             env.WORKFLOW_BUNDLE_PATH = bundleFile;
           }
           const ports = opts.workerMetricsPorts?.(workers.length) ?? { metrics: await freeLowPort(), sdk: await freeLowPort() };
-          const slot: WorkerSlot = { service: step.service, process: null, metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`, env: workerEnvironment(ports, '127.0.0.1') };
+          const slot: WorkerSlot = { service: step.service, process: null, metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`, env: { ...workerEnvironment(ports, '127.0.0.1'), ...workerProcessEnvironment() } };
           workers.push(slot);
           // Workers start side by side; the next step that is not a worker waits for them all.
           workersStarting.push(
-            spawnNode(step.service, workerEntry, /worker started/, slot.env).then((child) => {
+            spawnNode(step.service, workerEntry, /worker started/, slot.env, workerNodeArgs()).then((child) => {
               slot.process = child;
               log(`${step.service}: started (pid ${child.pid})`);
             }),
@@ -188,7 +189,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       const slot = workers[i];
       if (!slot) throw new RangeError(`no worker ${i}`);
       if (slot.process?.isRunning()) return;
-      slot.process = await spawnNode(slot.service, workerEntry, /worker started/, slot.env);
+      slot.process = await spawnNode(slot.service, workerEntry, /worker started/, slot.env, workerNodeArgs());
     },
     stop: stopAll,
     async kill() {

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { RateGovernor, type GovernorLimits } from './governor';
+import type { SharedBudget } from './shared-budget';
 import type { HttpCallRecord } from './http';
 import type { PsaAdapter, PsaKind, VendorCapabilities } from './types';
 import type { UrlPolicy } from './url-guard';
@@ -84,12 +85,23 @@ export interface AdapterFactory<C = unknown> {
 }
 
 const governors = new Map<string, RateGovernor>();
+let sharedBudget: SharedBudget | null = null;
+
+/**
+ * From now on, governors also admit each request against `budget` under their key, so the
+ * processes sharing it (every worker on one database) together stay inside a vendor's budget.
+ * Governors made before are dropped; null goes back to per-process budgets.
+ */
+export function shareBudgetsThrough(budget: SharedBudget | null): void {
+  sharedBudget = budget;
+  governors.clear();
+}
 
 /** One governor per connection and process, so every adapter instance shares the budget. */
 export function governorFor(key: string, limits: GovernorLimits): RateGovernor {
   const existing = governors.get(key);
   if (existing && sameLimits(existing.limits, limits)) return existing;
-  const created = new RateGovernor(limits);
+  const created = new RateGovernor(limits, Date.now, sharedBudget ? { budget: sharedBudget, key } : null);
   governors.set(key, created);
   return created;
 }

@@ -4,9 +4,12 @@
  * by pausing every caller of that connection until the vendor's deadline.
  *
  * Callers `acquire()` a slot before each HTTP request and `release()` it after. Waiting is
- * FIFO so a burst drains in order instead of starving early callers.
+ * FIFO so a burst drains in order instead of starving early callers. With a SharedBudget, a
+ * request this process lets go is also admitted against the budget every process shares (and a
+ * pause reaches them all); per-endpoint concurrency stays per process.
  */
 import { observePsa } from './observer';
+import type { SharedAdmission, SharedBudget } from './shared-budget';
 
 export interface GovernorLimits {
   /** Requests allowed per rolling window. */
@@ -34,6 +37,27 @@ interface Waiter {
   resolve: (slot: Slot) => void;
 }
 
+/** The budget this governor's connection shares with other processes, under `key`. */
+export interface SharedBudgetBinding {
+  budget: SharedBudget;
+  key: string;
+}
+
+/** Up to this much is added to a shared budget's "retry in", so waiting processes do not all ask at once. */
+const SHARED_RETRY_JITTER_MS = 25;
+
+/** Waits `ms`; an aborted signal ends the wait early. */
+const pause = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
 /** Why a waiting `acquire` gave up: its caller's signal was aborted. */
 export class GovernorWaitAborted extends Error {
   override readonly name = 'GovernorWaitAborted';
@@ -55,7 +79,11 @@ export class RateGovernor {
   private prunedAt = 0;
   private readonly stats: GovernorStats = { issued: 0, waitedMs: 0, pauses: 0 };
 
-  constructor(limits: GovernorLimits, private readonly now: () => number = Date.now) {
+  constructor(
+    limits: GovernorLimits,
+    private readonly now: () => number = Date.now,
+    readonly shared: SharedBudgetBinding | null = null,
+  ) {
     if (limits.maxRequests < 1 || limits.windowMs < 1 || limits.maxConcurrentPerEndpoint < 1) {
       throw new RangeError('governor limits must be positive');
     }
@@ -89,6 +117,16 @@ export class RateGovernor {
       this.queue.push(waiter);
       this.drain();
     });
+    let admission: SharedAdmission | null = null;
+    if (this.shared) {
+      try {
+        admission = await this.admitShared(this.shared, endpoint, signal);
+      } catch (err) {
+        this.stats.waitedMs += this.now() - started;
+        this.free(slot, endpoint);
+        throw err;
+      }
+    }
     const waited = this.now() - started;
     this.stats.waitedMs += waited;
     observePsa((o, op) => o.governorWait(op, waited));
@@ -96,15 +134,31 @@ export class RateGovernor {
     return () => {
       if (released) return;
       released = true;
-      slot.until = this.now();
-      this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 1) - 1);
-      this.drain();
+      admission?.done();
+      this.free(slot, endpoint);
     };
   }
 
+  /** Asks the shared budget until it admits the request (holding this process's slot meanwhile). */
+  private async admitShared(shared: SharedBudgetBinding, endpoint: string, signal?: AbortSignal): Promise<SharedAdmission> {
+    for (;;) {
+      if (signal?.aborted) throw new GovernorWaitAborted(`gave up waiting for ${endpoint}`);
+      const verdict = await shared.budget.admit(shared.key, this.limits);
+      if ('done' in verdict) return verdict;
+      await pause(verdict.retryInMs + Math.floor(Math.random() * SHARED_RETRY_JITTER_MS), signal);
+    }
+  }
 
-  /** The vendor said "not before": hold every caller of this connection until then. */
+  private free(slot: Slot, endpoint: string): void {
+    slot.until = this.now();
+    this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 1) - 1);
+    this.drain();
+  }
+
+
+  /** The vendor said "not before": hold every caller of this connection (in every process sharing its budget) until then. */
   pauseFor(ms: number): void {
+    this.shared?.budget.pause(this.shared.key, ms);
     const until = this.now() + Math.max(0, ms);
     if (until > this.pausedUntil) {
       this.pausedUntil = until;

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { workerNodeArgs, workerProcessEnvironment } from '../../infra/cluster/topology';
 import { bundleWorkflows } from '../../worker/create-worker';
 import { PROJECT_ROOT } from '../../infra/temporal-dev-server';
 import type { Stack } from './stack';
@@ -53,10 +54,11 @@ export interface WorkerProcess {
 
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
   const bundle = await prebuiltBundle();
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(PROJECT_ROOT, 'worker/main.ts')], {
+  const child = spawn(process.execPath, [...workerNodeArgs(), '--require', 'tsx/cjs', path.join(PROJECT_ROOT, 'worker/main.ts')], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,
+      ...workerProcessEnvironment(),
       NODE_ENV: 'test',
       TEMPORAL_TASK_QUEUE: opts.taskQueue,
       WORKFLOW_BUNDLE_PATH: bundle,

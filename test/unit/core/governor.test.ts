@@ -1,4 +1,5 @@
 import { GovernorWaitAborted, RateGovernor } from '../../../psa/core/governor';
+import type { SharedBudget } from '../../../psa/core/shared-budget';
 
 /** A clock the test moves by hand, so window arithmetic is exact. */
 function manualClock() {
@@ -94,4 +95,55 @@ test('an aborted waiter leaves the queue without using a slot; the next one gets
   expect(g.snapshot().issued).toBe(2);
   await expect(g.acquire('tickets', abort.signal)).rejects.toThrow(GovernorWaitAborted);
   expect(g.snapshot().issued).toBe(2);
+});
+
+describe('with a budget shared beyond this process', () => {
+  /** A shared budget that refuses the first `refusals` asks, then admits; records what it was told. */
+  function fakeShared(refusals: number) {
+    const seen = { asks: 0, done: 0, pauses: [] as [string, number][], refusals };
+    const budget: SharedBudget = {
+      admit: async () => {
+        seen.asks += 1;
+        if (seen.asks <= seen.refusals) return { retryInMs: 30 };
+        return { done: () => void (seen.done += 1) };
+      },
+      pause: (key, ms) => void seen.pauses.push([key, ms]),
+    };
+    return { budget, seen };
+  }
+
+  test('a locally free request still waits until the shared budget admits it, and reports its completion', async () => {
+    const { budget, seen } = fakeShared(2);
+    const g = new RateGovernor({ maxRequests: 100, windowMs: 1000, maxConcurrentPerEndpoint: 5 }, Date.now, { budget, key: 'c1:halopsa' });
+    const started = Date.now();
+    const release = await g.acquire('tickets');
+    expect(seen.asks).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(60);
+    expect(seen.done).toBe(0);
+    release();
+    release();
+    expect(seen.done).toBe(1);
+  });
+
+  test('a caller that gives up while the shared budget is full frees its local slot', async () => {
+    const { budget, seen } = fakeShared(1_000);
+    const g = new RateGovernor({ maxRequests: 100, windowMs: 1000, maxConcurrentPerEndpoint: 1 }, Date.now, { budget, key: 'c1:halopsa' });
+    const abort = new AbortController();
+    const waiting = g.acquire('tickets', abort.signal);
+    await new Promise((r) => setTimeout(r, 40));
+    abort.abort();
+    await expect(waiting).rejects.toThrow(GovernorWaitAborted);
+    // The only slot on `tickets` is free again: once the shared budget has room, the next caller goes.
+    seen.refusals = 0;
+    const next = await Promise.race([g.acquire('tickets'), new Promise<null>((r) => setTimeout(() => r(null), 500))]);
+    expect(next).not.toBeNull();
+    next?.();
+  });
+
+  test('a Retry-After pause reaches the shared budget under the connection key', () => {
+    const { budget, seen } = fakeShared(0);
+    const g = new RateGovernor({ maxRequests: 100, windowMs: 1000, maxConcurrentPerEndpoint: 1 }, Date.now, { budget, key: 'c1:halopsa' });
+    g.pauseFor(1_500);
+    expect(seen.pauses).toEqual([['c1:halopsa', 1_500]]);
+  });
 });

@@ -16,6 +16,8 @@ import {
   topologySteps,
   workerEnvironment,
   workerMetricsPorts,
+  workerNodeArgs,
+  workerProcessEnvironment,
 } from '../../../infra/cluster/topology';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
 
@@ -100,7 +102,7 @@ test('every psa-sync process gets the settings the launcher gives its local proc
   for (const step of topologySteps().filter((s) => ['migrate', 'worker', 'api'].includes(s.kind))) {
     const env = compose.services[step.service]?.environment ?? {};
     const shared = Object.fromEntries(Object.entries(env).filter(([k]) => !perDeployment.has(k) && !secrets.has(k)));
-    const own = step.kind === 'worker' ? workerEnvironment(workerMetricsPorts(workerSteps.findIndex((s) => s.service === step.service)), '127.0.0.1') : {};
+    const own = step.kind === 'worker' ? { ...workerEnvironment(workerMetricsPorts(workerSteps.findIndex((s) => s.service === step.service)), '127.0.0.1'), ...workerProcessEnvironment() } : {};
     const expected = { ...local, ...own };
     expect([step.service, shared]).toEqual([step.service, Object.fromEntries(Object.entries(expected).filter(([k]) => !perDeployment.has(k)))]);
     expect(new URL(env.DATABASE_URL ?? '').pathname).toBe(`/${TOPOLOGY.app.database}`);
@@ -125,4 +127,17 @@ test('the dynamic config file holds well-formed entries', () => {
   for (const [key, entries] of Object.entries(dynamic)) {
     expect([key, Array.isArray(entries) && entries.every((e) => typeof e === 'object' && e !== null && 'value' in e)]).toEqual([key, true]);
   }
+});
+
+test("every worker in compose and the image's default command start with the topology's worker process settings", () => {
+  const workers = topologySteps().filter((s) => s.kind === 'worker');
+  for (const step of workers) {
+    const svc = compose.services[step.service];
+    expect(svc?.command).toEqual(['node', ...workerNodeArgs(), 'dist/worker/main.js']);
+    expect(svc?.environment).toMatchObject(workerProcessEnvironment());
+  }
+  const dockerfile = fs.readFileSync(path.join(__dirname, '../../../Dockerfile'), 'utf8');
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+  expect(cmd).toEqual(['node', ...workerNodeArgs(), 'dist/worker/main.js']);
+  for (const [name, value] of Object.entries(workerProcessEnvironment())) expect(dockerfile).toMatch(new RegExp(`^ENV ${name}=${value}$`, 'm'));
 });
