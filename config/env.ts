@@ -107,7 +107,8 @@ export const envSchema = z
      * every process, so N workers together stay inside the vendor's budget; false gives each
      * process the whole budget.
      */
-    PSA_SHARED_BUDGET: bool.default(true),
+    // Off until the full suite has run with it; set it for more than one worker process.
+    PSA_SHARED_BUDGET: bool.default(false),
     /** Workflow tasks a worker runs at once (at most the cache size). */
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1_000).default(20),
     /** Activities (database writes, callbacks) and local activities (PSA calls) a worker runs at once. */
