@@ -15,21 +15,14 @@ import { condition, continueAsNew, patched, proxyActivities, setHandler, upsertS
 import type { createDeviceActivities } from '../activities/devices';
 import { NON_RETRYABLE, dbActivity } from './options';
 import { OrganizationIdKey, PartnerIdKey } from './search-attributes';
-import { devicesChangedSignal, deviceSyncRevokedSignal, type DeviceSchedulePassInput, type DeviceSyncInput } from './device-messages';
+import { devicesChangedSignal, deviceSyncRevokedSignal, type DeviceSchedulePassInput, type DeviceSyncCarried, type DeviceSyncInput } from './device-messages';
 
 type DeviceActivities = ReturnType<typeof createDeviceActivities>;
 
 export { devicesChangedSignal, deviceSyncRevokedSignal, deviceSyncWorkflowId, deviceScheduleId } from './device-messages';
 export type { DeviceSyncInput, DeviceSchedulePassInput, DeviceSyncCarried } from './device-messages';
 
-export interface DeviceSyncSummary {
-  passes: number;
-  batches: number;
-  synced: number;
-  failed: number;
-  skipped: number;
-  lastOutcome: string | null;
-}
+export type DeviceSyncSummary = Omit<DeviceSyncCarried, 'pending'>;
 
 /** History length past which a run continues as new (a batch adds about six events). */
 export const DEVICE_SYNC_HISTORY_LIMIT = 2_000;

@@ -46,7 +46,7 @@ export interface SharedBudgetBinding {
 /** Up to this much is added to a shared budget's "retry in", so waiting processes do not all ask at once. */
 const SHARED_RETRY_JITTER_MS = 25;
 
-/** Waits `ms`; an aborted signal ends the wait early. */
+export /** Waits `ms`; an aborted signal ends the wait early. */
 const pause = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const done = () => {

@@ -10,7 +10,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import tls from 'node:tls';
 import type { IncomingHttpHeaders } from 'node:http';
 import { PsaError, PsaRateLimitedError, PsaUnavailableError } from './errors';
-import { GovernorWaitAborted, type RateGovernor } from './governor';
+import { GovernorWaitAborted, pause as sleep, type RateGovernor } from './governor';
 import { callSignal, PsaCallAbandoned } from './call-context';
 import { observePsa } from './observer';
 
@@ -157,17 +157,6 @@ export interface PsaHttpOptions {
   onCall?: (record: HttpCallRecord) => void;
 }
 
-/** Waits `ms`; an aborted signal ends the wait early (the caller checks the signal next). */
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /** Retry-After as seconds or an HTTP date; defaults to 1 s when absent or unreadable. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number {
