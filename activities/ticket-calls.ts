@@ -6,12 +6,13 @@
  * PSA call is made until the partner re-enters credentials. The failure `type` is the class name.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { PsaCallAbandoned, withCallSignal } from '../psa/core/call-context';
+import { PsaBudgetBusy, PsaBudgetDeferred, PsaCallAbandoned, withBudgetTerms, withCallSignal } from '../psa/core/call-context';
 import { isPsaError, PsaAuthError, PsaRateLimitedError } from '../psa/core/errors';
 import type { AdapterProvider } from '../infra/psa-adapters';
 import { writeAudit } from '../db/repositories/audit';
 import { connectionRefused, type RefusedConnection } from './connection-health';
 import type { ActivityDeps } from './deps';
+import { BUDGET_BUSY, BUDGET_DEFERRED, type BudgetDeferral, type TicketBudget } from '../workflows/ticket-messages';
 
 /** Who the audit log names for ticket work. */
 export const TICKET_ACTOR = 'psa-sync:tickets';
@@ -20,6 +21,28 @@ export const TICKET_ACTOR = 'psa-sync:tickets';
 export interface AuditedWrite {
   action: string;
   target: string;
+}
+
+/**
+ * The longest a ticket call waits for the budget in the worker. Longer, and it is told when to
+ * come back (PsaBudgetDeferred, with a reserved place) and the workflow waits on a timer: a
+ * local activity held for minutes would keep its workflow task busy with heartbeats.
+ */
+export const TICKET_BUDGET_HOLD_MS = 4_000;
+
+/** Runs `fn` with its PSA calls waiting for the budget on the workflow's terms. */
+export function onBudgetTerms<T>(budget: TicketBudget | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!budget) return fn();
+  return withBudgetTerms(
+    { deferBeyondMs: TICKET_BUDGET_HOLD_MS, ...(budget.reservation ? { reservation: budget.reservation } : {}), ...(budget.background ? { background: true } : {}) },
+    fn,
+  );
+}
+
+/** The call was turned away by the budget before anything was sent (as thrown, or as its activity failure). */
+export function unsentForBudget(err: unknown): boolean {
+  if (err instanceof PsaBudgetDeferred || err instanceof PsaBudgetBusy) return true;
+  return err instanceof ApplicationFailure && (err.type === BUDGET_DEFERRED || err.type === BUDGET_BUSY);
 }
 
 /** The running activity attempt's cancellation signal (none outside an activity). */
@@ -34,6 +57,12 @@ function attemptSignal(): AbortSignal | undefined {
 export function ticketCalls(deps: Pick<ActivityDeps, 'db' | 'log'> & { adapters: AdapterProvider }) {
   /** A PSA failure as it leaves the activity (other errors unchanged). */
   async function failure(err: unknown, connection: RefusedConnection): Promise<unknown> {
+    // Nothing was sent; the workflow waits on a timer (deferred) or skips this poll (busy).
+    if (err instanceof PsaBudgetDeferred) {
+      const details: BudgetDeferral = { retryInMs: err.retryInMs, reservation: err.reservation };
+      return ApplicationFailure.create({ type: BUDGET_DEFERRED, message: err.message, nonRetryable: true, details: [details] });
+    }
+    if (err instanceof PsaBudgetBusy) return ApplicationFailure.create({ type: BUDGET_BUSY, message: err.message, nonRetryable: true });
     if (!isPsaError(err)) return err;
     if (err instanceof PsaAuthError) await connectionRefused(deps, connection, err, TICKET_ACTOR);
     if (err instanceof PsaRateLimitedError) {
@@ -51,8 +80,8 @@ export function ticketCalls(deps: Pick<ActivityDeps, 'db' | 'log'> & { adapters:
     try {
       return await withCallSignal(attemptSignal(), fn);
     } catch (err) {
-      // An abandoned attempt wrote nothing and nobody waits for its answer: no audit row.
-      if (write && !(err instanceof PsaCallAbandoned)) {
+      // An abandoned attempt wrote nothing and nobody waits for its answer; a budget refusal sent nothing: no audit row.
+      if (write && !(err instanceof PsaCallAbandoned) && !unsentForBudget(err)) {
         const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         await writeAudit(deps.db, { partnerId: connection.partnerId, connectionId: connection.id, actor: TICKET_ACTOR, ...write, outcome: 'error', detail: { error } }).catch(() => undefined);
       }

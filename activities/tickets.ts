@@ -25,13 +25,15 @@ import {
   ticketReopenedWrite,
   ticketTargetOf,
   ticketUnreadCloseWrite,
+  recordOpenIntent,
+  forgetOpenIntent,
   type TicketTargetRow,
   type TicketWriteRow,
 } from '../db/repositories/tickets';
 import { mainWriteId, writeTogether, writeTogetherReturning } from '../db/repositories/write-together';
 import { ensureTicketWebhook, hasTicketWebhook } from './tickets-webhooks';
-import { TICKET_ACTOR, ticketCalls } from './ticket-calls';
-import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason } from '../workflows/ticket-messages';
+import { TICKET_ACTOR, onBudgetTerms, ticketCalls, unsentForBudget } from './ticket-calls';
+import { PROBLEM_TITLES, ticketMarker, episodeOfMarker, type Problem, type SkipReason, type TicketBudget } from '../workflows/ticket-messages';
 import { domainFailure } from '../workflows/integration-messages';
 import { metrics } from '../infra/metrics';
 
@@ -48,6 +50,8 @@ export interface OpenTicketRequest {
   occurredAt: string;
   /** Alerts this ticket answers; their outcome is written in the same attempt. */
   alertIds: string[];
+  /** How its PSA calls wait for the rate budget (ticket-calls.ts). */
+  budget?: TicketBudget;
 }
 
 export type OpenTicketResult =
@@ -69,6 +73,8 @@ export interface TicketRef {
   ticketRowId: string;
   connectionId: string;
   psaTicketId: string;
+  /** How the call's PSA requests wait for the rate budget (ticket-calls.ts). */
+  budget?: TicketBudget;
 }
 
 export interface ReadTicketResult {
@@ -311,38 +317,51 @@ export function createTicketActivities(deps: ActivityDeps) {
       const episode = rows.reduce((max, r) => Math.max(max, episodeOfMarker(r.marker) ?? 0), 0) + 1;
       const marker = ticketMarker(req.organizationId, req.problem, episode);
 
-      // Find before create: a create that committed in the PSA but never answered is adopted here.
-      const found = await call(connection, null, () => adapter.findTicketByMarker(marker));
-      const ticket =
-        found ??
-        (await call(connection, { action: 'ticket.create', target: ticketTarget(marker) }, () =>
-          adapter.createTicket({
-            marker,
-            title: `${PROBLEM_TITLES[req.problem]}: ${m.organizationName}`,
-            description: `SaaS Backup reported "${PROBLEM_TITLES[req.problem]}" for ${m.organizationName} at ${req.occurredAt}.\nThis ticket is managed by the backup platform (reference ${marker}).`,
-            organization: m.values,
-            ticketMapping: m.settings as Record<string, string>,
-          }),
-        ));
+      // Find before create, where an earlier attempt may have sent the create: one that committed
+      // in the PSA but never answered is adopted here. The first attempt of an episode creates at once.
+      const first = await recordOpenIntent(db, marker);
+      const { found, ticket } = await onBudgetTerms(req.budget, async () => {
+        const earlier = first ? null : await call(connection, null, () => adapter.findTicketByMarker(marker));
+        if (earlier) return { found: earlier, ticket: earlier };
+        try {
+          const created = await call(connection, { action: 'ticket.create', target: ticketTarget(marker) }, () =>
+            adapter.createTicket({
+              marker,
+              title: `${PROBLEM_TITLES[req.problem]}: ${m.organizationName}`,
+              description: `SaaS Backup reported "${PROBLEM_TITLES[req.problem]}" for ${m.organizationName} at ${req.occurredAt}.\nThis ticket is managed by the backup platform (reference ${marker}).`,
+              organization: m.values,
+              ticketMapping: m.settings as Record<string, string>,
+            }),
+          );
+          return { found: null, ticket: created };
+        } catch (err) {
+          // Refused by the budget before it was sent: the next attempt may create at once again.
+          if (first && unsentForBudget(err)) await forgetOpenIntent(db, marker);
+          throw err;
+        }
+      });
       const row = await recordOpened(m, req, marker, ticket, !!found);
+      await forgetOpenIntent(db, marker).catch(() => undefined);
       metrics.ticketsOpened.inc({ vendor: m.psa, adopted: found ? 'true' : 'false' });
       log.info('service ticket opened', { marker, psaTicketId: ticket.id, adopted: !!found });
       return opened(row, !!found);
     },
 
     async addServiceTicketNote(ref: TicketRef, text: string, alertIds: string[]): Promise<void> {
-      const row = await ticketRow(ref.ticketRowId, alertIds);
-      if (alreadyRecorded(row.recorded, alertIds, 'noted')) return;
-      const adapter = await adapterOf(row);
-      // Once known as touched it stays so; until then our note must not hide someone's work.
-      if (!row.touchedByOthers) await checkBeforeWrite(row, adapter);
-      const write = await noteOnce(row, adapter, text);
-      await writeTogether(db, [
-        ticketNotedWrite(db, row.id, write.watermark),
-        audited(row, 'ticket.note', ticketTarget(row.marker), { psaTicketId: ref.psaTicketId }),
-        alertOutcomeWrite(db, { alertIds, outcome: 'noted', reason: null, ticketRowId: ref.ticketRowId }),
-      ]);
-      metrics.ticketNotes.inc({ vendor: row.psa });
+      return onBudgetTerms(ref.budget, async () => {
+        const row = await ticketRow(ref.ticketRowId, alertIds);
+        if (alreadyRecorded(row.recorded, alertIds, 'noted')) return;
+        const adapter = await adapterOf(row);
+        // Once known as touched it stays so; until then our note must not hide someone's work.
+        if (!row.touchedByOthers) await checkBeforeWrite(row, adapter);
+        const write = await noteOnce(row, adapter, text);
+        await writeTogether(db, [
+          ticketNotedWrite(db, row.id, write.watermark),
+          audited(row, 'ticket.note', ticketTarget(row.marker), { psaTicketId: ref.psaTicketId }),
+          alertOutcomeWrite(db, { alertIds, outcome: 'noted', reason: null, ticketRowId: ref.ticketRowId }),
+        ]);
+        metrics.ticketNotes.inc({ vendor: row.psa });
+      });
     },
 
     /**
@@ -350,40 +369,46 @@ export function createTicketActivities(deps: ActivityDeps) {
      * then only a note, and the technician decides. A ticket already closed in the PSA is recorded.
      */
     async closeServiceTicket(ref: TicketRef, note: string, alerts: { recovery: string; folded: string[] }): Promise<CloseOutcome> {
-      const row = await ticketRow(ref.ticketRowId, [alerts.recovery]);
-      const recordedClose = closeOfRecordedOutcome(row.recorded.find((r) => r.id === alerts.recovery)?.outcome);
-      if (recordedClose) return recordedClose;
-      const { outcome, writes } = await closeTicket(ref, row, note);
-      const ticketRowId = ref.ticketRowId;
-      const recovery = recoveryOutcome(outcome);
-      await writeTogether(db, [
-        ...writes,
-        alertOutcomeWrite(db, { alertIds: alerts.folded, outcome: 'noted', reason: 'folded into the recovery note', ticketRowId }),
-        alertOutcomeWrite(db, { alertIds: [alerts.recovery], outcome: recovery.outcome, reason: recovery.reason, ticketRowId }),
-      ]);
-      countClose(row.psa, outcome);
-      return outcome;
+      return onBudgetTerms(ref.budget, async () => {
+        const row = await ticketRow(ref.ticketRowId, [alerts.recovery]);
+        const recordedClose = closeOfRecordedOutcome(row.recorded.find((r) => r.id === alerts.recovery)?.outcome);
+        if (recordedClose) return recordedClose;
+        const { outcome, writes } = await closeTicket(ref, row, note);
+        const ticketRowId = ref.ticketRowId;
+        const recovery = recoveryOutcome(outcome);
+        await writeTogether(db, [
+          ...writes,
+          alertOutcomeWrite(db, { alertIds: alerts.folded, outcome: 'noted', reason: 'folded into the recovery note', ticketRowId }),
+          alertOutcomeWrite(db, { alertIds: [alerts.recovery], outcome: recovery.outcome, reason: recovery.reason, ticketRowId }),
+        ]);
+        countClose(row.psa, outcome);
+        return outcome;
+      });
     },
 
     /** Flapping: the same ticket comes back with the mapped open status. */
     async reopenServiceTicket(ref: TicketRef, note: string, alertIds: string[]): Promise<void> {
-      const row = await ticketRow(ref.ticketRowId, alertIds);
-      if (alreadyRecorded(row.recorded, alertIds, 'ticket_reopened')) return;
-      const writes = await reopenTicket(ref, row, note);
-      await writeTogether(db, [...writes, alertOutcomeWrite(db, { alertIds, outcome: 'ticket_reopened', reason: null, ticketRowId: ref.ticketRowId })]);
+      return onBudgetTerms(ref.budget, async () => {
+        const row = await ticketRow(ref.ticketRowId, alertIds);
+        if (alreadyRecorded(row.recorded, alertIds, 'ticket_reopened')) return;
+        const writes = await reopenTicket(ref, row, note);
+        await writeTogether(db, [...writes, alertOutcomeWrite(db, { alertIds, outcome: 'ticket_reopened', reason: null, ticketRowId: ref.ticketRowId })]);
+      });
     },
 
     /** Polling backstop and webhooks without a status: what the PSA says about the ticket now. */
     async readServiceTicket(ref: TicketRef): Promise<ReadTicketResult> {
-      const { adapter, connection } = await adapters.forConnection(ref.connectionId);
-      try {
-        const t = await adapter.getTicket(ref.psaTicketId);
-        if (t.touchedByOthers) await markTicketTouched(db, ref.ticketRowId);
-        return { closed: t.closed, deleted: false, touchedByOthers: t.touchedByOthers };
-      } catch (err) {
-        if (err instanceof PsaNotFoundError) return { closed: true, deleted: true, touchedByOthers: false };
-        throw await failure(err, connection);
-      }
+      return onBudgetTerms(ref.budget, async () => {
+        const { adapter, connection } = await adapters.forConnection(ref.connectionId);
+        try {
+          const t = await adapter.getTicket(ref.psaTicketId);
+          if (t.touchedByOthers) await markTicketTouched(db, ref.ticketRowId);
+          return { closed: t.closed, deleted: false, touchedByOthers: t.touchedByOthers };
+        } catch (err) {
+          if (err instanceof PsaNotFoundError) return { closed: true, deleted: true, touchedByOthers: false };
+          throw await failure(err, connection);
+        }
+      });
     },
 
     async markTicketClosedByPsa(ticketRowId: string, deleted: boolean): Promise<void> {

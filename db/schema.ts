@@ -304,6 +304,11 @@ export interface PsaBudgetPausesTable {
   pausedUntil: Date;
 }
 
+export interface TicketOpenIntentsTable {
+  marker: string;
+  createdAt: Generated<Date>;
+}
+
 export interface Database {
   partners: PartnersTable;
   users: UsersTable;
@@ -316,6 +321,7 @@ export interface Database {
   organizations: OrganizationsTable;
   organizationMappings: OrganizationMappingsTable;
   tickets: TicketsTable;
+  ticketOpenIntents: TicketOpenIntentsTable;
   alerts: AlertsTable;
   seatSyncState: SeatSyncStateTable;
   auditLog: AuditLogTable;

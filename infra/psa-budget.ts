@@ -5,7 +5,7 @@
  * database being down stops far more than this budget anyway.
  */
 import type { Db } from '../db/connect';
-import { admitPsaRequest, completePsaRequest, pausePsaBudget } from '../db/repositories/psa-budget';
+import { admitPsaRequest, admitPsaRequestOnTerms, completePsaRequest, pausePsaBudget } from '../db/repositories/psa-budget';
 import type { SharedAdmission, SharedBudget } from '../psa/core/shared-budget';
 import type { Logger } from '../activities/deps';
 
@@ -26,6 +26,16 @@ export function postgresPsaBudget(db: Db, log: Logger): SharedBudget {
         const verdict = await admitPsaRequest(db, key, window);
         if (!verdict.admitted) return { retryInMs: verdict.retryInMs };
         return { done: () => void completePsaRequest(db, verdict.requestId).catch((err: unknown) => warn('recording a completed request', err)) };
+      } catch (err) {
+        warn('admitting a request', err);
+        return unshared;
+      }
+    },
+    async admitOnTerms(key, window, terms) {
+      try {
+        const verdict = await admitPsaRequestOnTerms(db, key, window, terms);
+        if (verdict.admitted) return { done: () => void completePsaRequest(db, verdict.requestId).catch((err: unknown) => warn('recording a completed request', err)) };
+        return verdict;
       } catch (err) {
         warn('admitting a request', err);
         return unshared;

@@ -12,6 +12,8 @@
  *
  * PSA or connection outages make the alert wait (timers, not activity retries) until it is older
  * than `catchUpWindowMs`, when it is recorded as skipped. Every alert ends with an outcome row.
+ * A call the rate budget cannot serve soon is given a reserved place and the run waits for it on
+ * a timer (however long: the budget's queue is not an outage); a safety poll gives way to them.
  */
 import {
   ActivityFailure,
@@ -42,6 +44,10 @@ import {
   type ServiceTicketInput,
   type SkipReason,
   type TicketPhase,
+  BUDGET_BUSY,
+  BUDGET_DEFERRED,
+  type BudgetDeferral,
+  type TicketBudget,
 } from './ticket-messages';
 import { skipReasonOfRule, ticketDbActivity, ticketPsaCall } from './service-ticket-options';
 import { GONE_FAILURE_TYPES, OUTAGE_FAILURE_TYPES } from './options';
@@ -105,6 +111,8 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   let nextPollAtMs: number | null = ticket && phase === 'open' ? Date.now() + policy.pollIntervalMs : null;
   let revoked = false;
   let psaChange: PsaTicketChanged | null = null;
+  /** The pending change is our own safety poll (it gives way to calls waiting for the budget). */
+  let psaChangeIsPoll = false;
   let stopReason: string | null = null;
   /** The ticket of the last episode, for the run's result after the PSA closed it. */
   let lastTicket: OpenTicketRef | null = null;
@@ -118,7 +126,10 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   // An event can overtake the open's answer (the row is written and the webhook signalled before
   // the run has the result): with no ticket known yet it is kept, and matched once the open returns.
   setHandler(psaTicketChangedSignal, (e) => {
-    if (!ticket || e.psaTicketId === ticket.psaTicketId) psaChange = e;
+    if (!ticket || e.psaTicketId === ticket.psaTicketId) {
+      psaChange = e;
+      psaChangeIsPoll = false;
+    }
   });
   setHandler(integrationRevokedSignal, () => {
     revoked = true;
@@ -143,9 +154,9 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   }
   const setTicketState = (state: string) => upsertSearchAttributes([{ key: TicketStateKey, value: state }]);
 
-  const ref = (): TicketRef => {
+  const ref = (budget: TicketBudget): TicketRef => {
     if (!ticket) throw ApplicationFailure.nonRetryable('no ticket', 'InvariantBroken');
-    return { ticketRowId: ticket.ticketRowId, connectionId: ticket.connectionId, psaTicketId: ticket.psaTicketId };
+    return { ticketRowId: ticket.ticketRowId, connectionId: ticket.connectionId, psaTicketId: ticket.psaTicketId, budget };
   };
 
   const record = (alerts: AlertSignal[], outcome: AlertOutcome, reason: string | null, detail?: Record<string, unknown>) =>
@@ -153,15 +164,25 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
 
   /**
    * Runs a PSA step; during an outage waits (interruptible by revocation) and tries again while
-   * the oldest alert it serves is inside the catch-up window.
+   * the oldest alert it serves is inside the catch-up window. Deferred by the rate budget, it
+   * waits for its reserved place and comes back with it.
    */
-  async function withCatchUp<T>(oldestAt: string, step: () => Promise<T>): Promise<Attempt<T>> {
+  async function withCatchUp<T>(oldestAt: string, step: (budget: TicketBudget) => Promise<T>, background = false): Promise<Attempt<T>> {
+    let budget: TicketBudget = background ? { background: true } : {};
     for (;;) {
       if (revoked) return { ok: false, reason: 'integration_revoked', sentence: 'The integration was revoked' };
       try {
-        return { ok: true, value: await step() };
+        return { ok: true, value: await step(budget) };
       } catch (err) {
         const type = failureType(err);
+        if (type === BUDGET_DEFERRED) {
+          const deferral = applicationFailureOf(err)?.details?.[0] as Partial<BudgetDeferral> | undefined;
+          budget = deferral?.reservation ? { reservation: deferral.reservation } : {};
+          setTicketState('waiting_budget');
+          await condition(() => revoked, Math.max(1, deferral?.retryInMs ?? policy.outageRetryMs));
+          continue;
+        }
+        if (type === BUDGET_BUSY) return { ok: false, reason: 'psa_unavailable', sentence: 'The PSA request budget is needed for other work' };
         if (GONE_FAILURE_TYPES.has(type)) return { ok: false, reason: 'integration_revoked', sentence: 'The PSA connection no longer exists' };
         if (type === 'RuleViolation') return { ok: false, reason: skipReasonOfRule(ruleCode(err)), sentence: failureMessage(err) };
         // Retryable failures that outlived the call's own retries (5xx, 429, timeouts) wait too.
@@ -185,8 +206,8 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     alertActive = true;
     // Flapping: our own close is recent, so the same ticket comes back.
     if (phase === 'closed' && ticket && closedAtMs !== null && Date.now() - closedAtMs <= policy.flapWindowMs) {
-      const r = await withCatchUp(alert.occurredAt, () =>
-        psa.reopenServiceTicket(ref(), `${PROBLEM_TITLES[input.problem]} is failing again (${alert.occurredAt}); reopened by the backup platform.`, [alert.alertId]),
+      const r = await withCatchUp(alert.occurredAt, (budget) =>
+        psa.reopenServiceTicket(ref(budget), `${PROBLEM_TITLES[input.problem]} is failing again (${alert.occurredAt}); reopened by the backup platform.`, [alert.alertId]),
       );
       if (!r.ok) return skip([alert], r);
       phase = 'open';
@@ -196,7 +217,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
       return;
     }
     // One activity resolves the mapping, opens (or adopts) the ticket and records the outcome.
-    const r = await withCatchUp(alert.occurredAt, () => psa.openServiceTicket({ organizationId, problem, occurredAt: alert.occurredAt, alertIds: [alert.alertId] }));
+    const r = await withCatchUp(alert.occurredAt, (budget) => psa.openServiceTicket({ organizationId, problem, occurredAt: alert.occurredAt, alertIds: [alert.alertId], budget }));
     if (!r.ok) return skip([alert], r);
     const opened = r.value;
     if (opened.kind === 'skipped') {
@@ -232,7 +253,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
       batch.length === 1
         ? `${PROBLEM_TITLES[input.problem]} reported again at ${first.occurredAt}.`
         : `${PROBLEM_TITLES[input.problem]} reported again ${batch.length} times between ${first.occurredAt} and ${last.occurredAt}.`;
-    const r = await withCatchUp(first.occurredAt, () => psa.addServiceTicketNote(ref(), text, batch.map((a) => a.alertId)));
+    const r = await withCatchUp(first.occurredAt, (budget) => psa.addServiceTicketNote(ref(budget), text, batch.map((a) => a.alertId)));
     if (!r.ok) return skip(batch, r);
   }
 
@@ -248,7 +269,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     flushAtMs = null;
     const extra = folded.length > 0 ? ` It was reported ${folded.length} more time(s) before recovering.` : '';
     const note = `${PROBLEM_TITLES[input.problem]} recovered at ${alert.occurredAt}.${extra}`;
-    const r = await withCatchUp(alert.occurredAt, () => psa.closeServiceTicket(ref(), note, { recovery: alert.alertId, folded: folded.map((a) => a.alertId) }));
+    const r = await withCatchUp(alert.occurredAt, (budget) => psa.closeServiceTicket(ref(budget), note, { recovery: alert.alertId, folded: folded.map((a) => a.alertId) }));
     if (!r.ok) return skip([alert, ...folded], r);
     if (r.value === 'closed' || r.value === 'already_closed') {
       phase = 'closed';
@@ -289,13 +310,14 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     setTicketState('closed_in_psa');
   }
 
-  async function onPsaChange(change: PsaTicketChanged): Promise<void> {
+  /** A PSA event, or our safety poll (`poll`: a background read, skipped while the budget is needed elsewhere). */
+  async function onPsaChange(change: PsaTicketChanged, poll: boolean): Promise<void> {
     if (!ticket || phase !== 'open') return;
     if (change.psaTicketId !== ticket.psaTicketId) return;
     let closed = change.closed;
     let deleted = false;
     if (closed === undefined) {
-      const r = await withCatchUp(new Date().toISOString(), () => psa.readServiceTicket(ref()));
+      const r = await withCatchUp(new Date().toISOString(), (budget) => psa.readServiceTicket(ref(budget)), poll);
       if (!r.ok) return;
       closed = r.value.closed;
       deleted = r.value.deleted;
@@ -320,8 +342,10 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     }
     if (psaChange) {
       const change: PsaTicketChanged = psaChange;
+      const poll = psaChangeIsPoll;
       psaChange = null;
-      await onPsaChange(change);
+      psaChangeIsPoll = false;
+      await onPsaChange(change, poll);
       continue;
     }
     const next = pending.shift();
@@ -342,6 +366,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     if (phase === 'open' && nextPollAtMs !== null && now >= nextPollAtMs) {
       nextPollAtMs = now + policy.pollIntervalMs;
       psaChange = { psaTicketId: ticket?.psaTicketId ?? '' };
+      psaChangeIsPoll = true;
       continue;
     }
     if (phase === 'closed' && closedAtMs !== null && now - closedAtMs >= policy.flapWindowMs) phase = 'idle';

@@ -137,3 +137,24 @@ export const SKIP_REASONS = [
   'ticket_closed_in_psa',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/**
+ * How a ticket call may wait for the rate budget, as the workflow asks. Without it the call
+ * waits in the worker for as long as the budget needs (callers outside a workflow).
+ *  - `reservation`: the place an earlier deferral reserved;
+ *  - `background`: a safety poll, refused while others need the budget.
+ */
+export interface TicketBudget {
+  reservation?: string;
+  background?: boolean;
+}
+
+/** Failure types of a call the budget turned away before anything was sent. */
+export const BUDGET_DEFERRED = 'PsaBudgetDeferred';
+export const BUDGET_BUSY = 'PsaBudgetBusy';
+
+/** What a deferred call is told to come back with (its failure's details). */
+export interface BudgetDeferral {
+  retryInMs: number;
+  reservation: string;
+}

@@ -55,6 +55,83 @@ export async function admitPsaRequest(db: Db, key: string, window: BudgetWindow)
   });
 }
 
+/** What a request asking on terms is told (psa/core/shared-budget.ts `TermsVerdict`, with ledger ids). */
+export type TermsAdmission =
+  | { admitted: true; requestId: string }
+  | { admitted: false; retryInMs: number }
+  | { admitted: false; reservedInMs: number; reservation: string }
+  | { admitted: false; busy: true };
+
+const ms = (d: Date) => d.getTime();
+
+/**
+ * Admits a request now, or reserves for it the earliest place that keeps every window within
+ * the budget: a place may start only once the request `maxRequests` places before it (admitted,
+ * or reserved itself) has left the window. Places are rows in the future, so plain admissions
+ * count them too. With `reservation`, claims that place once its time has come and the requests
+ * actually sent in the last window leave room (one sent late can still be in it). A
+ * `background` request is admitted only when nothing is paused, reserved or short of room.
+ */
+export async function admitPsaRequestOnTerms(db: Db, key: string, window: BudgetWindow, terms: { reservation?: string; background?: boolean }): Promise<TermsAdmission> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`psa-budget:${key}`}, 0))`.execute(trx);
+    const now = (await sql<{ ts: Date }>`select clock_timestamp() as ts`.execute(trx)).rows[0]?.ts as Date;
+    const windowStart = new Date(ms(now) - window.windowMs);
+    await trx.deleteFrom('psaBudgetLedger').where('budgetKey', '=', key).where('at', '<=', windowStart).execute();
+    const pause = await trx.selectFrom('psaBudgetPauses').select('pausedUntil').where('budgetKey', '=', key).where('pausedUntil', '>', now).executeTakeFirst();
+    const pausedMs = pause ? ms(pause.pausedUntil) - ms(now) : 0;
+
+    if (terms.reservation !== undefined && /^\d{1,18}$/.test(terms.reservation)) {
+      const place = await trx.selectFrom('psaBudgetLedger').select('at').where('id', '=', terms.reservation).where('budgetKey', '=', key).executeTakeFirst();
+      if (place) {
+        if (ms(place.at) > ms(now)) return { admitted: false, retryInMs: Math.max(1, ms(place.at) - ms(now)) };
+        if (pausedMs > 0) return { admitted: false, retryInMs: pausedMs };
+        const sent = await trx
+          .selectFrom('psaBudgetLedger')
+          .select('at')
+          .where('budgetKey', '=', key)
+          .where('id', '<>', terms.reservation)
+          .where('at', '>', windowStart)
+          .where('at', '<=', now)
+          .orderBy('at', 'desc')
+          .limit(window.maxRequests)
+          .execute();
+        if (sent.length < window.maxRequests) {
+          await trx.updateTable('psaBudgetLedger').set({ at: now }).where('id', '=', terms.reservation).execute();
+          return { admitted: true, requestId: terms.reservation };
+        }
+        const oldestThatMatters = sent[sent.length - 1] as { at: Date };
+        return { admitted: false, retryInMs: Math.max(1, ms(oldestThatMatters.at) + window.windowMs + 1 - ms(now)) };
+      }
+      // The place left the window unclaimed: the caller asks anew.
+    }
+
+    if (terms.background) {
+      const r = await trx
+        .selectFrom('psaBudgetLedger')
+        .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('at').as('latest')])
+        .where('budgetKey', '=', key)
+        .executeTakeFirst();
+      const latest = r?.latest ? new Date(r.latest as unknown as string | Date) : null;
+      if (pausedMs > 0 || Number(r?.n ?? 0) >= window.maxRequests || (latest && ms(latest) > ms(now))) return { admitted: false, busy: true };
+    }
+
+    const before = await trx
+      .selectFrom('psaBudgetLedger')
+      .select('at')
+      .where('budgetKey', '=', key)
+      .orderBy('at', 'desc')
+      .offset(window.maxRequests - 1)
+      .limit(1)
+      .executeTakeFirst();
+    const at = Math.max(ms(now) + pausedMs, before ? ms(before.at) + window.windowMs + 1 : 0, ms(now));
+    const row = await trx.insertInto('psaBudgetLedger').values({ budgetKey: key, at: new Date(at) }).returning('id').executeTakeFirstOrThrow();
+    const id = String(row.id);
+    if (at <= ms(now)) return { admitted: true, requestId: id };
+    return { admitted: false, reservedInMs: at - ms(now), reservation: id };
+  });
+}
+
 /**
  * The request has completed: it counts from now on, as the vendor (which counts it when it
  * arrives) may have seen it as late as this.

@@ -185,3 +185,17 @@ export async function openTicketsForEvent(db: Db, connectionId: string, psaTicke
         .execute()
     : db.selectFrom('tickets').select(['organizationId', 'problem', 'psaTicketId']).where((eb) => eb.and(open)).execute();
 }
+
+/**
+ * Before a ticket create: records that `marker` may now be sent. True when no earlier attempt
+ * left the record, so no create for this marker can have reached the PSA yet.
+ */
+export async function recordOpenIntent(db: Db, marker: string): Promise<boolean> {
+  const r = await db.insertInto('ticketOpenIntents').values({ marker }).onConflict((oc) => oc.column('marker').doNothing()).returning('marker').executeTakeFirst();
+  return r !== undefined;
+}
+
+/** The create for `marker` was never sent (refused before sending) or is recorded as a ticket: no record needed. */
+export async function forgetOpenIntent(db: Db, marker: string): Promise<void> {
+  await db.deleteFrom('ticketOpenIntents').where('marker', '=', marker).execute();
+}

@@ -7,9 +7,18 @@
  * FIFO so a burst drains in order instead of starving early callers. With a SharedBudget, a
  * request this process lets go is also admitted against the budget every process shares (and a
  * pause reaches them all); per-endpoint concurrency stays per process.
+ *
+ * A caller that can wait elsewhere (a workflow on a durable timer) asks on terms instead
+ * (`BudgetTerms`): when the budget is spoken for further ahead than it wants to wait here, the
+ * earliest place that keeps every window within the budget is reserved for it and it is told
+ * when to come back (PsaBudgetDeferred). Places are handed out in order of asking, so a storm of
+ * thousands drains at the budget's full rate without thousands of callers held in the process.
+ * A background caller is refused (PsaBudgetBusy) while anyone else waits.
  */
+import { randomUUID } from 'node:crypto';
 import { observePsa } from './observer';
-import type { SharedAdmission, SharedBudget } from './shared-budget';
+import { PsaBudgetBusy, PsaBudgetDeferred, type BudgetTerms } from './call-context';
+import type { SharedAdmission, SharedBudget, TermsVerdict } from './shared-budget';
 
 export interface GovernorLimits {
   /** Requests allowed per rolling window. */
@@ -34,6 +43,8 @@ interface Slot {
 
 interface Waiter {
   endpoint: string;
+  /** A place in the window already held (a reservation): only the endpoint's concurrency is waited for. */
+  held?: Slot;
   resolve: (slot: Slot) => void;
 }
 
@@ -78,6 +89,8 @@ export class RateGovernor {
   private timer: NodeJS.Timeout | null = null;
   private prunedAt = 0;
   private readonly stats: GovernorStats = { issued: 0, waitedMs: 0, pauses: 0 };
+  /** Places reserved for callers that come back later, by reservation id. */
+  private readonly reservations = new Map<string, Slot>();
 
   constructor(
     limits: GovernorLimits,
@@ -94,12 +107,32 @@ export class RateGovernor {
    * Waits for a slot on `endpoint`; resolves with a release function. An aborted `signal` takes
    * the caller out of the queue (rejecting with GovernorWaitAborted) without using a slot.
    */
-  async acquire(endpoint: string, signal?: AbortSignal): Promise<() => void> {
+  async acquire(endpoint: string, signal?: AbortSignal, terms?: BudgetTerms): Promise<() => void> {
     const started = this.now();
     if (signal?.aborted) throw new GovernorWaitAborted(`gave up waiting for ${endpoint}`);
-    const slot = await new Promise<Slot>((resolve, reject) => {
+    if (terms && (terms.deferBeyondMs !== undefined || terms.reservation !== undefined || terms.background)) {
+      return this.shared ? this.acquireSharedOnTerms(this.shared, endpoint, terms, started, signal) : this.acquireOnTerms(endpoint, terms, started, signal);
+    }
+    const slot = await this.enqueue(endpoint, started, signal);
+    let admission: SharedAdmission | null = null;
+    if (this.shared) {
+      try {
+        admission = await this.admitShared(this.shared, endpoint, signal);
+      } catch (err) {
+        this.stats.waitedMs += this.now() - started;
+        this.free(slot, endpoint);
+        throw err;
+      }
+    }
+    return this.granted(slot, endpoint, started, admission);
+  }
+
+  /** Waits in the FIFO queue for a slot on `endpoint` (with `held`, for the endpoint's concurrency only). */
+  private enqueue(endpoint: string, started: number, signal?: AbortSignal, held?: Slot): Promise<Slot> {
+    return new Promise<Slot>((resolve, reject) => {
       const waiter: Waiter = {
         endpoint,
+        ...(held ? { held } : {}),
         resolve: (granted) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(granted);
@@ -117,16 +150,10 @@ export class RateGovernor {
       this.queue.push(waiter);
       this.drain();
     });
-    let admission: SharedAdmission | null = null;
-    if (this.shared) {
-      try {
-        admission = await this.admitShared(this.shared, endpoint, signal);
-      } catch (err) {
-        this.stats.waitedMs += this.now() - started;
-        this.free(slot, endpoint);
-        throw err;
-      }
-    }
+  }
+
+  /** The request may go: counts the wait and hands out its release. */
+  private granted(slot: Slot, endpoint: string, started: number, admission: SharedAdmission | null): () => void {
     const waited = this.now() - started;
     this.stats.waitedMs += waited;
     observePsa((o, op) => o.governorWait(op, waited));
@@ -137,6 +164,115 @@ export class RateGovernor {
       admission?.done();
       this.free(slot, endpoint);
     };
+  }
+
+  /** Terms, this process's budget alone: reserve the next place; hold here for it or defer. */
+  private async acquireOnTerms(endpoint: string, terms: BudgetTerms, started: number, signal?: AbortSignal): Promise<() => void> {
+    const claimed = terms.reservation === undefined ? undefined : this.reservations.get(terms.reservation);
+    if (terms.reservation !== undefined) this.reservations.delete(terms.reservation);
+    terms.reservation = undefined;
+    let place = claimed;
+    if (!place) {
+      if (terms.background) {
+        if (!this.roomForBackground()) throw new PsaBudgetBusy(`a background request to ${endpoint}`);
+        return this.granted(await this.enqueue(endpoint, started, signal), endpoint, started, null);
+      }
+      place = { until: this.nextStart() };
+      this.slots.push(place);
+      const aheadMs = place.until - this.now();
+      if (terms.deferBeyondMs !== undefined && aheadMs > terms.deferBeyondMs) {
+        const reservation = randomUUID();
+        this.reservations.set(reservation, place);
+        throw new PsaBudgetDeferred(aheadMs, reservation);
+      }
+    }
+    try {
+      await this.holdUntilSent(place, signal);
+    } catch (err) {
+      // The place stays in the window as if used: a request that gives up late never overspends it.
+      this.stats.waitedMs += this.now() - started;
+      throw err;
+    }
+    return this.granted(await this.enqueue(endpoint, started, signal, place), endpoint, started, null);
+  }
+
+  /**
+   * Waits until a reserved place's time, and then until the requests actually sent in the last
+   * window leave room (one sent late, after its own place, can still be in the window).
+   */
+  private async holdUntilSent(place: Slot, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) throw new GovernorWaitAborted('gave up waiting for a reserved place');
+      const now = this.now();
+      let waitMs = Math.max(now, this.pausedUntil) - now;
+      if (place.until > now) waitMs = Math.max(waitMs, place.until - now);
+      if (waitMs === 0) {
+        const cutoff = now - this.limits.windowMs;
+        const sent = this.slots.filter((s) => s !== place && (s.until === Infinity || (s.until > cutoff && s.until <= now))).map((s) => (s.until === Infinity ? now : s.until));
+        if (sent.length < this.limits.maxRequests) return;
+        sent.sort((a, b) => a - b);
+        waitMs = Math.max(1, (sent[sent.length - this.limits.maxRequests] as number) + this.limits.windowMs + 1 - now);
+      }
+      await pause(waitMs, signal);
+    }
+  }
+
+  /** A background request may take a slot now: nothing is queued, no place is reserved or unclaimed, and the window has room. */
+  private roomForBackground(): boolean {
+    this.prune();
+    const now = this.now();
+    return now >= this.pausedUntil && this.queue.length === 0 && this.reservations.size === 0 && this.slots.length < this.limits.maxRequests && !this.slots.some((s) => s.until !== Infinity && s.until > now);
+  }
+
+  /**
+   * The earliest start for one more request, after every request in the window, every reserved
+   * place and every caller in the queue: each request may start only once the request
+   * `maxRequests` places before it has left the window.
+   */
+  private nextStart(): number {
+    this.prune();
+    const now = this.now();
+    const { maxRequests, windowMs } = this.limits;
+    const times = this.slots.map((s) => (s.until === Infinity ? now : s.until)).sort((a, b) => a - b);
+    const after = (): number => Math.max(now, this.pausedUntil, times.length >= maxRequests ? (times[times.length - maxRequests] as number) + windowMs + 1 : now);
+    for (const w of this.queue) {
+      if (w.held) continue;
+      const t = after();
+      // Kept sorted: a queued request may start before places reserved further ahead.
+      let at = times.length;
+      while (at > 0 && (times[at - 1] as number) > t) at -= 1;
+      times.splice(at, 0, t);
+    }
+    return after();
+  }
+
+  /** Terms, with a budget shared by every process: the shared budget reserves; this process holds or defers. */
+  private async acquireSharedOnTerms(shared: SharedBudgetBinding, endpoint: string, terms: BudgetTerms, started: number, signal?: AbortSignal): Promise<() => void> {
+    let reservation = terms.reservation;
+    terms.reservation = undefined;
+    for (;;) {
+      if (signal?.aborted) throw new GovernorWaitAborted(`gave up waiting for ${endpoint}`);
+      const verdict: TermsVerdict = await shared.budget.admitOnTerms(shared.key, this.limits, { ...(reservation ? { reservation } : {}), ...(terms.background ? { background: true } : {}) });
+      if ('done' in verdict) {
+        // This process's slot, for its per-endpoint concurrency; the shared budget has counted the request.
+        const place: Slot = { until: this.now() };
+        this.slots.push(place);
+        try {
+          return this.granted(await this.enqueue(endpoint, started, signal, place), endpoint, started, verdict);
+        } catch (err) {
+          verdict.done();
+          throw err;
+        }
+      }
+      if ('busy' in verdict) throw new PsaBudgetBusy(`a background request to ${endpoint}`);
+      if ('reservation' in verdict) {
+        if (terms.deferBeyondMs !== undefined && verdict.reservedInMs > terms.deferBeyondMs) throw new PsaBudgetDeferred(verdict.reservedInMs, verdict.reservation);
+        reservation = verdict.reservation;
+        await pause(verdict.reservedInMs, signal);
+        continue;
+      }
+      await pause(verdict.retryInMs + Math.floor(Math.random() * SHARED_RETRY_JITTER_MS), signal);
+    }
   }
 
   /** Asks the shared budget until it admits the request (holding this process's slot meanwhile). */
@@ -180,6 +316,8 @@ export class RateGovernor {
     for (const slot of this.slots) if (slot.until > cutoff) this.slots[kept++] = slot;
     this.slots.length = kept;
     this.prunedAt = now;
+    // A place nobody came back for has left the window: it can no longer be claimed.
+    for (const [id, slot] of this.reservations) if (slot.until <= cutoff) this.reservations.delete(id);
   }
 
   private drain(): void {
@@ -193,10 +331,17 @@ export class RateGovernor {
     const full = () => this.slots.length >= this.limits.maxRequests && (this.prune(), this.slots.length >= this.limits.maxRequests);
     const now = this.now();
     let i = 0;
+    let isFull = full();
+    const anyHeld = this.queue.some((w) => w.held);
     while (i < this.queue.length) {
       if (now < this.pausedUntil) break;
-      if (full()) break;
+      if (isFull && !anyHeld) break;
       const waiter = this.queue[i] as Waiter;
+      // A waiter holding a reserved place does not need room in the window; the others wait in order.
+      if (!waiter.held && isFull) {
+        i += 1;
+        continue;
+      }
       const busy = this.inFlight.get(waiter.endpoint) ?? 0;
       if (busy >= this.limits.maxConcurrentPerEndpoint) {
         i += 1; // a different endpoint further back may still go
@@ -204,8 +349,12 @@ export class RateGovernor {
       }
       this.queue.splice(i, 1);
       this.inFlight.set(waiter.endpoint, busy + 1);
-      const slot: Slot = { until: Infinity };
-      this.slots.push(slot);
+      const slot: Slot = waiter.held ?? { until: Infinity };
+      slot.until = Infinity;
+      if (!waiter.held) {
+        this.slots.push(slot);
+        isFull = full();
+      }
       this.stats.issued += 1;
       waiter.resolve(slot);
     }

@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import type { IncomingHttpHeaders } from 'node:http';
 import { PsaError, PsaRateLimitedError, PsaUnavailableError } from './errors';
 import { GovernorWaitAborted, pause as sleep, type RateGovernor } from './governor';
-import { callSignal, PsaCallAbandoned } from './call-context';
+import { budgetTerms, callSignal, PsaCallAbandoned } from './call-context';
 import { observePsa } from './observer';
 
 /**
@@ -200,13 +200,14 @@ export class PsaHttpClient {
     let waitedForRateLimit = 0;
     let refreshedAuth = false;
     const signal = callSignal();
+    const terms = budgetTerms();
     for (;;) {
       const url = this.resolve(req);
       if (signal?.aborted) throw new PsaCallAbandoned(`${req.method} ${url.pathname}`);
       const endpoint = req.endpoint ?? (url.pathname.slice(new URL(this.baseUrl).pathname.length).split('/')[1] || '/');
       let release: () => void;
       try {
-        release = await this.governor.acquire(endpoint.toLowerCase(), signal);
+        release = await this.governor.acquire(endpoint.toLowerCase(), signal, terms);
       } catch (err) {
         if (err instanceof GovernorWaitAborted) throw new PsaCallAbandoned(`${req.method} ${url.pathname}`);
         throw err;

@@ -9,12 +9,31 @@ export interface SharedAdmission {
   done(): void;
 }
 
+export interface BudgetWindow {
+  maxRequests: number;
+  windowMs: number;
+}
+
+/**
+ * What a request asking on terms (call-context.ts `BudgetTerms`) is told:
+ *  - admitted now;
+ *  - `retryInMs`: ask again then (its reservation, if it has one, is still held for it);
+ *  - `reservedInMs`: a place `reservation` is held for it that far ahead;
+ *  - `busy`: a background request that must not take the budget now.
+ */
+export type TermsVerdict = SharedAdmission | { retryInMs: number } | { reservedInMs: number; reservation: string } | { busy: true };
+
 export interface SharedBudget {
   /**
    * Admits one request against `key`, or says how long until one may be admitted (the window
    * is full, or the vendor asked every caller to pause).
    */
-  admit(key: string, window: { maxRequests: number; windowMs: number }): Promise<SharedAdmission | { retryInMs: number }>;
+  admit(key: string, window: BudgetWindow): Promise<SharedAdmission | { retryInMs: number }>;
+  /**
+   * Admits a request now, or reserves the earliest place that keeps every window within the
+   * budget; with a `reservation` it claims that place once its time has come.
+   */
+  admitOnTerms(key: string, window: BudgetWindow, terms: { reservation?: string; background?: boolean }): Promise<TermsVerdict>;
   /** The vendor said "not before now + ms" for `key`. Never throws. */
   pause(key: string, ms: number): void;
 }

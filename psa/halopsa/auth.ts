@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { PsaUnavailableError } from '../core/errors';
 import type { PsaHttpClient } from '../core/http';
+import { withoutBudgetTerms } from '../core/call-context';
 import type { HaloPsaCredentials } from './credentials';
 import { tokenResponseSchema } from './schemas';
 
@@ -43,7 +44,8 @@ export class HaloTokenSource {
     if (cached && cached.expiresAt > this.now()) return cached.token;
     let pending = pendingTokens.get(this.cacheKey);
     if (!pending) {
-      pending = this.fetch().finally(() => pendingTokens.delete(this.cacheKey));
+      // One token serves every caller: fetched with ordinary budget waits, whoever asked first.
+      pending = withoutBudgetTerms(() => this.fetch()).finally(() => pendingTokens.delete(this.cacheKey));
       pendingTokens.set(this.cacheKey, pending);
     }
     return pending;

@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connect';
-import { admitPsaRequest, completePsaRequest, pausePsaBudget, psaBudgetPausedUntil, psaLedgerRows, psaRequestsInWindow, type BudgetWindow } from '../../db/repositories/psa-budget';
+import { admitPsaRequest, admitPsaRequestOnTerms, completePsaRequest, pausePsaBudget, psaBudgetPausedUntil, psaLedgerRows, psaRequestsInWindow, type BudgetWindow } from '../../db/repositories/psa-budget';
 import { RateGovernor } from '../../psa/core/governor';
+import { PsaBudgetBusy, PsaBudgetDeferred } from '../../psa/core/call-context';
 import { postgresPsaBudget } from '../../infra/psa-budget';
 import { memoryLogger, testDb } from '../helpers/env';
 
@@ -121,5 +122,78 @@ describe('governors sharing a budget through PostgreSQL', () => {
     const release = await b.acquire('tickets');
     expect(Date.now() - pausedAt).toBeGreaterThanOrEqual(600);
     release();
+  });
+});
+
+describe('asking on terms: places reserved in PostgreSQL', () => {
+  /** One request on terms from `db`: sends as soon as admitted (waiting out short answers), or returns its place. */
+  async function onTerms(db: Db, key: string, window: BudgetWindow, reservation?: string): Promise<{ sentAt: number } | { reservedInMs: number; reservation: string }> {
+    const claim = reservation;
+    for (;;) {
+      const v = await admitPsaRequestOnTerms(db, key, window, claim ? { reservation: claim } : {});
+      if (v.admitted) {
+        await completePsaRequest(db, v.requestId);
+        return { sentAt: Date.now() };
+      }
+      if ('busy' in v) throw new Error('busy without background');
+      if ('reservation' in v) return v;
+      await sleep(v.retryInMs);
+    }
+  }
+
+  test('callers from two processes past the budget get places a window apart, claimed without exceeding any window', async () => {
+    const key = `conn-${randomUUID()}:halopsa`;
+    const window = { maxRequests: 4, windowMs: 700 };
+    const answers = await Promise.all([processA, processB].flatMap((db) => Array.from({ length: 6 }, () => onTerms(db, key, window))));
+    const sent = answers.filter((a): a is { sentAt: number } => 'sentAt' in a);
+    const places = answers.filter((a): a is { reservedInMs: number; reservation: string } => 'reservation' in a);
+    expect(sent).toHaveLength(4);
+    expect(places).toHaveLength(8);
+    // Four places one window ahead, four two windows ahead.
+    const ahead = places.map((p) => Math.round(p.reservedInMs / window.windowMs)).sort();
+    expect(ahead).toEqual([1, 1, 1, 1, 2, 2, 2, 2]);
+    // Each comes back at its time (from either process) and is sent; no window ever holds more than 4.
+    const claimed = await Promise.all(
+      places.map(async (p, i) => {
+        await sleep(p.reservedInMs);
+        return onTerms(i % 2 ? processA : processB, key, window, p.reservation);
+      }),
+    );
+    const times = [...sent, ...claimed].map((a) => (a as { sentAt: number }).sentAt);
+    expect(claimed.every((a) => 'sentAt' in a)).toBe(true);
+    expect(mostInOneWindow(times, window.windowMs)).toBeLessThanOrEqual(4);
+  });
+
+  test('an ordinary admission counts reserved places; a background one is refused while any place is reserved', async () => {
+    const key = `conn-${randomUUID()}:halopsa`;
+    const window = { maxRequests: 2, windowMs: 60_000 };
+    expect(await admitPsaRequestOnTerms(processA, key, window, { background: true })).toMatchObject({ admitted: true });
+    expect(await admitPsaRequestOnTerms(processA, key, window, {})).toMatchObject({ admitted: true });
+    const place = await admitPsaRequestOnTerms(processB, key, window, {});
+    expect(place).toMatchObject({ admitted: false, reservation: expect.any(String) });
+    expect(await admitPsaRequest(processB, key, window)).toMatchObject({ admitted: false });
+    expect(await admitPsaRequestOnTerms(processA, key, window, { background: true })).toEqual({ admitted: false, busy: true });
+    // Claimed early, a place says how long to wait instead of letting the request through.
+    const early = await admitPsaRequestOnTerms(processA, key, window, { reservation: (place as { reservation: string }).reservation });
+    expect(early).toMatchObject({ admitted: false, retryInMs: expect.any(Number) });
+    expect((early as { retryInMs: number }).retryInMs).toBeGreaterThan(50_000);
+  });
+
+  test('a governor over the shared budget defers a caller that cannot wait, and claims its place from another process', async () => {
+    const key = `conn-${randomUUID()}:halopsa`;
+    const limits = { maxRequests: 2, windowMs: 600, maxConcurrentPerEndpoint: 5 };
+    const a = new RateGovernor(limits, Date.now, { budget: postgresPsaBudget(processA, memoryLogger().log), key });
+    const b = new RateGovernor(limits, Date.now, { budget: postgresPsaBudget(processB, memoryLogger().log), key });
+    (await a.acquire('tickets', undefined, { deferBeyondMs: 100 }))();
+    (await b.acquire('tickets', undefined, { deferBeyondMs: 100 }))();
+    const deferred = await a.acquire('tickets', undefined, { deferBeyondMs: 100 }).catch((e: unknown) => e);
+    expect(deferred).toBeInstanceOf(PsaBudgetDeferred);
+    await expect(b.acquire('tickets', undefined, { background: true })).rejects.toBeInstanceOf(PsaBudgetBusy);
+    const d = deferred as PsaBudgetDeferred;
+    expect(d.retryInMs).toBeGreaterThan(400);
+    await sleep(d.retryInMs);
+    const started = Date.now();
+    (await b.acquire('tickets', undefined, { deferBeyondMs: 100, reservation: d.reservation }))();
+    expect(Date.now() - started).toBeLessThan(300);
   });
 });

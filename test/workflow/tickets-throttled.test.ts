@@ -1,9 +1,9 @@
 /**
- * A ticket call that outlives its local activity's timeout while it waits out the PSA's
- * Retry-After. The attempt Temporal gave up on must not go on to write once the pause ends:
- * its retry is already waiting for the same pause, and two attempts that each find no ticket
- * and create one leave the problem with two PSA tickets. (Seen under an alert storm before
- * PSA calls were bound to their attempt: 23 of 300 problems had two tickets.)
+ * A ticket create answered with a Retry-After longer than its local activity's timeout. Held
+ * in the worker, the attempt would be given up on while it waited, and an abandoned attempt
+ * that went on to write once the pause ended left a second ticket beside its retry's (seen
+ * under an alert storm: 23 of 300 problems had two tickets). The call now leaves at once with
+ * a place reserved after the pause, the run waits for it on a timer, and creates once.
  */
 import { seedTenants } from '../helpers/seed';
 import { startStack, type Stack } from '../helpers/stack';
@@ -33,8 +33,9 @@ test('a Retry-After longer than the ticket call\'s timeout: the abandoned attemp
   const org = partner.organizationIds[0] as string;
   const sim = stack.sims.halopsa.server;
   sim.reset();
-  // The first ticket lookup is throttled for 50 s: within the HTTP layer's inline wait (60 s), past the attempt's 45 s.
-  const throttle = sim.addFault({ method: 'GET', path: '/tickets$', kind: 'rate_limit', retryAfterSec: 50, times: 1 });
+  // The first create is throttled for 50 s: within the HTTP layer's inline wait (60 s), past the attempt's 45 s.
+  const throttle = sim.addFault({ method: 'POST', path: '/tickets$', kind: 'rate_limit', retryAfterSec: 50, times: 1 });
+  const started = Date.now();
 
   const raised = alertEvent(org, 'backup_failed', 'raised');
   await rig.alerts.reportAlert(raised);
@@ -51,5 +52,11 @@ test('a Retry-After longer than the ticket call\'s timeout: the abandoned attemp
   expect(row.outcome).toBe('ticket_created');
   const marker = ticketMarker(org, 'backup_failed', 1);
   expect(simControls('halopsa', stack.sims).ticketsWithMarker(marker)).toBe(1);
-  expect(sim.log.filter((e) => e.method === 'POST' && /\/tickets$/i.test(e.path))).toHaveLength(1);
+  const creates = sim.log.filter((e) => e.method === 'POST' && /\/tickets$/i.test(e.path));
+  expect(creates.map((e) => e.status)).toEqual([429, 201]);
+  expect((creates[1]?.at ?? 0) - started).toBeGreaterThanOrEqual(49_000);
+  // The run waited on a timer with its place, not in a held local activity.
+  const history = await stack.client.workflow.getHandle(`ticket/${org}/backup_failed`).fetchHistory();
+  expect(history.events?.some((e) => e.timerStartedEventAttributes)).toBe(true);
+  expect(history.events?.some((e) => e.workflowTaskTimedOutEventAttributes)).toBe(false);
 }, 180_000);

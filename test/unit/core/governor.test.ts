@@ -1,4 +1,5 @@
 import { GovernorWaitAborted, RateGovernor } from '../../../psa/core/governor';
+import { PsaBudgetBusy, PsaBudgetDeferred, type BudgetTerms } from '../../../psa/core/call-context';
 import type { SharedBudget } from '../../../psa/core/shared-budget';
 
 /** A clock the test moves by hand, so window arithmetic is exact. */
@@ -107,6 +108,7 @@ describe('with a budget shared beyond this process', () => {
         if (seen.asks <= seen.refusals) return { retryInMs: 30 };
         return { done: () => void (seen.done += 1) };
       },
+      admitOnTerms: async () => ({ done: () => void (seen.done += 1) }),
       pause: (key, ms) => void seen.pauses.push([key, ms]),
     };
     return { budget, seen };
@@ -145,5 +147,102 @@ describe('with a budget shared beyond this process', () => {
     const g = new RateGovernor({ maxRequests: 100, windowMs: 1000, maxConcurrentPerEndpoint: 1 }, Date.now, { budget, key: 'c1:halopsa' });
     g.pauseFor(1_500);
     expect(seen.pauses).toEqual([['c1:halopsa', 1_500]]);
+  });
+});
+
+describe('asking on terms (a caller that can wait on a durable timer)', () => {
+  const limits = { maxRequests: 3, windowMs: 10_000, maxConcurrentPerEndpoint: 100 };
+
+  /** Asks once; the release, or the deferral it was told. */
+  async function ask(g: RateGovernor, terms: BudgetTerms) {
+    try {
+      const release = await g.acquire('tickets', undefined, terms);
+      release();
+      return 'sent' as const;
+    } catch (err) {
+      if (err instanceof PsaBudgetDeferred) return err;
+      throw err;
+    }
+  }
+
+  test('past the window each caller gets its own place, in order, one window per budget-full', async () => {
+    const clock = manualClock();
+    const g = new RateGovernor(limits, clock.now);
+    const answers = [];
+    for (let i = 0; i < 8; i += 1) answers.push(await ask(g, { deferBeyondMs: 1_000 }));
+    expect(answers.slice(0, 3)).toEqual(['sent', 'sent', 'sent']);
+    const deferred = answers.slice(3) as PsaBudgetDeferred[];
+    expect(deferred.every((d) => d instanceof PsaBudgetDeferred)).toBe(true);
+    expect(deferred.map((d) => d.retryInMs)).toEqual([10_001, 10_001, 10_001, 20_002, 20_002]);
+    expect(new Set(deferred.map((d) => d.reservation)).size).toBe(5);
+    expect(g.snapshot().issued).toBe(3);
+  });
+
+  test('a reserved place is claimed at its time, while a newcomer then waits behind every place', async () => {
+    const clock = manualClock();
+    const g = new RateGovernor(limits, clock.now);
+    for (let i = 0; i < 3; i += 1) await ask(g, { deferBeyondMs: 1_000 });
+    const d = (await ask(g, { deferBeyondMs: 1_000 })) as PsaBudgetDeferred;
+    clock.advance(d.retryInMs);
+    expect(await ask(g, { deferBeyondMs: 1_000, reservation: d.reservation })).toBe('sent');
+    // Two places are left in this window; a third newcomer is deferred a whole window.
+    expect(await ask(g, { deferBeyondMs: 1_000 })).toBe('sent');
+    expect(await ask(g, { deferBeyondMs: 1_000 })).toBe('sent');
+    const late = (await ask(g, { deferBeyondMs: 1_000 })) as PsaBudgetDeferred;
+    expect(late.retryInMs).toBe(10_001);
+    expect(g.snapshot().issued).toBe(6);
+  });
+
+  test('a reservation is used once: asked again with it, the caller gets a new place', async () => {
+    const clock = manualClock();
+    const g = new RateGovernor(limits, clock.now);
+    for (let i = 0; i < 3; i += 1) await ask(g, { deferBeyondMs: 1_000 });
+    const d = (await ask(g, { deferBeyondMs: 1_000 })) as PsaBudgetDeferred;
+    clock.advance(d.retryInMs);
+    expect(await ask(g, { deferBeyondMs: 1_000, reservation: d.reservation })).toBe('sent');
+    expect(await ask(g, { deferBeyondMs: 1_000, reservation: d.reservation })).toBe('sent');
+    expect(await ask(g, { deferBeyondMs: 1_000, reservation: 'not-a-place' })).toBe('sent');
+    expect(await ask(g, { deferBeyondMs: 1_000, reservation: d.reservation })).toBeInstanceOf(PsaBudgetDeferred);
+  });
+
+  test('a place within the caller\'s patience is waited for in the process, not deferred', async () => {
+    const g = new RateGovernor({ maxRequests: 2, windowMs: 150, maxConcurrentPerEndpoint: 100 });
+    await ask(g, { deferBeyondMs: 5_000 });
+    await ask(g, { deferBeyondMs: 5_000 });
+    const started = Date.now();
+    expect(await ask(g, { deferBeyondMs: 5_000 })).toBe('sent');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  test('a background request is refused while places are reserved or the window is full, and goes when all is quiet', async () => {
+    const clock = manualClock();
+    const g = new RateGovernor(limits, clock.now);
+    expect(await ask(g, { background: true })).toBe('sent');
+    await ask(g, { deferBeyondMs: 1_000 });
+    await ask(g, { deferBeyondMs: 1_000 });
+    await expect(g.acquire('tickets', undefined, { background: true })).rejects.toBeInstanceOf(PsaBudgetBusy);
+    const d = (await ask(g, { deferBeyondMs: 1_000 })) as PsaBudgetDeferred;
+    clock.advance(10_001);
+    // The window has room again, but a place is still reserved: background waits its turn.
+    await expect(g.acquire('tickets', undefined, { background: true })).rejects.toBeInstanceOf(PsaBudgetBusy);
+    expect(await ask(g, { reservation: d.reservation, deferBeyondMs: 1_000 })).toBe('sent');
+    expect(await ask(g, { background: true })).toBe('sent');
+  });
+
+  test('an ordinary caller never takes a place reserved for someone else', async () => {
+    const clock = manualClock();
+    const g = new RateGovernor(limits, clock.now);
+    for (let i = 0; i < 3; i += 1) await ask(g, { deferBeyondMs: 1_000 });
+    const deferred = [];
+    for (let i = 0; i < 3; i += 1) deferred.push((await ask(g, { deferBeyondMs: 1_000 })) as PsaBudgetDeferred);
+    clock.advance(10_001);
+    let ordinary = false;
+    void g.acquire('tickets').then((release) => {
+      ordinary = true;
+      release();
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ordinary).toBe(false);
+    for (const d of deferred) expect(await ask(g, { reservation: d.reservation })).toBe('sent');
   });
 });
