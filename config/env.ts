@@ -104,11 +104,10 @@ export const envSchema = z
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
     /**
      * Workers and the API keep each PSA connection's request budget in PostgreSQL, shared by
-     * every process, so N workers together stay inside the vendor's budget; false gives each
-     * process the whole budget.
+     * every process, so N workers (and the API's own calls) together stay inside the vendor's
+     * budget; false gives each process the whole budget.
      */
-    // Off until the full suite has run with it; set it for more than one worker process.
-    PSA_SHARED_BUDGET: bool.default(false),
+    PSA_SHARED_BUDGET: bool.default(true),
     /** Workflow tasks a worker runs at once (at most the cache size). */
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1_000).default(20),
     /** Activities (database writes, callbacks) and local activities (PSA calls) a worker runs at once. */
