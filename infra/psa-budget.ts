@@ -37,8 +37,9 @@ export function postgresPsaBudget(db: Db, log: Logger): SharedBudget {
         if (verdict.admitted) return { done: () => void completePsaRequest(db, verdict.requestId).catch((err: unknown) => warn('recording a completed request', err)) };
         return verdict;
       } catch (err) {
+        // Thrown on: the governor then reserves within its own process (it keeps no window for shared admissions).
         warn('admitting a request', err);
-        return unshared;
+        throw err;
       }
     },
     pause(key, ms) {

@@ -252,7 +252,13 @@ export class RateGovernor {
     terms.reservation = undefined;
     for (;;) {
       if (signal?.aborted) throw new GovernorWaitAborted(`gave up waiting for ${endpoint}`);
-      const verdict: TermsVerdict = await shared.budget.admitOnTerms(shared.key, this.limits, { ...(reservation ? { reservation } : {}), ...(terms.background ? { background: true } : {}) });
+      let verdict: TermsVerdict;
+      try {
+        verdict = await shared.budget.admitOnTerms(shared.key, this.limits, { ...(reservation ? { reservation } : {}), ...(terms.background ? { background: true } : {}) });
+      } catch {
+        // The shared budget cannot be asked: this process's own budget decides meanwhile.
+        return this.acquireOnTerms(endpoint, terms, started, signal);
+      }
       if ('done' in verdict) {
         // This process's slot, for its per-endpoint concurrency; the shared budget has counted the request.
         const place: Slot = { until: this.now() };

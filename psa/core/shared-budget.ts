@@ -31,7 +31,8 @@ export interface SharedBudget {
   admit(key: string, window: BudgetWindow): Promise<SharedAdmission | { retryInMs: number }>;
   /**
    * Admits a request now, or reserves the earliest place that keeps every window within the
-   * budget; with a `reservation` it claims that place once its time has come.
+   * budget; with a `reservation` it claims that place once its time has come. Throws when the
+   * shared budget cannot be asked (the governor then decides within its own process).
    */
   admitOnTerms(key: string, window: BudgetWindow, terms: { reservation?: string; background?: boolean }): Promise<TermsVerdict>;
   /** The vendor said "not before now + ms" for `key`. Never throws. */

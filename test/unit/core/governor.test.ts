@@ -246,3 +246,18 @@ describe('asking on terms (a caller that can wait on a durable timer)', () => {
     for (const d of deferred) expect(await ask(g, { reservation: d.reservation })).toBe('sent');
   });
 });
+
+test('asking on terms while the shared budget cannot be asked: this process\'s own budget reserves and defers', async () => {
+  const clock = manualClock();
+  const budget: SharedBudget = {
+    admit: async () => ({ done: () => undefined }),
+    admitOnTerms: async () => {
+      throw new Error('connection refused');
+    },
+    pause: () => undefined,
+  };
+  const g = new RateGovernor({ maxRequests: 2, windowMs: 10_000, maxConcurrentPerEndpoint: 10 }, clock.now, { budget, key: 'c1:halopsa' });
+  (await g.acquire('tickets', undefined, { deferBeyondMs: 1_000 }))();
+  (await g.acquire('tickets', undefined, { deferBeyondMs: 1_000 }))();
+  await expect(g.acquire('tickets', undefined, { deferBeyondMs: 1_000 })).rejects.toBeInstanceOf(PsaBudgetDeferred);
+});
