@@ -302,7 +302,9 @@ test('an error inside a handler answers 500 without details and the server keeps
 
 test('/healthz answers 503 while PostgreSQL or Temporal is unreachable', async () => {
   const deadDb = createDb('postgres://postgres@127.0.0.1:1/nowhere', 1);
-  const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+  // No gRPC retry interceptor: a retry timer still pending when the connection closes below would
+  // throw "Channel has been shut down" into whichever test runs next.
+  const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }) });
   const cases = [
     { name: 'both up', db: stack.db, temporal: stack.client, status: 200, message: undefined },
     { name: 'PostgreSQL down', db: deadDb, temporal: stack.client, status: 503, message: 'PostgreSQL is unreachable' },
