@@ -6,6 +6,7 @@ import * as directoryFeed from './2026_12_05T0100_directory_feed';
 import * as reconcile from './2026_12_05T0300_reconcile';
 import * as devices from './2026_12_05T0400_devices';
 import * as psaBudget from './2026_12_05T1600_psa_budget';
+import * as mappingBrokenBy from './2026_12_05T2100_mapping_broken_by';
 
 /**
  * Every migration, in order. A static record instead of FileMigrationProvider because the
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05T0300_reconcile': reconcile,
   '2026_12_05T0400_devices': devices,
   '2026_12_05T1600_psa_budget': psaBudget,
+  '2026_12_05T2100_mapping_broken_by': mappingBrokenBy,
 };
