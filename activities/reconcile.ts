@@ -6,6 +6,12 @@
  * twice. Counts of 0 and large drops are held for a person (domain/reconcile-rules.ts); broken
  * mappings are marked, reported and told to the platform once. Every run leaves a drift report
  * (table + audit log).
+ *
+ * A run's PSA calls are the billing pages and the repairs, nothing else: whether a mapping's
+ * company or contract is inactive is the health schedule's check (activities/health-check.ts),
+ * which marks such mappings broken and tells the platform. Reconcile lists those from the stored
+ * state in its report, neither lists their billing nor writes to them, and leaves their mending
+ * to the health check.
  */
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
@@ -51,6 +57,11 @@ interface BrokenEntry {
   reason: string;
 }
 
+/** A broken mapping in a run's report: found by this run, or by the health check (stored state). */
+interface ReportedBroken extends BrokenEntry {
+  foundBy: 'reconcile' | 'health';
+}
+
 function runIdOf(input: ScheduledRunInput): string {
   try {
     const wf = Context.current().info.workflowExecution;
@@ -88,9 +99,13 @@ export function createReconcileActivities(deps: ActivityDeps) {
 
         const targets = await reconcileTargetsOf(db, connectionId);
         const planMapped = (t: ReconcileTarget) => !capabilitiesOf(psa).planMapping || t.planMappingId !== null;
-        const listable = targets.filter(planMapped);
+        const brokenByHealth = (t: ReconcileTarget) => t.status === 'broken' && t.brokenBy === 'health';
+        const listable = targets.filter((t) => planMapped(t) && !brokenByHealth(t));
         const found: Record<string, unknown>[] = [];
+        /** Newly broken by this run: the platform is told of these. */
         const broken: BrokenEntry[] = [];
+        /** Every mapping this run counts as broken, for its report. */
+        const reported: ReportedBroken[] = [];
         try {
           await withAdapter(ctx, connectionId, RECONCILE_ACTOR, async (adapter) => {
             const snapshot = listable.length ? await adapter.billing(listable.map((t) => t.values)) : { states: [], calls: 0 };
@@ -100,10 +115,17 @@ export function createReconcileActivities(deps: ActivityDeps) {
             const writes: { target: ReconcileTarget; line: BillingLine; holdId: string | null }[] = [];
 
             for (const t of targets) {
+              if (brokenByHealth(t)) {
+                // The health check found its company or contract inactive, told the platform and mends it.
+                counts.broken += 1;
+                reported.push({ organizationId: t.organizationId, reason: t.statusReason ?? 'its PSA company or contract is inactive', foundBy: 'health' });
+                continue;
+              }
               const state = stateOf.get(t.organizationId);
               const reason = !state ? 'the organization’s plan is no longer mapped to this PSA' : state.state === 'broken' ? state.reason : null;
               if (reason !== null) {
                 counts.broken += 1;
+                reported.push({ organizationId: t.organizationId, reason, foundBy: 'reconcile' });
                 if (await breakMapping(db, t.organizationId, connectionId, reason)) broken.push({ organizationId: t.organizationId, reason });
                 continue;
               }
@@ -137,6 +159,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
               if (repaired === 'gone') {
                 counts.broken += 1;
                 const reason = 'the billing object is no longer in the PSA';
+                reported.push({ organizationId: w.target.organizationId, reason, foundBy: 'reconcile' });
                 if (await breakMapping(db, w.target.organizationId, connectionId, reason)) broken.push({ organizationId: w.target.organizationId, reason });
                 return;
               }
@@ -149,7 +172,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
           throw err;
         }
 
-        const detail = { found: found.slice(0, 200), broken: broken.slice(0, 200) };
+        const detail = { found: found.slice(0, 200), broken: reported.slice(0, 200) };
         await finishReport(db, runId, 'completed', counts, detail);
         await writeAudit(db, { partnerId, connectionId, actor: RECONCILE_ACTOR, action: 'reconcile.report', target: runId, outcome: 'ok', detail: { status: 'completed', ...counts } });
         if (broken.length) {

@@ -125,6 +125,8 @@ export interface OrganizationMappingsTable {
   values: Json<MappingValues>;
   status: Generated<'mapped' | 'broken'>;
   statusReason: string | null;
+  /** `health`: the health check found its PSA company / contract inactive (only it mends that); null: the billing object (reconcile mends). */
+  brokenBy: 'health' | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
   /** What the directory changed under the mapping (e.g. `plan_not_mapped`); null when nothing. */

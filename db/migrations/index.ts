@@ -6,6 +6,7 @@ import * as directoryFeed from './2026_12_05T0100_directory_feed';
 import * as reconcile from './2026_12_05T0300_reconcile';
 import * as devices from './2026_12_05T0400_devices';
 import * as psaBudget from './2026_12_05T1600_psa_budget';
+import * as mappingBrokenBy from './2026_12_05T2100_mapping_broken_by';
 import * as ticketOpenIntents from './2026_12_05T2200_ticket_open_intents';
 
 /**
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05T0300_reconcile': reconcile,
   '2026_12_05T0400_devices': devices,
   '2026_12_05T1600_psa_budget': psaBudget,
+  '2026_12_05T2100_mapping_broken_by': mappingBrokenBy,
   '2026_12_05T2200_ticket_open_intents': ticketOpenIntents,
 };

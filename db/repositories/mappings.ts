@@ -136,7 +136,7 @@ export async function saveOrganizationMapping(db: Db, m: { organizationId: strin
     .onConflict((oc) =>
       oc
         .column('organizationId')
-        .doUpdateSet({ values: json, status: 'mapped', statusReason: null, flag: null, updatedAt: sql<Date>`now()` })
+        .doUpdateSet({ values: json, status: 'mapped', statusReason: null, brokenBy: null, flag: null, updatedAt: sql<Date>`now()` })
         .where('organizationMappings.connectionId', '=', m.connectionId),
     )
     .returning('id')
@@ -150,7 +150,7 @@ export async function deleteOrganizationMapping(db: Db, organizationId: string, 
 
 /** The organization's billing object is gone from the PSA: broken until the partner maps it again. */
 export async function markOrganizationMappingBroken(db: Db, organizationId: string, reason: string): Promise<void> {
-  await db.updateTable('organizationMappings').set({ status: 'broken', statusReason: reason, updatedAt: new Date() }).where('organizationId', '=', organizationId).execute();
+  await db.updateTable('organizationMappings').set({ status: 'broken', statusReason: reason, brokenBy: null, updatedAt: new Date() }).where('organizationId', '=', organizationId).execute();
 }
 
 /** Every mapping of the connection (organizations, plans, tickets) in one transaction, with counts. */

@@ -14,7 +14,7 @@ export async function reconcileTargetsOf(db: Db, connectionId: string) {
     .selectFrom('organizationMappings as m')
     .innerJoin('organizations as o', 'o.id', 'm.organizationId')
     .leftJoin('planMappings as p', (j) => j.onRef('p.planId', '=', 'o.planId').onRef('p.connectionId', '=', 'm.connectionId'))
-    .select(['o.id as organizationId', 'o.seatCount', 'o.planId', 'm.values', 'm.status', 'm.statusReason', 'p.id as planMappingId'])
+    .select(['o.id as organizationId', 'o.seatCount', 'o.planId', 'm.values', 'm.status', 'm.statusReason', 'm.brokenBy', 'p.id as planMappingId'])
     .where('m.connectionId', '=', connectionId)
     .orderBy('o.id')
     .execute();
@@ -117,11 +117,17 @@ export async function holdsOf(db: Db, connectionId: string, status: HoldStatus |
   return q.orderBy('createdAt', 'desc').orderBy('id').limit(limit).execute();
 }
 
-/** Sets a mapping broken with `reason`; true when it was not broken for that reason before (tell the platform). */
-export async function breakMapping(db: Db, organizationId: string, connectionId: string, reason: string): Promise<boolean> {
+/** Who broke a mapping: `health` (its PSA company / contract inactive), null (its billing object gone). */
+export type BrokenBy = 'health' | null;
+
+/**
+ * Sets a mapping broken with `reason`, found by `by`; true when it was not broken for that reason
+ * before (tell the platform).
+ */
+export async function breakMapping(db: Db, organizationId: string, connectionId: string, reason: string, by: BrokenBy = null): Promise<boolean> {
   const r = await db
     .updateTable('organizationMappings')
-    .set({ status: 'broken', statusReason: reason, updatedAt: new Date() })
+    .set({ status: 'broken', statusReason: reason, brokenBy: by, updatedAt: new Date() })
     .where('organizationId', '=', organizationId)
     .where('connectionId', '=', connectionId)
     .where((eb) => eb.or([eb('status', '<>', 'broken'), eb('statusReason', 'is', null), eb('statusReason', '<>', reason)]))
@@ -129,15 +135,21 @@ export async function breakMapping(db: Db, organizationId: string, connectionId:
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** A broken mapping whose billing object is billable again is mapped again. */
-export async function mendMapping(db: Db, organizationId: string, connectionId: string): Promise<void> {
-  await db
+/**
+ * A broken mapping is mapped again by whoever found it broken, once that is fixed: reconcile
+ * (`by` null) when the billing object is billable again, the health check (`health`) when the
+ * company / contract is active again. Neither mends what the other found.
+ */
+export async function mendMapping(db: Db, organizationId: string, connectionId: string, by: BrokenBy = null): Promise<boolean> {
+  const r = await db
     .updateTable('organizationMappings')
-    .set({ status: 'mapped', statusReason: null, updatedAt: new Date() })
+    .set({ status: 'mapped', statusReason: null, brokenBy: null, updatedAt: new Date() })
     .where('organizationId', '=', organizationId)
     .where('connectionId', '=', connectionId)
     .where('status', '=', 'broken')
-    .execute();
+    .where('brokenBy', by === null ? 'is' : '=', by)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /** Records the health the platform was just told of; true when it differed from the last one told. */

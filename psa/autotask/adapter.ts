@@ -16,6 +16,7 @@ import type {
   MappingValues,
   OptionsQuery,
   Page,
+  ParentsSnapshot,
   PermissionReport,
   PicklistOption,
   PsaAdapter,
@@ -367,43 +368,42 @@ export class AutotaskAdapter implements PsaAdapter {
     return (await this.currentUnits(organization)).units;
   }
 
+  /** Every row of an Autotask query, following its cursor in pages of 500; `calls` counts the pages. */
+  private async every(entity: string, filter: Filter[], counter: { calls: number }): Promise<Row[]> {
+    const rows: Row[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Row[]; next: string | null } = await this.query(entity, filter, 500, cursor);
+      counter.calls += 1;
+      rows.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    return rows;
+  }
+
   /**
    * The current period's units of exactly the mapped contract services (500 ids per query, the
-   * page size, so one call per 500 organizations), plus one query each for inactive contracts and
-   * inactive companies. A contract service without a current period was deleted (with its contract).
+   * page size, so one call per 500 organizations) and nothing else. A contract service without a
+   * current period was deleted (with its contract). Inactive contracts and companies are
+   * `inactiveParents`' (the health check's) to find.
    */
   async billing(mappings: readonly MappingValues[]): Promise<BillingSnapshot> {
-    let calls = 0;
-    const every = async (entity: string, filter: Filter[]) => {
-      const rows: Row[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: { items: Row[]; next: string | null } = await this.query(entity, filter, 500, cursor);
-        calls += 1;
-        rows.push(...page.items);
-        cursor = page.next;
-      } while (cursor);
-      return rows;
-    };
+    const counter = { calls: 0 };
     const now = new Date().toISOString();
     const units = new Map<number, Row>();
     for (const ids of chunked(idsOf(mappings, 'contractService'), 500)) {
-      const rows = await every('ContractServiceUnits', [
-        { op: 'in', field: 'contractServiceID', value: ids },
-        { op: 'lte', field: 'startDate', value: now },
-        { op: 'gte', field: 'endDate', value: now },
-      ]);
+      const rows = await this.every(
+        'ContractServiceUnits',
+        [
+          { op: 'in', field: 'contractServiceID', value: ids },
+          { op: 'lte', field: 'startDate', value: now },
+          { op: 'gte', field: 'endDate', value: now },
+        ],
+        counter,
+      );
       for (const r of rows) units.set(Number(r.contractServiceID), r);
     }
-    const inactiveContracts = new Set<number>();
-    const inactiveCompanies = new Set<number>();
-    if (mappings.length) {
-      for (const r of await every('Contracts', [{ op: 'noteq', field: 'status', value: 1 }])) inactiveContracts.add(Number(r.id));
-      for (const r of await every('Companies', [{ op: 'eq', field: 'isActive', value: false }])) inactiveCompanies.add(Number(r.id));
-    }
     const states = mappings.map((m) => {
-      if (inactiveCompanies.has(Number(m.company))) return brokenBilling(`Autotask company ${m.company} is inactive`);
-      if (inactiveContracts.has(Number(m.contract))) return brokenBilling(`Autotask contract ${m.contract} is inactive`);
       const row = units.get(Number(m.contractService));
       if (!row) return brokenBilling(`Autotask contract service ${m.contractService ?? '(none)'} was deleted or has no current billing period`);
       const u = unitsSchema.safeParse(row);
@@ -411,7 +411,21 @@ export class AutotaskAdapter implements PsaAdapter {
       if (m.contract && u.data.contractID !== Number(m.contract)) return brokenBilling(`Autotask contract service ${m.contractService} no longer belongs to contract ${m.contract}`);
       return billable(u.data.units, { contractID: String(u.data.contractID), serviceID: String(u.data.serviceID) });
     });
-    return { states, calls };
+    return { states, calls: counter.calls };
+  }
+
+  /** One query (paged) each for the inactive contracts and the inactive companies. */
+  async inactiveParents(mappings: readonly MappingValues[]): Promise<ParentsSnapshot> {
+    const counter = { calls: 0 };
+    if (!mappings.length) return { inactive: [], calls: 0 };
+    const contracts = new Set((await this.every('Contracts', [{ op: 'noteq', field: 'status', value: 1 }], counter)).map((r) => Number(r.id)));
+    const companies = new Set((await this.every('Companies', [{ op: 'eq', field: 'isActive', value: false }], counter)).map((r) => Number(r.id)));
+    const inactive = mappings.map((m) => {
+      if (m.company && companies.has(Number(m.company))) return `Autotask company ${m.company} is inactive`;
+      if (m.contract && contracts.has(Number(m.contract))) return `Autotask contract ${m.contract} is inactive`;
+      return null;
+    });
+    return { inactive, calls: counter.calls };
   }
 
   /**

@@ -8,6 +8,7 @@ import { PsaConfigError, PsaNotFoundError, PsaPermissionError, PsaValidationErro
 import type {
   BillingLine,
   BillingSnapshot,
+  ParentsSnapshot,
   Capability,
   ConnectionInfo,
   MappingKind,
@@ -318,34 +319,29 @@ export class ConnectWiseAdapter implements PsaAdapter {
     return (this.inventory.contacts ??= new ConnectWiseContacts(this.api));
   }
 
+  /** Every row of a list, in pages of the largest size; `calls` counts the pages. */
+  private async listed<S extends z.ZodType>(counter: { calls: number }, path: string, schema: S, what: string, conditions?: string) {
+    const rows = await this.api.all(path, schema, what, { pageSize: MAX_PAGE_SIZE, ...(conditions ? { conditions } : {}) });
+    counter.calls += Math.floor(rows.length / MAX_PAGE_SIZE) + 1; // `all` stops at the first short page
+    return rows;
+  }
+
   /**
-   * Companies and agreements are listed by id in chunks; additions live under their agreement, so
-   * they cost one list per agreement (ConnectWise has no cross-agreement additions endpoint).
+   * Agreements are listed by id in chunks (the additions are listed under them, and a cancelled
+   * one bills nothing); additions live under their agreement, so they cost one list per agreement
+   * (ConnectWise has no cross-agreement additions endpoint). Companies are `inactiveParents`'.
    */
   async billing(mappings: readonly MappingValues[]): Promise<BillingSnapshot> {
-    let calls = 0;
-    const listed = async <S extends z.ZodType>(path: string, schema: S, what: string, conditions?: string) => {
-      const rows = await this.api.all(path, schema, what, { pageSize: MAX_PAGE_SIZE, ...(conditions ? { conditions } : {}) });
-      calls += Math.floor(rows.length / MAX_PAGE_SIZE) + 1; // `all` stops at the first short page
-      return rows;
-    };
-    const companyRow = companySchema.extend({ status: refSchema.nullish() });
-    const companies = new Map<number, z.output<typeof companyRow>>();
-    for (const ids of chunked(idsOf(mappings, 'company'), 200)) {
-      for (const c of await listed('company/companies', companyRow, 'company', `id in (${ids.join(',')})`)) companies.set(c.id, c);
-    }
+    const counter = { calls: 0 };
     const agreements = new Map<number, z.output<typeof agreementSchema>>();
     for (const ids of chunked(idsOf(mappings, 'agreement'), 200)) {
-      for (const a of await listed('finance/agreements', agreementSchema, 'agreement', `id in (${ids.join(',')})`)) agreements.set(a.id, a);
+      for (const a of await this.listed(counter, 'finance/agreements', agreementSchema, 'agreement', `id in (${ids.join(',')})`)) agreements.set(a.id, a);
     }
     const additions = new Map<number, z.output<typeof additionSchema>>();
     await inPool([...agreements.keys()], 4, async (agreementId) => {
-      for (const x of await listed(`finance/agreements/${agreementId}/additions`, additionSchema, 'agreement addition')) additions.set(x.id, { ...x, agreementId });
+      for (const x of await this.listed(counter, `finance/agreements/${agreementId}/additions`, additionSchema, 'agreement addition')) additions.set(x.id, { ...x, agreementId });
     });
     const states = mappings.map((m) => {
-      const company = companies.get(Number(m.company));
-      if (m.company && !company) return brokenBilling(`ConnectWise company ${m.company} was deleted`);
-      if (company && (company.deletedFlag || /inactive/i.test(company.status?.name ?? ''))) return brokenBilling(`ConnectWise company ${company.name} is inactive`);
       const agreement = agreements.get(Number(m.agreement));
       if (!agreement) return brokenBilling(`ConnectWise agreement ${m.agreement ?? '(none)'} was deleted`);
       if (agreement.cancelledFlag || (agreement.agreementStatus && agreement.agreementStatus !== 'Active')) return brokenBilling(`ConnectWise agreement ${agreement.name} is ${agreement.agreementStatus ?? 'cancelled'}`);
@@ -354,7 +350,25 @@ export class ConnectWiseAdapter implements PsaAdapter {
       if (addition.cancelledDate && Date.parse(addition.cancelledDate) <= Date.now()) return brokenBilling(`ConnectWise agreement addition ${addition.id} is cancelled`);
       return billable(addition.quantity);
     });
-    return { states, calls };
+    return { states, calls: counter.calls };
+  }
+
+  /** The mapped companies, listed by id in chunks: a deleted or inactive one breaks its mappings. */
+  async inactiveParents(mappings: readonly MappingValues[]): Promise<ParentsSnapshot> {
+    const counter = { calls: 0 };
+    const companyRow = companySchema.extend({ status: refSchema.nullish() });
+    const companies = new Map<number, z.output<typeof companyRow>>();
+    for (const ids of chunked(idsOf(mappings, 'company'), 200)) {
+      for (const c of await this.listed(counter, 'company/companies', companyRow, 'company', `id in (${ids.join(',')})`)) companies.set(c.id, c);
+    }
+    const inactive = mappings.map((m) => {
+      if (!m.company) return null;
+      const company = companies.get(Number(m.company));
+      if (!company) return `ConnectWise company ${m.company} was deleted`;
+      if (company.deletedFlag || /inactive/i.test(company.status?.name ?? '')) return `ConnectWise company ${company.name} is inactive`;
+      return null;
+    });
+    return { inactive, calls: counter.calls };
   }
 
   /** One PATCH: the quantity is absolute, so the listed value only saves the read. */

@@ -158,6 +158,14 @@ export interface BillingSnapshot {
   calls: number;
 }
 
+/** What the health check found of many mappings' PSA companies and contracts / agreements / customers. */
+export interface ParentsSnapshot {
+  /** One entry per mapping passed in, in the same order: why it is broken, or null when its parents are active. */
+  inactive: (string | null)[];
+  /** PSA requests the lists made. */
+  calls: number;
+}
+
 export interface PsaAdapter {
   readonly psa: PsaKind;
 
@@ -221,10 +229,18 @@ export interface PsaAdapter {
 
   /**
    * Billing quantities of many organization mappings in list pages (one pass over the billing
-   * objects, never one read per organization), with deleted or inactive companies, agreements /
-   * contracts / services and licences reported as broken.
+   * objects, never one read per organization), with deleted or inactive billing objects (and, on
+   * ConnectWise, the agreements the additions are listed under) reported as broken. Nothing
+   * beyond those pages: inactive companies and contracts are `inactiveParents`' job.
    */
   billing(mappings: readonly MappingValues[]): Promise<BillingSnapshot>;
+  /**
+   * Which mappings' PSA company or contract / customer is inactive or deleted, in lists the
+   * billing pass does not need (Autotask: inactive contracts and companies; ConnectWise: the
+   * companies; HaloPSA: inactive customers). The health schedule asks this each period, so a
+   * reconcile run costs only its billing pages and repairs.
+   */
+  inactiveParents(mappings: readonly MappingValues[]): Promise<ParentsSnapshot>;
   /** Sets the quantity absolutely in one write, using what `billing` just read (`current`). */
   setBillingQuantity(organization: MappingValues, quantity: number, current: BillingLine): Promise<QuantityChange>;
 

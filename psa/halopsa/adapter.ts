@@ -8,6 +8,7 @@ import type { PsaHttpClient } from '../core/http';
 import type {
   BillingLine,
   BillingSnapshot,
+  ParentsSnapshot,
   ConnectionInfo,
   MappingKind,
   MappingValues,
@@ -144,6 +145,10 @@ export class HaloPsaAdapter implements PsaAdapter {
 
   billing(mappings: readonly MappingValues[]): Promise<BillingSnapshot> {
     return this.licences.list(mappings);
+  }
+
+  inactiveParents(mappings: readonly MappingValues[]): Promise<ParentsSnapshot> {
+    return this.licences.inactiveCustomers(mappings);
   }
 
   setBillingQuantity(organization: MappingValues, quantity: number, current: BillingLine): Promise<QuantityChange> {

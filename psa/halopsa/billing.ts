@@ -3,7 +3,8 @@
  * skips the write when the count already matches, so repeating it changes nothing.
  */
 import { PsaNotFoundError, PsaUnavailableError, PsaValidationError } from '../core/errors';
-import type { BillingLine, BillingSnapshot, MappingValues, QuantityChange } from '../core/types';
+import type { z } from 'zod';
+import type { BillingLine, BillingSnapshot, MappingValues, ParentsSnapshot, QuantityChange } from '../core/types';
 import { billable, brokenBilling } from '../core/billing';
 import type { HaloApi } from './client';
 import { isHaloId } from './picklists';
@@ -32,35 +33,50 @@ export class HaloBilling {
     return { previous, current: saved.data.count ?? quantity };
   }
 
+  /** Every row of a list in pages of 500; `calls` counts the pages. */
+  private async pages<S extends typeof licenceSchema | typeof clientSchema>(counter: { calls: number }, path: string, key: string, schema: S, query: Record<string, string | number | boolean>) {
+    const rows: z.output<S>[] = [];
+    for (let page = 1; ; page += 1) {
+      const { items } = await this.api.list(path, key, schema, { ...query, pageinate: true, page_size: PAGE, page_no: page });
+      counter.calls += 1;
+      rows.push(...(items as z.output<S>[]));
+      if (items.length < PAGE) return rows;
+    }
+  }
+
   /**
-   * Every software licence (inactive ones too) in pages of 500, and the inactive customers in
-   * one more list: Halo filters licences by one customer only, so one pass over all of them is
-   * cheaper than a read per organization.
+   * Every software licence (inactive ones too) in pages of 500: Halo filters licences by one
+   * customer only, so one pass over all of them is cheaper than a read per organization. Inactive
+   * customers are `inactiveCustomers`' (the health check's).
    */
   async list(mappings: readonly MappingValues[]): Promise<BillingSnapshot> {
-    let calls = 0;
-    const pages = async <S extends typeof licenceSchema | typeof clientSchema>(path: string, key: string, schema: S, query: Record<string, string | number | boolean>) => {
-      const rows: HaloLicence[] | { id: string; name: string; inactive?: boolean }[] = [];
-      for (let page = 1; ; page += 1) {
-        const { items } = await this.api.list(path, key, schema, { ...query, pageinate: true, page_size: PAGE, page_no: page });
-        calls += 1;
-        (rows as unknown[]).push(...items);
-        if (items.length < PAGE) return rows;
-      }
-    };
-    if (!mappings.length) return { states: [], calls };
-    const licences = new Map((await pages('SoftwareLicence', 'licences', licenceSchema, { includeinactive: true }) as HaloLicence[]).map((l) => [String(l.id), l]));
-    const inactive = new Set((await pages('Client', 'clients', clientSchema, { includeinactive: true, includeactive: false })).filter((c) => c.inactive !== false).map((c) => String(c.id)));
+    const counter = { calls: 0 };
+    if (!mappings.length) return { states: [], calls: 0 };
+    const licences = new Map((await this.pages(counter, 'SoftwareLicence', 'licences', licenceSchema, { includeinactive: true })).map((l) => [String(l.id), l]));
     const states = mappings.map((m) => {
       const customer = m.customer?.trim();
-      if (customer && inactive.has(customer)) return brokenBilling(`HaloPSA customer ${customer} is inactive`);
       const l = licences.get(m.softwareLicence?.trim() ?? '');
       if (!l) return brokenBilling(`HaloPSA software licence ${m.softwareLicence ?? '(none)'} was deleted`);
       if (l.is_active === false) return brokenBilling(`HaloPSA software licence ${l.id} is inactive`);
       if (customer && l.client_id && l.client_id !== customer) return brokenBilling(`HaloPSA software licence ${l.id} no longer belongs to customer ${customer}`);
       return billable(l.count ?? 0);
     });
-    return { states, calls };
+    return { states, calls: counter.calls };
+  }
+
+  /** The inactive customers in one list (paged): a mapping under one of them is broken. */
+  async inactiveCustomers(mappings: readonly MappingValues[]): Promise<ParentsSnapshot> {
+    const counter = { calls: 0 };
+    if (!mappings.length) return { inactive: [], calls: 0 };
+    const clients = await this.pages(counter, 'Client', 'clients', clientSchema, { includeinactive: true, includeactive: false });
+    const inactive = new Set(clients.filter((c) => c.inactive !== false).map((c) => String(c.id)));
+    return {
+      inactive: mappings.map((m) => {
+        const customer = m.customer?.trim();
+        return customer && inactive.has(customer) ? `HaloPSA customer ${customer} is inactive` : null;
+      }),
+      calls: counter.calls,
+    };
   }
 
   /** One upsert of the absolute count; the listed value only saves the read. */

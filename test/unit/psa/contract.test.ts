@@ -237,6 +237,25 @@ describe.each(harnesses)('%s adapter contract', (_name, create) => {
     expect(await adapter.billing([])).toEqual({ states: [], calls: 0 });
   });
 
+  test('an inactive company / contract / customer is inactiveParents\' to find (the health check), not billing\'s', async () => {
+    const org = h.fixtures.organization;
+    const missing = Object.fromEntries(Object.keys(org).map((k) => [k, '999999']));
+    expect(await adapter.inactiveParents([])).toEqual({ inactive: [], calls: 0 });
+    expect((await adapter.inactiveParents([org])).inactive).toEqual([null]);
+    const restore = h.deactivateParent();
+    try {
+      const before = h.sim.log.length;
+      const parents = await adapter.inactiveParents([org, missing]);
+      expect(parents.calls).toBe(h.sim.log.length - before);
+      expect(parents.inactive[0]).toMatch(/inactive/);
+      // The billing pass makes no parent list: the billing object itself is still billable.
+      expect((await adapter.billing([org])).states[0]).toMatchObject({ state: 'ok' });
+    } finally {
+      restore();
+    }
+    expect((await adapter.inactiveParents([org])).inactive).toEqual([null]);
+  });
+
   test('a deleted billing object is PsaNotFoundError', async () => {
     h.deleteBillingObject();
     await expect(adapter.getQuantity(h.fixtures.organization)).rejects.toBeInstanceOf(PsaNotFoundError);

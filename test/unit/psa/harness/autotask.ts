@@ -57,6 +57,12 @@ export function createAutotaskHarness(simOptions: AutotaskSimOptions = {}): Auto
     unlockApiUser: () => need().state.unlockApiUser(),
     revokeCapability: (c) => need().state.revokeRight(CAPABILITY_RIGHTS[c]),
     restoreCapabilities: () => need().state.restoreRights(),
+    deactivateParent: () => {
+      const contract = need().state.seed.contracts.find((c) => String(c.id) === SEED_FIXTURES.organization.contract);
+      if (!contract) throw new Error('the seed contract is missing');
+      contract.status = 0;
+      return () => void (contract.status = 1);
+    },
     deleteBillingObject: () => need().state.deleteContractService(Number(SEED_FIXTURES.organization.contractService)),
     technicianTouches: (id) => need().state.technicianNote(Number(id)),
     closeInPsa: (id) => need().state.technicianClose(Number(id)),

@@ -79,6 +79,13 @@ export function createConnectWiseHarness(simOptions: ConnectWiseSimOptions = {})
     unlockApiUser: () => live().state.unlockApiUser(),
     revokeCapability: (capability) => live().state.revokeCapability(capability),
     restoreCapabilities: () => live().state.restoreRights(),
+    deactivateParent: () => {
+      const company = live().state.data.companies.find((c) => String(c.id) === SEED_FIXTURES.organization.company);
+      if (!company) throw new Error('the seed company is missing');
+      const status = company.status;
+      company.status = { ...status, name: 'Inactive' };
+      return () => void (company.status = status);
+    },
     deleteBillingObject: () => live().state.deleteAddition(Number(SEED_FIXTURES.organization.agreementAddition)),
     technicianTouches: (ticketId) => live().state.technicianNote(Number(ticketId)),
     closeInPsa: (ticketId) => live().state.technicianClose(Number(ticketId)),

@@ -88,6 +88,12 @@ export function createHaloPsaHarness(simOptions: HaloPsaSimOptions = {}): HaloPs
         need().state.setReadOnly(right, false);
       }
     },
+    deactivateParent() {
+      const client = need().state.data.clients.find((c) => String(c.id) === SEED_FIXTURES.organization.customer);
+      if (!client) throw new Error('the seed customer is missing');
+      client.inactive = true;
+      return () => void (client.inactive = false);
+    },
     deleteBillingObject() {
       need().state.deleteLicence(Number(SEED_FIXTURES.organization.softwareLicence));
     },

@@ -34,6 +34,8 @@ export interface ContractHarness {
   restoreCapabilities(): void;
   /** Deletes the organization's billing object in the PSA. */
   deleteBillingObject(): void;
+  /** The organization's PSA company / contract / customer is set inactive; returns what sets it active again. */
+  deactivateParent(): () => void;
   /** A technician works on the ticket (adds a note by a person), as in the PSA UI. */
   technicianTouches(ticketId: string): void;
   /** A technician closes the ticket in the PSA UI (fires the vendor's webhook if subscribed). */
