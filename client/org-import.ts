@@ -88,7 +88,8 @@ export const importConfirmSchema = z
     phone: safeText().min(1).max(25).optional(),
     /**
      * Make the plan's billing object (agreement + addition, contract + contract service, software
-     * licence) for created and adopted companies that have none. Default true.
+     * licence) for created and adopted companies that have none. Default true. When the API user
+     * lacks a right these are written with, the confirm is refused (`import_billing_rights_missing`).
      */
     createBilling: z.boolean().optional(),
     /** The agreement type of the agreements made (ConnectWise; default "Managed Services"). */
