@@ -42,9 +42,13 @@ import { HALO_DEFAULT_LIMITS } from '../psa/halopsa/index';
 
 const DEFAULT_LIMITS: Record<PsaKind, GovernorLimits> = { connectwise: CONNECTWISE_DEFAULT_LIMITS, autotask: AUTOTASK_DEFAULT_LIMITS, halopsa: HALO_DEFAULT_LIMITS };
 
-/** The least time `requests` take under a budget of `maxRequests` per `windowMs` (the first window's worth goes at once). */
+/**
+ * The least time `requests` take under a rolling budget of `maxRequests` per `windowMs`: a
+ * window's worth goes at once, the next waits until the first of those leaves the window, so
+ * request k goes no earlier than floor((k - 1) / maxRequests) windows in.
+ */
 function budgetBoundSeconds(requests: number, limits: Pick<GovernorLimits, 'maxRequests' | 'windowMs'>): number {
-  return (Math.max(0, requests - limits.maxRequests) / limits.maxRequests) * (limits.windowMs / 1000);
+  return requests <= 0 ? 0 : Math.floor((requests - 1) / limits.maxRequests) * (limits.windowMs / 1000);
 }
 
 /** Prints, every 15 s while `phase` runs, the PSA requests so far and what `extra` says (rows done, time left). */
@@ -165,7 +169,7 @@ async function main(): Promise<void> {
   console.log(
     lifted
       ? `PSA budget: lifted (--lift-budget): the system's own pace`
-      : `PSA budget: the adapter's governor allows ${limits.maxRequests} requests per ${limits.windowMs / 1000} s (the ${psaKind} default, ${((limits.maxRequests / limits.windowMs) * 1000).toFixed(1)}/s); beyond the first ${limits.maxRequests} requests the run goes at that pace (--lift-budget lifts it)`,
+      : `PSA budget: the adapter's governor allows ${limits.maxRequests} requests per ${limits.windowMs / 1000} s (the ${psaKind} default): each further ${limits.maxRequests} requests wait for the window, so a run of N requests takes at least floor((N - 1) / ${limits.maxRequests}) × ${limits.windowMs / 1000} s (--lift-budget lifts it)`,
   );
 
   const taskQueue = `bench-org-import-${randomUUID().slice(0, 8)}`;
