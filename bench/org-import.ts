@@ -219,10 +219,23 @@ async function main(): Promise<void> {
     const batch = await client.confirm(partner.id, psaKind, { rows, ...bench.createExtras }, user.id);
     let progress = await client.progress(partner.id, psaKind, batch.batchId);
     const confirmStarted = started;
+    const runStarted = confirmStarted - previewSeconds * 1000;
     stop = ticker('confirm', server, before, () => {
-      const seconds = (Date.now() - confirmStarted) / 1000;
-      const left = progress.done > 0 ? ((progress.total - progress.done) * seconds) / progress.done : null;
-      return `, rows ${progress.done}/${progress.total}${left === null ? '' : `, about ${Math.ceil(left / 60)} min left at this pace`}`;
+      const now = Date.now();
+      const seconds = (now - confirmStarted) / 1000;
+      const rowsLine = `, rows ${progress.done}/${progress.total}`;
+      if (lifted) {
+        const left = progress.done > 0 ? ((progress.total - progress.done) * seconds) / progress.done : null;
+        return `${rowsLine}${left === null ? '' : `, about ${Math.ceil(left / 60)} min left at this pace`}`;
+      }
+      // Under the budget the pace so far says little: the run waits whole windows. Say so, and
+      // the least time left for the requests the rows so far suggest.
+      const inWindow = server.log.filter((e) => e.at > now - limits.windowMs);
+      const waiting = inWindow.length >= limits.maxRequests ? `; the budget is spent (${inWindow.length} requests in the last ${limits.windowMs / 1000} s), waiting ~${Math.ceil(((inWindow[0]?.at ?? now) + limits.windowMs - now) / 1000)} s for the window` : '';
+      const confirmRequests = server.log.length - before;
+      const expected = progress.done > 0 ? previewCalls + Math.round((confirmRequests * progress.total) / progress.done) : null;
+      const left = expected === null ? null : Math.max(0, budgetBoundSeconds(expected, limits) - (now - runStarted) / 1000);
+      return `${rowsLine}${waiting}${expected === null || left === null ? '' : `; ~${expected} requests in all, at least ${Math.ceil(left / 60)} min left under the budget`}`;
     });
     try {
       while (!progress.finished) {
