@@ -151,7 +151,13 @@ export class AutotaskAdapter implements PsaAdapter {
     }
     if (report.granted.includes('billing')) {
       // Seat sync adjusts contract-service units (Edit); the import adds contracts (Add, optional).
-      const access = await this.inventoryRest().access('Contracts');
+      const access = await this.inventoryRest()
+        .access('Contracts')
+        .catch((err: unknown) => {
+          // An answer that says nothing about the level (no such metadata, refused): nothing is reported.
+          if (err instanceof PsaNotFoundError || err instanceof PsaValidationError || err instanceof PsaPermissionError) return { create: true, update: true };
+          throw err;
+        });
       if (!access.update) {
         report.granted = report.granted.filter((c) => c !== 'billing');
         report.missing.push({ capability: 'billing', detail: "The API user's security level needs Contracts → Edit = Yes: seat sync adjusts the units of contract services." });

@@ -6,7 +6,7 @@
  * Security Roles) and of connectwise-api-member.txt, e.g. "Finance > Agreements".
  */
 import { z } from 'zod';
-import { PsaNotFoundError, PsaPermissionError } from '../core/errors';
+import { PsaNotFoundError, PsaPermissionError, PsaValidationError } from '../core/errors';
 import type { MissingRight } from '../core/configurations';
 import type { ConnectWiseApi } from './api';
 
@@ -48,11 +48,18 @@ export const SEAT_SYNC_RIGHTS: readonly RoleRight[] = [{ module: 'Finance > Agre
  * refuses names its right when it happens.
  */
 export async function readRole(api: ConnectWiseApi): Promise<RoleLevels | null> {
-  let rows: z.output<typeof mySecuritySchema>[];
+  const rows: z.output<typeof mySecuritySchema>[] = [];
   try {
-    rows = await api.all('system/mySecurity', mySecuritySchema, 'security role', { pageSize: 1000 });
+    // Plain numbered pages (every endpoint has them); a role lists a few hundred module functions.
+    for (let page: number | null = 1; page !== null && page <= 10; ) {
+      const res: { items: z.output<typeof mySecuritySchema>[]; nextPage: number | null } = await api.page('system/mySecurity', mySecuritySchema, 'security role', { page, pageSize: 1000 });
+      rows.push(...res.items);
+      page = res.nextPage;
+    }
   } catch (err) {
-    if (err instanceof PsaNotFoundError || err instanceof PsaPermissionError) return null;
+    // An older site without the endpoint, a role that may not read it, or an answer it does not
+    // accept: nothing can be said, and nothing is reported.
+    if (err instanceof PsaNotFoundError || err instanceof PsaPermissionError || err instanceof PsaValidationError) return null;
     throw err;
   }
   const out: RoleLevels = new Map();

@@ -50,7 +50,8 @@ export class HaloApi {
       return true;
     } catch (err) {
       if (err instanceof PsaPermissionError) return false;
-      if (err instanceof PsaValidationError) return true;
+      // Refused for its (empty) body, or an answer that says nothing about the role: not reported.
+      if (err instanceof PsaValidationError || err instanceof PsaNotFoundError) return true;
       throw err;
     }
   }
