@@ -43,18 +43,21 @@ export function createConnectActivities(ctx: LifecycleContext) {
       return typed(async () => {
         const row = await findConnection(db, connectionId);
         if (!row) throw new NotFound('PSA connection');
-        // A retry after the row was already finalized (worker died before reporting) is a success.
+        // A retry after the row was already finalized (worker died before reporting) is a success;
+        // its rights are probed again so the answer still names what is limited.
         if (row.status === 'connected') {
           await connectionSchedulesOf(ctx, { connectionId, partnerId: row.partnerId, psa: row.psa });
-          return { connectionId, accountName: row.site.accountName ?? '' };
+          const { adapter } = await ctx.adapters.forConnection(connectionId, { allowUnhealthy: true });
+          return { connectionId, accountName: row.site.accountName ?? '', limitations: (await adapter.probePermissions()).limited };
         }
         if (row.status !== 'connecting') throw new RuleViolation('connect_aborted', `This ${PSA_LABELS[row.psa]} connection attempt is no longer pending; connect again.`);
         let info: ConnectionInfo;
         let missing: PermissionReport['missing'];
+        let limited: PermissionReport['limited'];
         try {
           const { adapter } = await ctx.adapters.forConnection(connectionId, { allowUnhealthy: true });
           info = await adapter.testConnection();
-          missing = (await adapter.probePermissions()).missing;
+          ({ missing, limited } = await adapter.probePermissions());
         } catch (err) {
           const reason = refusalReason(err);
           if (reason === null) throw err; // outage: Temporal retries the test
@@ -73,9 +76,10 @@ export function createConnectActivities(ctx: LifecycleContext) {
           if (now?.status !== 'connected') throw new RuleViolation('connect_aborted', `This ${PSA_LABELS[row.psa]} connection attempt was abandoned; connect again.`);
         }
         await connectionSchedulesOf(ctx, { connectionId, partnerId: row.partnerId, psa: row.psa });
-        await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.connect', outcome: 'ok', detail: { psa: row.psa, accountName: info.accountName } });
-        log.info('PSA connected', { connectionId, psa: row.psa });
-        return { connectionId, accountName: info.accountName };
+        const limitedRights = limited.map((l) => l.right);
+        await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.connect', outcome: 'ok', detail: { psa: row.psa, accountName: info.accountName, ...(limitedRights.length ? { limitedRights } : {}) } });
+        log.info('PSA connected', { connectionId, psa: row.psa, limitedRights });
+        return { connectionId, accountName: info.accountName, limitations: limited };
       });
     },
 
@@ -95,10 +99,11 @@ export function createConnectActivities(ctx: LifecycleContext) {
         const row = await findConnection(db, connectionId);
         if (!row || row.status === 'revoked') throw new NotFound('PSA connection');
         if (pendingCredentials) return testPending(row.id, row.psa, row.partnerId, actor);
-        const { health, reason } = await testStoredConnection(ctx, row, actor);
+        const { health, reason, limitations } = await testStoredConnection(ctx, row, actor);
         // Every re-test a person asks for is audited, a passing one too.
-        if (health === 'healthy') await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.health', outcome: 'ok', detail: { health } });
-        return { health, reason };
+        const limitedRights = limitations.map((l) => l.right);
+        if (health === 'healthy') await writeAudit(db, { partnerId: row.partnerId, connectionId, actor, action: 'integration.health', outcome: 'ok', detail: { health, ...(limitedRights.length ? { limitedRights } : {}) } });
+        return { health, reason, limitations };
       });
     },
   };
@@ -109,11 +114,12 @@ export function createConnectActivities(ctx: LifecycleContext) {
     const credentials = openPendingCredentials(ctx.keys, connectionId, pending.credentials);
     let info: ConnectionInfo;
     let missing: PermissionReport['missing'];
+    let limited: PermissionReport['limited'];
     let adapter: Awaited<ReturnType<typeof adapterForCredentials>>;
     try {
       adapter = await adapterForCredentials(psa, credentials, `${connectionId}:pending`, ctx.psa);
       info = await adapter.testConnection();
-      missing = (await adapter.probePermissions()).missing;
+      ({ missing, limited } = await adapter.probePermissions());
     } catch (err) {
       const reason = refusalReason(err);
       if (reason === null) throw err;
@@ -134,7 +140,8 @@ export function createConnectActivities(ctx: LifecycleContext) {
     }
     await replaceCredentials(db, connectionId, sealCredentials(ctx.keys, connectionId, credentials), siteFacts(info));
     ctx.adapters.invalidate(connectionId);
-    await writeAudit(db, { partnerId, connectionId, actor, action: 'integration.credentials', outcome: 'ok', detail: { health: 'healthy' } });
-    return { health: 'healthy', reason: null };
+    const limitedRights = limited.map((l) => l.right);
+    await writeAudit(db, { partnerId, connectionId, actor, action: 'integration.credentials', outcome: 'ok', detail: { health: 'healthy', ...(limitedRights.length ? { limitedRights } : {}) } });
+    return { health: 'healthy', reason: null, limitations: limited };
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:org-import [-- --orgs 2000 --companies 5000 --psa connectwise|autotask|halopsa]`:
+ * `npm run bench:org-import [-- --orgs 2000 --companies 5000 --psa connectwise|autotask|halopsa] [--lift-budget]`:
  * an organization import against one PSA simulator (ConnectWise by default) holding `companies`
  * companies (each of the first `orgs` with the plan's billing object: an agreement with one
  * addition of the plan's catalog item, a contract with the plan's service, a software licence):
@@ -7,7 +7,10 @@
  * case and spacing, the fourth unknown), then the confirm of every proposed row (map) and every
  * unknown one (create: the company, then its billing object). Prints PSA requests (the
  * simulator's log) and seconds for each. The simulator's own request budget is lifted; the
- * adapter's rate governor (the deployment's default budget) still paces the calls.
+ * adapter's rate governor (the deployment's default budget) still paces the calls, so a run that
+ * needs more requests than one window allows waits for the window: it says so up front (HaloPSA's
+ * default is 300 requests per 5 minutes, about one a second) and prints progress every 15 s with
+ * the time left at the pace so far. `--lift-budget` lifts the governor too (the system's own pace).
  * Starts its own Temporal dev server unless TEMPORAL_ADDRESS is set, and a scratch database
  * unless DATABASE_URL is set.
  */
@@ -32,6 +35,32 @@ import { startHaloPsaSim, createSeed as createHaloSeed } from '../sims/halopsa';
 import { currentPeriod } from '../sims/autotask/seed';
 import { generatedCompanyNames } from '../sims/common/company-names';
 import { connectIntegration } from '../test/helpers/integration-fixture';
+import type { GovernorLimits } from '../psa/core/governor';
+import { CONNECTWISE_DEFAULT_LIMITS } from '../psa/connectwise/index';
+import { AUTOTASK_DEFAULT_LIMITS } from '../psa/autotask/index';
+import { HALO_DEFAULT_LIMITS } from '../psa/halopsa/index';
+
+const DEFAULT_LIMITS: Record<PsaKind, GovernorLimits> = { connectwise: CONNECTWISE_DEFAULT_LIMITS, autotask: AUTOTASK_DEFAULT_LIMITS, halopsa: HALO_DEFAULT_LIMITS };
+
+/**
+ * The least time `requests` take under a rolling budget of `maxRequests` per `windowMs`: a
+ * window's worth goes at once, the next waits until the first of those leaves the window, so
+ * request k goes no earlier than floor((k - 1) / maxRequests) windows in.
+ */
+function budgetBoundSeconds(requests: number, limits: Pick<GovernorLimits, 'maxRequests' | 'windowMs'>): number {
+  return requests <= 0 ? 0 : Math.floor((requests - 1) / limits.maxRequests) * (limits.windowMs / 1000);
+}
+
+/** Prints, every 15 s while `phase` runs, the PSA requests so far and what `extra` says (rows done, time left). */
+function ticker(phase: string, server: SimServer, from: number, extra: () => string = () => ''): () => void {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const seconds = (Date.now() - started) / 1000;
+    const requests = server.log.length - from;
+    console.log(`  … ${phase}: ${seconds.toFixed(0)} s, ${requests} PSA requests (${(requests / Math.max(1, seconds)).toFixed(1)}/s)${extra()}`);
+  }, 15_000);
+  return () => clearInterval(timer);
+}
 
 const LIFTED = { maxRequests: 10_000_000, windowMs: 60_000 };
 
@@ -135,9 +164,16 @@ async function main(): Promise<void> {
   const names = generatedCompanyNames(companyCount);
   const bench = await startSim(psaKind, names, companyCount, orgCount);
   const server = bench.server;
+  const lifted = process.argv.includes('--lift-budget');
+  const limits = DEFAULT_LIMITS[psaKind];
+  console.log(
+    lifted
+      ? `PSA budget: lifted (--lift-budget): the system's own pace`
+      : `PSA budget: the adapter's governor allows ${limits.maxRequests} requests per ${limits.windowMs / 1000} s (the ${psaKind} default): each further ${limits.maxRequests} requests wait for the window, so a run of N requests takes at least floor((N - 1) / ${limits.maxRequests}) × ${limits.windowMs / 1000} s (--lift-budget lifts it)`,
+  );
 
   const taskQueue = `bench-org-import-${randomUUID().slice(0, 8)}`;
-  const psa = bench.psa;
+  const psa: PsaRuntimeOptions = lifted ? { ...bench.psa, limits: { [psaKind]: { maxRequests: LIFTED.maxRequests, windowMs: LIFTED.windowMs } } } : bench.psa;
   const log = createLogger('bench-worker', 'error');
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker({
@@ -166,7 +202,8 @@ async function main(): Promise<void> {
     const client = createOrgImportClient({ db, temporal, taskQueue, keys, psa });
     let before = server.log.length;
     let started = Date.now();
-    const preview = await client.preview(partner.id, psaKind);
+    let stop = ticker('preview', server, before);
+    const preview = await client.preview(partner.id, psaKind).finally(stop);
     const previewSeconds = (Date.now() - started) / 1000;
     const previewCalls = server.log.length - before;
     const outcomes = preview.organizations.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.outcome]: (acc[r.outcome] ?? 0) + 1 }), {});
@@ -181,9 +218,32 @@ async function main(): Promise<void> {
     started = Date.now();
     const batch = await client.confirm(partner.id, psaKind, { rows, ...bench.createExtras }, user.id);
     let progress = await client.progress(partner.id, psaKind, batch.batchId);
-    while (!progress.finished) {
-      await new Promise((r) => setTimeout(r, 1000));
-      progress = await client.progress(partner.id, psaKind, batch.batchId);
+    const confirmStarted = started;
+    const runStarted = confirmStarted - previewSeconds * 1000;
+    stop = ticker('confirm', server, before, () => {
+      const now = Date.now();
+      const seconds = (now - confirmStarted) / 1000;
+      const rowsLine = `, rows ${progress.done}/${progress.total}`;
+      if (lifted) {
+        const left = progress.done > 0 ? ((progress.total - progress.done) * seconds) / progress.done : null;
+        return `${rowsLine}${left === null ? '' : `, about ${Math.ceil(left / 60)} min left at this pace`}`;
+      }
+      // Under the budget the pace so far says little: the run waits whole windows. Say so, and
+      // the least time left for the requests the rows so far suggest.
+      const inWindow = server.log.filter((e) => e.at > now - limits.windowMs);
+      const waiting = inWindow.length >= limits.maxRequests ? `; the budget is spent (${inWindow.length} requests in the last ${limits.windowMs / 1000} s), waiting ~${Math.ceil(((inWindow[0]?.at ?? now) + limits.windowMs - now) / 1000)} s for the window` : '';
+      const confirmRequests = server.log.length - before;
+      const expected = progress.done > 0 ? previewCalls + Math.round((confirmRequests * progress.total) / progress.done) : null;
+      const left = expected === null ? null : Math.max(0, budgetBoundSeconds(expected, limits) - (now - runStarted) / 1000);
+      return `${rowsLine}${waiting}${expected === null || left === null ? '' : `; ~${expected} requests in all, at least ${Math.ceil(left / 60)} min left under the budget`}`;
+    });
+    try {
+      while (!progress.finished) {
+        await new Promise((r) => setTimeout(r, 1000));
+        progress = await client.progress(partner.id, psaKind, batch.batchId);
+      }
+    } finally {
+      stop();
     }
     const confirmSeconds = (Date.now() - started) / 1000;
     const confirmCalls = server.log.length - before;
@@ -193,6 +253,10 @@ async function main(): Promise<void> {
     console.log(`organization import, ${psaKind} simulator: ${orgCount} organizations, ${preview.companiesScanned} active PSA companies`);
     console.log(`preview   ${previewSeconds.toFixed(1)} s   ${previewCalls} PSA requests   outcomes ${JSON.stringify(outcomes)}; billing proposed for ${withBilling}`);
     console.log(`confirm   ${confirmSeconds.toFixed(1)} s   ${confirmCalls} PSA requests ${JSON.stringify(methods)}   rows ${rows.length}: mapped ${progress.mapped}, created ${progress.created}, refused ${progress.refused} ${JSON.stringify(codes)}`);
+    if (!lifted) {
+      const bound = budgetBoundSeconds(previewCalls + confirmCalls, limits);
+      console.log(`budget    ${previewCalls + confirmCalls} requests under ${limits.maxRequests} per ${limits.windowMs / 1000} s take at least ${bound.toFixed(0)} s; preview + confirm took ${(previewSeconds + confirmSeconds).toFixed(0)} s`);
+    }
   } finally {
     worker.shutdown();
     await running;

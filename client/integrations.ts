@@ -19,7 +19,7 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { KeyRing } from '../security/crypto';
 import { sealCredentials, sealPendingCredentials } from '../security/credentials';
 import { adapterFactories } from '../psa/registry';
-import { PSA_KINDS, type FieldSpec, type MappingKind, type MappingValues, type Page, type PicklistOption, type PsaKind } from '../psa/core/types';
+import { PSA_KINDS, type FieldSpec, type LimitedRight, type MappingKind, type MappingValues, type Page, type PicklistOption, type PsaKind } from '../psa/core/types';
 import { psaErrorFromFailure } from '../psa/core/errors';
 import { InvalidInput, NotFound, parseOrThrow as parse, type FieldIssue } from '../domain/errors';
 import { canonicalUuid, safeKey, safeText } from '../domain/input';
@@ -100,8 +100,13 @@ export function typedErrorOf(err: unknown): unknown {
 }
 
 /** A connection test's result with the sentence the portal shows. */
-export type TestAnswer = HealthResult & { message: string };
-const testAnswer = (result: HealthResult): TestAnswer => ({ ...result, message: result.health === 'healthy' ? CONNECTION_TEST_PASSED : (result.reason ?? 'The connection is unhealthy') });
+/** A test's answer: the seed's sentence when it passed, and the rights only optional features need that are missing. */
+export type TestAnswer = HealthResult & { message: string; limitations: LimitedRight[] };
+const testAnswer = (result: HealthResult): TestAnswer => ({
+  ...result,
+  limitations: result.limitations ?? [],
+  message: result.health === 'healthy' ? CONNECTION_TEST_PASSED : (result.reason ?? 'The connection is unhealthy'),
+});
 
 export function createIntegrationsClient(deps: IntegrationsClientDeps) {
   const { db, keys, temporal, taskQueue } = deps;
@@ -193,14 +198,14 @@ export function createIntegrationsClient(deps: IntegrationsClientDeps) {
     workflow,
 
     /** Tests the credentials against the PSA and, if they work, stores them encrypted: Connected + Healthy. */
-    async connect(partnerId: string, psa: PsaKind, rawCredentials: unknown, actor: string): Promise<ConnectResult & { message: string }> {
+    async connect(partnerId: string, psa: PsaKind, rawCredentials: unknown, actor: string): Promise<ConnectResult & { message: string; limitations: LimitedRight[] }> {
       const credentials = parseCredentials(psa, rawCredentials);
       parse(actorSchema, actor, 'actor');
       parse(idSchema, partnerId, 'partnerId');
       const connectionId = await insertConnectingRow(partnerId, psa, credentials);
       try {
         const result = await call(partnerId, psa, (h) => h.executeUpdate(connectUpdate, { args: [{ connectionId, actor }] }));
-        return { ...result, message: CONNECTION_TEST_PASSED };
+        return { ...result, limitations: result.limitations ?? [], message: CONNECTION_TEST_PASSED };
       } finally {
         // The workflow compensates a failed test itself; this covers an Update refused before it ran.
         await discardConnecting(db, connectionId);

@@ -20,7 +20,8 @@ import { notConnected } from '../domain/rules';
 import { CompanyNameIndex, type MatchOutcome } from '../domain/name-match';
 import { capabilitiesOf } from '../psa/capabilities';
 import type { CompanyParent, PsaCompanies, PsaCompany } from '../psa/core/companies';
-import type { MappingValues, PsaAdapter, PsaKind } from '../psa/core/types';
+import { PSA_LABELS, type MappingValues, type PsaAdapter, type PsaKind } from '../psa/core/types';
+import type { MissingRight } from '../psa/core/configurations';
 import { partnerExists } from '../db/repositories/directory';
 import { liveConnection } from '../db/repositories/integrations';
 import { importCandidates } from '../db/repositories/org-import';
@@ -87,7 +88,8 @@ export const importConfirmSchema = z
     phone: safeText().min(1).max(25).optional(),
     /**
      * Make the plan's billing object (agreement + addition, contract + contract service, software
-     * licence) for created and adopted companies that have none. Default true.
+     * licence) for created and adopted companies that have none. Default true. When the API user
+     * lacks a right these are written with, the confirm is refused (`import_billing_rights_missing`).
      */
     createBilling: z.boolean().optional(),
     /** The agreement type of the agreements made (ConnectWise; default "Managed Services"). */
@@ -103,6 +105,13 @@ export interface ImportStarted {
   workflowId: string;
   rows: number;
 }
+
+/** The up-front refusal of an import whose billing objects the PSA would refuse, naming each right. */
+export const importBillingRightsMissing = (psa: PsaKind, lacking: readonly MissingRight[]) =>
+  new RuleViolation(
+    'import_billing_rights_missing',
+    `${PSA_LABELS[psa]} would refuse the billing objects this import makes: the API user lacks ${lacking.map((m) => m.right).join(' and ')}. ${lacking.map((m) => m.detail).join(' ')} Or confirm with createBilling: false (companies are still created and adopted; those without a fitting billing object stay unmapped).`,
+  );
 
 const choice = (c: { id: string; name: string; score: number }): CompanyChoice => ({ companyId: c.id, companyName: c.name, score: c.score });
 
@@ -201,6 +210,12 @@ export function createOrgImportClient(deps: IntegrationsClientDeps) {
             if (!(await companies.parents()).some((p) => p.id === body.createUnder)) throw new InvalidInput([{ field: 'createUnder', message: 'is not a top level of this PSA' }]);
           }
           if (companies.traits.phoneRequired && !body.phone) throw new InvalidInput([{ field: 'phone', message: 'new companies need a phone number in this PSA' }]);
+        }
+        // Billing objects are made for created and adopted rows: a right they need that is missing
+        // refuses the whole import here, rather than row after row once companies exist.
+        if ((body.createBilling ?? true) && body.rows.some((r) => r.action !== 'map')) {
+          const lacking = await companies.importBillingRights();
+          if (lacking.length > 0) throw importBillingRightsMissing(psa, lacking);
         }
         const batchId = randomUUID();
         const workflowId = organizationImportWorkflowId(partnerId, psa, batchId);

@@ -458,6 +458,15 @@ export const ERRORS = {
     remediation:
       "Fix what the PSA named (the agreement type or contract category, the plan's catalog item or service, the API user's right to add agreements, contracts or software licences), then import the organization again: the company is already there and is reused.",
   },
+  import_billing_rights_missing: {
+    area: 'mapping',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: "The PSA's API user lacks the rights the import's billing objects are made with",
+    remediation:
+      "Add the rights named in the message to the API user's security role (ConnectWise Finance > Agreements Add and Companies > Contacts Add / Inquire; Autotask Contracts Add), or confirm the import with createBilling: false: adopted companies with a fitting billing object are still mapped.",
+  },
   import_not_supported: {
     area: 'mapping',
     type: 'RuleViolation',

@@ -189,6 +189,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log('  Try it (in another terminal, in this order):');
     for (const command of TRY_COMMANDS) console.log(`    npm run try -- ${command}`);
+    console.log('  (import <psa> --create-unmatched also creates the organizations no PSA company matches, with their billing objects)');
     if (devServer?.uiUrl) console.log(`  The runs appear in the Web UI: ${devServer.uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
     console.log('');
   }

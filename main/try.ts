@@ -1,7 +1,8 @@
 /**
  * `npm run try -- <step>`: a newcomer's walk through the system against `npm start` (with the
  * simulators), over the HTTP API only, as the try-it tenant's Owner (main/try-tenant.ts).
- * Steps, in order: connect <psa> · import <psa> · alert raise · alert recover · status.
+ * Steps, in order: connect <psa> · import <psa> [--create-unmatched] · alert raise · alert recover · status.
+ * `--create-unmatched` also creates the organizations no PSA company matches (main/try-import.ts).
  * Each prints what it did and the next step; one run out of order says which to run first.
  */
 import { loadConfig } from '../config/env';
@@ -11,6 +12,7 @@ import { SEED_CREDENTIALS as CW, SEED_FIXTURES as CWF } from '../sims/connectwis
 import { SEED_CREDENTIALS as AT, SEED_FIXTURES as ATF } from '../sims/autotask/seed';
 import { SEED_CREDENTIALS as HALO, SEED_FIXTURES as HF } from '../sims/halopsa/seed';
 import { TRY_TENANT } from './try-tenant';
+import { parseTryImportFlags, tryImportPlan, type TryImportOptions } from './try-import';
 
 class StepError extends Error {}
 
@@ -127,7 +129,7 @@ async function connect(psa: PsaKind): Promise<void> {
   next(`import ${psa}`);
 }
 
-async function importOrgs(psa: PsaKind): Promise<void> {
+async function importOrgs(psa: PsaKind, options: TryImportOptions): Promise<void> {
   const card = (await cards()).find((c) => c.psa === psa);
   if (!isConnected(card)) throw new StepError(`${PSA_LABELS[psa]} is not connected: run \`npm run try -- connect ${psa}\` first`);
   const base = `${PARTNER}/integrations/${psa}/organization-import`;
@@ -138,21 +140,25 @@ async function importOrgs(psa: PsaKind): Promise<void> {
     const billing = row.outcome === 'matched' && !row.values && row.billing ? `  — ${row.billing.fits} billing objects fit: map it in the portal` : '';
     say(`  ${row.organizationName.padEnd(26)} ${String(row.outcome).padEnd(9)} ${best ? `→ ${best.companyName} (score ${Number(best.score).toFixed(2)})` : ''}${billing}`);
   }
-  const rows = (preview.organizations as any[]).filter((r) => r.outcome === 'matched' && r.values).map((r) => ({ organizationId: r.organizationId, action: 'map', values: r.values }));
-  if (rows.length === 0) {
+  const plan = tryImportPlan(preview, options);
+  for (const l of plan.left) say(`  left for the portal: ${l.name} — ${l.why}`);
+  if (!plan.body) {
     say(preview.alreadyMapped ? `Nothing left to import (${preview.alreadyMapped} already mapped).` : 'No row can be mapped as proposed (no confident match with exactly one billing object).');
+    if (!options.createUnmatched && plan.left.length > 0) say(`To create the unmatched ones as new ${PSA_LABELS[psa]} companies: npm run try -- import ${psa} --create-unmatched`);
     next('alert raise');
     return;
   }
-  const started = await expectOk('import confirm', call('POST', base, { rows }));
-  say(`Importing ${rows.length} matched row(s), batch ${started.batchId}`);
+  const started = await expectOk('import confirm', call('POST', base, plan.body));
+  say(`Importing ${plan.mapped} matched row(s)${plan.created ? ` and creating ${plan.created} new ${PSA_LABELS[psa]} compan${plan.created === 1 ? 'y' : 'ies'} (with the plan's billing object)` : ''}, batch ${started.batchId}`);
+  let last: any = null;
   for (const deadline = Date.now() + 120_000; ; ) {
-    const p = await expectOk('import progress', call('GET', `${base}/${started.batchId}`));
-    say(`  progress: ${p.done}/${p.total} done, ${p.mapped} mapped, ${p.refused} refused`);
-    if (p.finished) break;
+    last = await expectOk('import progress', call('GET', `${base}/${started.batchId}`));
+    say(`  progress: ${last.done}/${last.total} done, ${last.mapped} mapped, ${last.created} created, ${last.refused} refused`);
+    if (last.finished) break;
     if (Date.now() > deadline) throw new StepError('the import did not finish in 2 minutes; is the worker running?');
     await sleep(1000);
   }
+  for (const r of (last?.rows ?? []) as any[]) if (r.outcome === 'refused') say(`  refused: ${r.code}: ${r.message}`);
   next('alert raise');
 }
 
@@ -196,8 +202,11 @@ async function main(argv: string[]): Promise<void> {
   switch (step) {
     case 'connect':
       return connect(psaArg(arg, 'connect'));
-    case 'import':
-      return importOrgs(psaArg(arg, 'import'));
+    case 'import': {
+      const options = parseTryImportFlags(argv.slice(2));
+      if ('error' in options) throw new StepError(`${options.error}; usage: npm run try -- import <${PSA_KINDS.join('|')}> [--create-unmatched]`);
+      return importOrgs(psaArg(arg, 'import'), options);
+    }
     case 'alert':
       if (arg === 'raise') return alert('raised');
       if (arg === 'recover') return alert('recovered');
@@ -205,7 +214,7 @@ async function main(argv: string[]): Promise<void> {
     case 'status':
       return status();
     default:
-      throw new StepError('usage: npm run try -- <connect <psa> | import <psa> | alert raise | alert recover | status>');
+      throw new StepError('usage: npm run try -- <connect <psa> | import <psa> [--create-unmatched] | alert raise | alert recover | status>');
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure, ApplicationFailureCategory, ActivityFailure } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { MappingValues, PsaKind } from '../psa/core/types';
+import type { LimitedRight, MappingValues, PsaKind } from '../psa/core/types';
 import { DOMAIN_ERRORS, DomainError, isDomainFailureType, type DomainFailureDetail } from '../domain/errors';
 
 export const integrationWorkflowId = (partnerId: string, psa: PsaKind) => `integration/${partnerId}/${psa}`;
@@ -43,6 +43,8 @@ export interface ConnectRequest extends ChangeRequest {
 export interface ConnectResult {
   connectionId: string;
   accountName: string;
+  /** Rights only optional features need, missing from the API user (absent in results of older runs). */
+  limitations?: LimitedRight[];
 }
 
 export interface RetestRequest extends ChangeRequest {
@@ -53,6 +55,8 @@ export interface RetestRequest extends ChangeRequest {
 export interface HealthResult {
   health: 'healthy' | 'unhealthy';
   reason: string | null;
+  /** Rights only optional features need, missing from the API user (absent in results of older runs). */
+  limitations?: LimitedRight[];
 }
 
 export interface TicketMappingRequest extends ChangeRequest {

@@ -15,7 +15,7 @@ import { route, type RouteDef } from '../http';
 import { integrationAuthorizer } from './access';
 import { InvalidInput } from '../../domain/errors';
 import { safeJsonRecord, safeText, uuidId } from '../../domain/input';
-import type { MappingKind, PsaKind } from '../../psa/core/types';
+import { OPTIONAL_FEATURES, type MappingKind, type PsaKind } from '../../psa/core/types';
 import { adapterFactories } from '../../psa/registry';
 import { adapterContext } from '../../infra/psa-adapters';
 import { credentialsAad } from '../../security/credentials';
@@ -45,6 +45,9 @@ const optionsQuery = z
     parents: safeText().max(2000).optional(),
   })
   .strict();
+
+/** A right only an optional feature needs (the import's billing objects): the connection works without it. */
+const limitationSchema = z.object({ feature: z.enum(OPTIONAL_FEATURES), right: z.string(), detail: z.string() });
 
 const badgeSchema = z.object({
   psa: psaSchema,
@@ -128,12 +131,12 @@ export function integrationRoutes(deps: ApiDeps): RouteDef[] {
     route({
       method: 'POST',
       path: `${BASE}/:psa/connect`,
-      summary: 'Connect: test the credentials against the PSA and store them encrypted',
+      summary: 'Connect: test the credentials and probe the rights (a missing needed right refuses; `limitations` names rights only optional features need), store them encrypted',
       tags: TAGS,
       auth: 'user',
       params: psaParams,
       body: credentialsBody,
-      response: z.object({ connectionId: z.string(), accountName: z.string(), message: z.string(), integration: badgeSchema }),
+      response: z.object({ connectionId: z.string(), accountName: z.string(), message: z.string(), limitations: z.array(limitationSchema), integration: badgeSchema }),
       async handler({ params, body, user }) {
         const actor = await authorize(user, params.partnerId);
         await checkSites(params.psa, body.credentials);
@@ -144,7 +147,7 @@ export function integrationRoutes(deps: ApiDeps): RouteDef[] {
     route({
       method: 'POST',
       path: `${BASE}/:psa/test`,
-      summary: 'Test the connection; with `credentials`, re-enter them (stored only if they test fine) — restores Healthy',
+      summary: 'Test the connection and probe the rights (`limitations` as at connect); with `credentials`, re-enter them (stored only if they test fine) — restores Healthy',
       tags: TAGS,
       auth: 'user',
       params: psaParams,

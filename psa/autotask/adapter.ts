@@ -29,7 +29,7 @@ import type {
 import type { PsaCompanies } from '../core/companies';
 import type { ConfigurationOptions, PsaConfigurationItems } from '../core/configurations';
 import type { PsaContacts } from '../core/contacts';
-import { AutotaskCompanies, AutotaskContacts } from './companies';
+import { AutotaskCompanies, AutotaskContacts, CONTRACT_ADD_MISSING } from './companies';
 import { AutotaskConfigurations } from './configurations';
 import { AUTOTASK_FIELDS, TICKET_PICKLIST } from './fields';
 import { AutotaskRest, MAX_RECORDS } from './rest';
@@ -140,7 +140,7 @@ export class AutotaskAdapter implements PsaAdapter {
   }
 
   async probePermissions(): Promise<PermissionReport> {
-    const report: PermissionReport = { granted: [], missing: [] };
+    const report: PermissionReport = { granted: [], missing: [], limited: [] };
     for (const [capability, right] of Object.entries(RIGHTS) as [Capability, (typeof RIGHTS)[Capability]][]) {
       try {
         await this.query(right.entity, [], 1);
@@ -149,6 +149,21 @@ export class AutotaskAdapter implements PsaAdapter {
         if (!(err instanceof PsaPermissionError)) throw err;
         report.missing.push({ capability, detail: `The API user's security level needs ${right.detail}.` });
       }
+    }
+    if (report.granted.includes('billing')) {
+      // Seat sync adjusts contract-service units (Edit); the import adds contracts (Add, optional).
+      const access = await this.inventoryRest()
+        .access('Contracts')
+        .catch((err: unknown) => {
+          // An answer that says nothing about the level (no such metadata, refused): nothing is reported.
+          if (err instanceof PsaNotFoundError || err instanceof PsaValidationError || err instanceof PsaPermissionError) return { create: true, update: true };
+          throw err;
+        });
+      if (!access.update) {
+        report.granted = report.granted.filter((c) => c !== 'billing');
+        report.missing.push({ capability: 'billing', detail: "The API user's security level needs Contracts → Edit = Yes: seat sync adjusts the units of contract services." });
+      }
+      if (!access.create) report.limited.push({ feature: 'import_billing', ...CONTRACT_ADD_MISSING });
     }
     return report;
   }

@@ -39,6 +39,27 @@ function longestToken(name: string): string {
   return name.split(/\s+/).sort((a, b) => b.length - a.length)[0] ?? '';
 }
 
+/** The security-level right the import's contracts and contract services are added with. */
+export const CONTRACT_ADD_RIGHT = 'Contracts → Add = Yes';
+export const CONTRACT_ADD_MISSING: MissingRight = {
+  right: CONTRACT_ADD_RIGHT,
+  detail: `The API user's security level needs ${CONTRACT_ADD_RIGHT} (with View = All, Contract Visibility = Full) in ${WHERE} for the import to make contracts and contract services.`,
+};
+
+/**
+ * Whether the API user may add contracts (`Contracts/entityInformation`, no write): the import's
+ * billing objects need it, seat sync does not (it adjusts units of existing contract services).
+ */
+export async function contractAddMissing(rest: AutotaskRest): Promise<MissingRight[]> {
+  const missing = [CONTRACT_ADD_MISSING];
+  try {
+    return (await rest.access('Contracts')).create ? [] : missing;
+  } catch (err) {
+    if (asPsaError(err).kind !== 'permission') throw err;
+    return missing;
+  }
+}
+
 export class AutotaskCompanies implements PsaCompanies {
   readonly traits = { nameMax: NAME_MAX, parentRequired: false, phoneRequired: true, maxPageSize: MAX_RECORDS };
   private customerType: Promise<number> | null = null;
@@ -215,6 +236,10 @@ export class AutotaskCompanies implements PsaCompanies {
       const x = r as Record<string, unknown>;
       return { id: String(r.id), name: String(x.name ?? ''), companyId, primary: x.isPrimary === true };
     });
+  }
+
+  async importBillingRights(): Promise<MissingRight[]> {
+    return contractAddMissing(this.rest);
   }
 
   async checkRights(): Promise<MissingRight[]> {

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { PsaHttpClient } from '../core/http';
 import { PsaValidationError } from '../core/errors';
-import { fieldsSchema, itemIdSchema, itemSchema, parseVendor, queryPageSchema, type Row } from './schemas';
+import { entityInfoSchema, fieldsSchema, itemIdSchema, itemSchema, parseVendor, queryPageSchema, type Row } from './schemas';
 
 export type Filter = Record<string, unknown>;
 export const MAX_RECORDS = 500;
@@ -70,6 +70,18 @@ export class AutotaskRest {
   async patch(entity: string, json: Record<string, unknown>): Promise<number> {
     const res = await this.http.request({ method: 'PATCH', url: entity, json, endpoint: entity, idempotent: true });
     return parseVendor(itemIdSchema, res.body, entity).itemId;
+  }
+
+  /**
+   * What the API user's security level lets it do with `entity` (`/{Entity}/entityInformation`:
+   * `userAccessForCreate` / `…ForUpdate`, "None" when the level does not allow it): write rights
+   * found without writing. An absent field counts as allowed (it says nothing).
+   */
+  async access(entity: string): Promise<{ create: boolean; update: boolean }> {
+    const res = await this.http.request({ method: 'GET', url: `${entity}/entityInformation`, endpoint: entity, idempotent: true });
+    const info = parseVendor(entityInfoSchema, res.body, `${entity}/entityInformation`).info;
+    const allowed = (v: string | null | undefined) => (v ?? '').trim().toLowerCase() !== 'none';
+    return { create: allowed(info.userAccessForCreate), update: allowed(info.userAccessForUpdate) };
   }
 
   async fields(entity: string, which: 'fields' | 'userDefinedFields' = 'fields'): Promise<z.infer<typeof fieldsSchema>['fields']> {

@@ -22,6 +22,11 @@ export const picklistValueSchema = z
   .passthrough();
 export type PicklistValue = z.infer<typeof picklistValueSchema>;
 
+/** `/{Entity}/entityInformation`: what the entity supports and what the API user's security level allows. */
+export const entityInfoSchema = z.object({
+  info: z.object({ userAccessForCreate: z.string().nullish(), userAccessForUpdate: z.string().nullish() }).passthrough(),
+});
+
 export const fieldsSchema = z.object({
   fields: z.array(z.object({ name: z.string(), isPickList: z.boolean().nullish(), picklistValues: z.array(picklistValueSchema).nullish() }).passthrough()),
 });

@@ -36,6 +36,7 @@ import { CONNECTWISE_FIELDS } from './fields';
 import { isCwId, lookupSource, parentIds, searchCondition } from './picklists';
 import { additionSchema, agreementSchema, companySchema, countSchema, idOnlySchema, refSchema, systemInfoSchema, ticketSchema, type CwTicket } from './schemas';
 import { MAX_PAGE_SIZE } from './api';
+import { IMPORT_BILLING_RIGHTS, lacking, readRole, SEAT_SYNC_RIGHTS } from './security';
 import { billable, brokenBilling, chunked, idsOf, inPool } from '../core/billing';
 
 /** The security-role rights the partner docs list, per capability, for the missing-right sentence. */
@@ -45,7 +46,7 @@ export const CAPABILITY_RIGHTS: Record<Capability, { probe: string; right: strin
     right: 'Service Desk > Service Tickets (Add, Edit, Inquire) and Service Desk > Close Service Tickets (Add, Edit, Inquire)',
   },
   companies: { probe: 'company/companies', right: 'Companies > Company Maintenance (Add, Inquire)' },
-  billing: { probe: 'finance/agreements', right: 'Finance > Agreements (Add, Edit, Delete, Inquire)' },
+  billing: { probe: 'finance/agreements', right: 'Finance > Agreements (Edit, Inquire)' },
   catalog: { probe: 'procurement/catalog', right: 'Procurement > Product Catalog (Add, Edit, Inquire)' },
 };
 
@@ -125,9 +126,17 @@ export class ConnectWiseAdapter implements PsaAdapter {
         }
       }),
     );
+    // Write rights, read from the role in one call: seat sync edits additions (needed); the
+    // import's billing objects add agreements, additions and a billing contact (optional).
+    const role = await readRole(this.api);
+    const billingRead = results.find((r) => r.capability === 'billing')?.missing === null;
+    const seatSync = billingRead ? lacking(role, SEAT_SYNC_RIGHTS) : [];
+    const missing = results.flatMap((r) => (r.missing === null ? [] : [{ capability: r.capability, detail: r.missing }]));
+    for (const m of seatSync) missing.push({ capability: 'billing', detail: `${m.detail} Seat sync changes the agreement addition's quantity.` });
     return {
-      granted: results.filter((r) => r.missing === null).map((r) => r.capability),
-      missing: results.flatMap((r) => (r.missing === null ? [] : [{ capability: r.capability, detail: r.missing }])),
+      granted: results.filter((r) => r.missing === null && !(r.capability === 'billing' && seatSync.length > 0)).map((r) => r.capability),
+      missing,
+      limited: lacking(role, IMPORT_BILLING_RIGHTS).map((m) => ({ feature: 'import_billing' as const, ...m })),
     };
   }
 

@@ -13,6 +13,7 @@ import type { MappingValues, Page } from '../core/types';
 import { cwString, MAX_PAGE_SIZE, parse, type ConnectWiseApi } from './api';
 import { companyRecordSchema, contactSchema, siteSchema } from './inventory-schemas';
 import { isCwId } from './picklists';
+import { IMPORT_BILLING_RIGHTS, lacking, readRole } from './security';
 import { additionSchema, agreementSchema, idOnlySchema, refSchema } from './schemas';
 
 const RIGHTS = {
@@ -225,6 +226,10 @@ export class ConnectWiseCompanies implements PsaCompanies {
     if (!isCwId(companyId)) return [];
     const rows = await withRight(RIGHTS.inquire, WHERE, () => this.api.all(`company/companies/${companyId}/sites`, siteSchema, 'site'));
     return rows.filter((s) => s.inactiveFlag !== true).map((s) => ({ id: String(s.id), name: s.name, companyId, primary: s.primaryAddressFlag === true }));
+  }
+
+  async importBillingRights(): Promise<MissingRight[]> {
+    return lacking(await readRole(this.api), IMPORT_BILLING_RIGHTS);
   }
 
   async checkRights(): Promise<MissingRight[]> {

@@ -145,6 +145,13 @@ export interface PsaCompanies {
   parents(): Promise<CompanyParent[]>;
   sites(companyId: string): Promise<PsaSite[]>;
   checkRights(): Promise<MissingRight[]>;
+  /**
+   * The rights `ensureBilling` writes with that the API user lacks (ConnectWise Finance > Agreements
+   * Add and Companies > Contacts Add / Inquire, Autotask Contracts Add), found without writing; an
+   * import that would make billing objects refuses up front when any is missing. Empty where the
+   * connection cannot exist without them (HaloPSA: seat sync writes licences with the same right).
+   */
+  importBillingRights(): Promise<MissingRight[]>;
 }
 
 /** Name equality as the import uses it for "already there": trimmed, inner spaces collapsed, case-insensitive. */

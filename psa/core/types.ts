@@ -86,10 +86,28 @@ export interface ConnectionInfo {
   site: Record<string, string>;
 }
 
+/**
+ * Features that work only with rights the integration itself does without: the connect and every
+ * re-test name what is missing, and the connection stays usable (the feature refuses up front).
+ * `import_billing`: the organization import making billing objects (`createBilling`).
+ */
+export const OPTIONAL_FEATURES = ['import_billing'] as const;
+export type OptionalFeature = (typeof OPTIONAL_FEATURES)[number];
+
+export interface LimitedRight {
+  feature: OptionalFeature;
+  /** The vendor's name of the right, e.g. "Finance > Agreements (Add)". */
+  right: string;
+  /** The sentence naming where to add it. */
+  detail: string;
+}
+
 export interface PermissionReport {
   granted: Capability[];
-  /** Each missing capability with a sentence naming the vendor right to add. */
+  /** Each missing capability with a sentence naming the vendor right to add: the connect is refused. */
   missing: { capability: Capability; detail: string }[];
+  /** Rights only an optional feature needs: named, the connect goes on. */
+  limited: LimitedRight[];
 }
 
 export interface TicketDraft {

@@ -3,7 +3,7 @@
  * list parsing (plain arrays or `{record_count, <key>: [...]}`), and 404 → null for lookups.
  */
 import type { z } from 'zod';
-import { PsaNotFoundError, PsaUnavailableError } from '../core/errors';
+import { PsaNotFoundError, PsaPermissionError, PsaUnavailableError, PsaValidationError } from '../core/errors';
 import type { PsaHttpClient } from '../core/http';
 import { recordCountSchema } from './schemas';
 
@@ -36,6 +36,24 @@ export class HaloApi {
     await this.ensureAuth();
     const res = await this.http.request({ method: 'POST', url: `api/${entity}`, json: [record], idempotent: options.idempotent });
     return firstRecord(res.body, entity);
+  }
+
+  /**
+   * Whether the role may add and edit `entity`, found without writing: an upsert of no records.
+   * Halo checks the role's access level before the body, so a "Read Only" level answers 403 and a
+   * "Read and Modify" one refuses the empty list (or saves nothing).
+   */
+  async canWrite(entity: string): Promise<boolean> {
+    await this.ensureAuth();
+    try {
+      await this.http.request({ method: 'POST', url: `api/${entity}`, json: [], idempotent: true });
+      return true;
+    } catch (err) {
+      if (err instanceof PsaPermissionError) return false;
+      // Refused for its (empty) body, or an answer that says nothing about the role: not reported.
+      if (err instanceof PsaValidationError || err instanceof PsaNotFoundError) return true;
+      throw err;
+    }
   }
 
   async delete(path: string): Promise<void> {

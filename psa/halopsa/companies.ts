@@ -134,6 +134,11 @@ export class HaloCompanies implements PsaCompanies {
     return res.items.filter((s) => s.inactive !== true).map((s) => ({ id: s.id, name: s.name, companyId, primary: s.id === main }));
   }
 
+  /** None: the licence write is checked at connect and every re-test (seat sync needs it too). */
+  async importBillingRights(): Promise<MissingRight[]> {
+    return [];
+  }
+
   async checkRights(): Promise<MissingRight[]> {
     try {
       await this.api.get('Client', { pageinate: true, page_size: 1, page_no: 1 });

@@ -1,5 +1,6 @@
 /**
- * Permission probes: one cheap read per capability. The sentences name the role settings from
+ * Permission probes: one cheap read per capability, and an empty upsert of software licences
+ * (writes nothing) for the licence write seat sync needs. The sentences name the role settings from
  * the vendor's HaloPSA setup guide (Configuration > Teams & Agents > Roles).
  */
 import { PsaPermissionError } from '../core/errors';
@@ -19,7 +20,7 @@ export const HALO_CAPABILITY_PROBES: Record<Capability, { path: string; right: s
 };
 
 export async function probeHaloPermissions(api: HaloApi): Promise<PermissionReport> {
-  const report: PermissionReport = { granted: [], missing: [] };
+  const report: PermissionReport = { granted: [], missing: [], limited: [] };
   for (const [capability, probe] of Object.entries(HALO_CAPABILITY_PROBES) as [Capability, { path: string; right: string }][]) {
     try {
       await api.get(probe.path, { pageinate: true, page_size: 1, page_no: 1 });
@@ -28,6 +29,12 @@ export async function probeHaloPermissions(api: HaloApi): Promise<PermissionRepo
       if (!(err instanceof PsaPermissionError)) throw err;
       report.missing.push({ capability, detail: probe.right });
     }
+  }
+  // Seat sync writes licence counts (and the import makes licences) with the same right: a role
+  // that only reads licences cannot run the integration, so it is a missing right, not a limit.
+  if (report.granted.includes('billing') && !(await api.canWrite(HALO_CAPABILITY_PROBES.billing.path))) {
+    report.granted = report.granted.filter((c) => c !== 'billing');
+    report.missing.push({ capability: 'billing', detail: `${HALO_CAPABILITY_PROBES.billing.right} It is "Read Only": seat sync writes licence counts.` });
   }
   return report;
 }

@@ -322,13 +322,18 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
       const entity = entityOf(req);
       if (!entity) return errors(404, `Entity ${req.params.entity} not found.`);
       const writable = ['tickets', 'companies', 'contracts', 'contractservices', 'configurationitems', 'products'].includes(entity.name);
+      const right = entity.def.right;
       return {
         status: 200,
         body: {
           info: {
             name: req.params.entity, canCreate: writable || entity.name === 'contractserviceadjustments', canDelete: false, canQuery: true, canUpdate: writable,
             hasUserDefinedFields: entity.def.udfs !== undefined, supportsWebhookCallouts: entity.name === 'tickets' || entity.name === 'companies',
-            userAccessForCreate: 'All', userAccessForDelete: 'None', userAccessForQuery: 'All', userAccessForUpdate: writable ? 'All' : 'None',
+            // What this API user's security level allows (read-only areas, Add switched off).
+            userAccessForCreate: state.readOnly.has(right) || state.addDenied.has(right) ? 'None' : 'All',
+            userAccessForDelete: 'None',
+            userAccessForQuery: 'All',
+            userAccessForUpdate: writable && !state.readOnly.has(right) ? 'All' : 'None',
           },
         },
       };
@@ -480,7 +485,17 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     state.addPeriod(cs);
     return { status: 200, body: { itemId: cs.id } };
   };
-  server.route('POST', `${BASE}/Contracts`, guarded('contracts', (req) => {
+  /**
+   * Contract writes: adding a contract or a contract service needs Add = Yes; changing a service
+   * or adjusting its units needs Edit (a read-only level refuses both).
+   */
+  const contractWrite = (level: 'add' | 'edit', handler: (req: SimRequest) => SimResponse | Promise<SimResponse>) =>
+    guarded('contracts', (req) =>
+      state.readOnly.has('contracts') || (level === 'add' && state.addDenied.has('contracts'))
+        ? errors(403, `The security level of this API user does not permit ${level === 'add' ? 'adding' : 'editing'} contracts.`)
+        : handler(req),
+    );
+  server.route('POST', `${BASE}/Contracts`, contractWrite('add', (req) => {
     const raw = req.json && typeof req.json === 'object' && !Array.isArray(req.json) ? (req.json as Record<string, unknown>) : {};
     const b = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v]));
     const problems: string[] = [];
@@ -507,11 +522,11 @@ export async function startAutotaskSim(options: AutotaskSimOptions = {}): Promis
     state.seed.contracts.push(contract);
     return { status: 200, body: { itemId: contract.id } };
   }));
-  server.route('POST', `${BASE}/Contracts/:id/Services`, guarded('contracts', (req) => contractServiceInput(req, false)));
-  server.route('PATCH', `${BASE}/Contracts/:id/Services`, guarded('contracts', (req) => contractServiceInput(req, true)));
+  server.route('POST', `${BASE}/Contracts/:id/Services`, contractWrite('add', (req) => contractServiceInput(req, false)));
+  server.route('PATCH', `${BASE}/Contracts/:id/Services`, contractWrite('edit', (req) => contractServiceInput(req, true)));
 
-  server.route('POST', `${BASE}/ContractServiceAdjustments`, guarded('contracts', (req) => adjust(req, null)));
-  server.route('POST', `${BASE}/Contracts/:id/ServiceAdjustments`, guarded('contracts', (req) => adjust(req, Number(req.params.id))));
+  server.route('POST', `${BASE}/ContractServiceAdjustments`, contractWrite('edit', (req) => adjust(req, null)));
+  server.route('POST', `${BASE}/Contracts/:id/ServiceAdjustments`, contractWrite('edit', (req) => adjust(req, Number(req.params.id))));
 
   server.route('POST', `${BASE}/TicketWebhooks`, guarded('tickets', (req) => {
     const b = (req.json ?? {}) as Record<string, unknown>;

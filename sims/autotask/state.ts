@@ -40,6 +40,8 @@ export class AutotaskSimState {
   revoked = new Set<AutotaskRight>();
   /** Areas the API user may read but not add to or edit (403 on writes). */
   readOnly = new Set<AutotaskRight>();
+  /** Areas whose Add is switched off (View and Edit stay). */
+  addDenied = new Set<AutotaskRight>();
   private nextId = 100_000;
   private sequence = 0;
   private pending: Promise<unknown>[] = [];
@@ -58,6 +60,7 @@ export class AutotaskSimState {
     this.inactive = false;
     this.revoked.clear();
     this.readOnly.clear();
+    this.addDenied.clear();
   }
 
   id(): number {
@@ -92,9 +95,15 @@ export class AutotaskSimState {
     this.readOnly.add(right);
   }
 
+  /** The security level keeps View and Edit but loses Add for `right`. */
+  revokeAdd(right: AutotaskRight): void {
+    this.addDenied.add(right);
+  }
+
   restoreRights(): void {
     this.revoked.clear();
     this.readOnly.clear();
+    this.addDenied.clear();
   }
 
   /** Configuration items carrying `value` in the UDF `label` (duplicate checks in tests). */

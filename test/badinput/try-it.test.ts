@@ -77,6 +77,7 @@ test('npm start, then the printed try-it commands: connect, import, raise opens 
   expect(output).toMatch(/try-it tenant .* (loaded|already loaded)/);
   const block = (await waitFor(/Try it[^\n]*\n((?:\s+npm run try -- [^\n]+\n)+)/))[1] as string;
   const commands = block.split('\n').map((l) => l.trim()).filter(Boolean);
+  expect(output).toMatch(/import <psa> --create-unmatched also creates/);
   expect(commands).toEqual(['npm run try -- connect halopsa', 'npm run try -- import halopsa', 'npm run try -- alert raise', 'npm run try -- alert recover', 'npm run try -- status']);
 
   // Out of order: a clear pointer to the step before.
@@ -96,7 +97,7 @@ test('npm start, then the printed try-it commands: connect, import, raise opens 
   const imported = await run(commands[1] as string, env);
   expect(imported).toMatchObject({ code: 0 });
   expect(imported.out).toMatch(/northwind dental LLC\s+matched\s+→ Northwind Dental \(score/);
-  expect(imported.out).toMatch(/progress: 5\/5 done, 5 mapped, 0 refused/);
+  expect(imported.out).toMatch(/progress: 5\/5 done, 5 mapped, 0 created, 0 refused/);
 
   const raised = await run(commands[2] as string, env);
   expect(raised).toMatchObject({ code: 0 });

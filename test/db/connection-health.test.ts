@@ -108,6 +108,6 @@ describe.each(PSA_KINDS)('%s', (psa) => {
       lock(psa, false);
     }
     const lifecycle = createLifecycleActivities(deps);
-    expect(await lifecycle.retestConnection({ connectionId: fx.connectionId, actor: 'platform', pendingCredentials: false })).toEqual({ health: 'healthy', reason: null });
+    expect(await lifecycle.retestConnection({ connectionId: fx.connectionId, actor: 'platform', pendingCredentials: false })).toEqual({ health: 'healthy', reason: null, limitations: [] });
   });
 });

@@ -92,5 +92,8 @@ export function vendorKits(stack: Stack): Record<PsaKind, VendorKit> {
 export const integrationsPath = (partnerId: string, psa?: PsaKind, rest = '') =>
   `/v1/partners/${partnerId}/integrations${psa ? `/${psa}${rest}` : ''}`;
 
-/** PSA writes the simulator saw (for "repeats no PSA write" and "no PSA call while unhealthy"). */
-export const psaWrites = (sim: SimServer) => sim.log.filter((e) => e.method !== 'GET' && !/token|oauth/i.test(e.path));
+/**
+ * PSA writes the simulator saw (for "repeats no PSA write" and "no PSA call while unhealthy"). A
+ * write the PSA refused (4xx) changed nothing: the HaloPSA rights probe's empty licence upsert.
+ */
+export const psaWrites = (sim: SimServer) => sim.log.filter((e) => e.method !== 'GET' && !/token|oauth/i.test(e.path) && !(e.status >= 400 && e.status < 500));

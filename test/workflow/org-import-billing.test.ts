@@ -11,7 +11,7 @@ import { startStack, type Stack } from '../helpers/stack';
 import { seedTenants } from '../helpers/seed';
 import { connectIntegration, simFixtures } from '../helpers/integration-fixture';
 import type { PsaKind } from '../../psa/core/types';
-import { integrationsPath } from './integration-kit';
+import { integrationsPath, vendorKits } from './integration-kit';
 import { waitFor } from './tickets-helpers';
 
 let stack: Stack;
@@ -89,6 +89,84 @@ function haloCustomerWithOneLicence(): Record<string, string> {
 }
 
 const planProduct = (psa: PsaKind) => (psa === 'connectwise' ? simFixtures(psa).planMapping.catalogItem : psa === 'autotask' ? simFixtures(psa).planMapping.service : null);
+
+/** Takes from the simulator's API user only the rights the import's billing objects are written with (HaloPSA: licence writes). */
+function revokeImportBillingRights(psa: PsaKind): string[] {
+  if (psa === 'connectwise') {
+    stack.sims.connectwise.state.revokeRight('Finance > Agreements', ['add']);
+    stack.sims.connectwise.state.revokeRight('Companies > Contacts', ['add']);
+    return ['Finance > Agreements (Add)', 'Companies > Contacts (Add)'];
+  }
+  if (psa === 'autotask') {
+    stack.sims.autotask.state.revokeAdd('contracts');
+    return ['Contracts → Add = Yes'];
+  }
+  stack.sims.halopsa.state.setReadOnly('softwarelicensing', true);
+  return [];
+}
+
+function restoreRights(psa: PsaKind): void {
+  if (psa === 'connectwise') stack.sims.connectwise.state.restoreRights();
+  else if (psa === 'autotask') stack.sims.autotask.state.restoreRights();
+  else stack.sims.halopsa.state.setReadOnly('softwarelicensing', false);
+}
+
+/** Companies the simulator holds. */
+function companyCount(psa: PsaKind): number {
+  if (psa === 'connectwise') return stack.sims.connectwise.state.data.companies.length;
+  if (psa === 'autotask') return stack.sims.autotask.state.seed.companies.length;
+  return stack.sims.halopsa.state.data.clients.length;
+}
+
+describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s rights', (psa) => {
+  test('without the billing write rights: connect and re-test name them (HaloPSA refuses: seat sync needs them), and an import that would make billing objects is refused up front', async () => {
+    const kit = vendorKits(stack)[psa];
+    const { t, owner, orgs } = await tenant(psa, 1);
+    const [org] = orgs as [(typeof orgs)[number]];
+    const direct = t.direct.users.owner;
+    const rights = revokeImportBillingRights(psa);
+    try {
+      const connect = await stack.api('POST', integrationsPath(t.direct.id, psa, '/connect'), direct, { credentials: kit.credentials() });
+      if (psa === 'halopsa') {
+        // One licence access level serves seat sync and the import: read-only cannot run the integration.
+        expect(connect.status).toBe(409);
+        expect(connect.body.error.code).toBe('psa_permission_missing');
+        expect(connect.body.error.message).toMatch(/Software Licensing Access Level.*Read and Modify.*Read Only/);
+        return;
+      }
+      expect(connect.status).toBe(201);
+      expect(connect.body).toMatchObject({ message: 'Connection succeeded with provided credentials.', integration: { health: 'healthy', connected: true } });
+      expect(connect.body.limitations.map((l: { feature: string; right: string }) => [l.feature, l.right])).toEqual(rights.map((r) => ['import_billing', r]));
+      const retest = await stack.api('POST', integrationsPath(t.direct.id, psa, '/test'), direct, {});
+      expect(retest.status).toBe(200);
+      expect(retest.body).toMatchObject({ health: 'healthy', message: 'Connection succeeded with provided credentials.' });
+      expect(retest.body.limitations.map((l: { right: string }) => l.right)).toEqual(rights);
+      const audit = await stack.db.selectFrom('auditLog').select('detail').where('partnerId', '=', t.direct.id).where('action', '=', 'integration.connect').executeTakeFirstOrThrow();
+      expect(audit.detail).toMatchObject({ limitedRights: rights });
+
+      // The import would make billing objects for a created company: refused before any PSA write.
+      const companiesBefore = companyCount(psa);
+      const refused = await stack.api('POST', integrationsPath(t.master.id, psa, '/organization-import'), owner, { ...extrasOf(psa), rows: [{ organizationId: org.id, action: 'create' }] });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('import_billing_rights_missing');
+      for (const r of rights) expect(refused.body.error.message).toContain(r);
+      expect(refused.body.error.message).toContain('createBilling: false');
+      expect(companyCount(psa)).toBe(companiesBefore);
+
+      // Without billing objects the import goes on: the company is made, the row says why it is not mapped.
+      const { byOrg } = await run(psa, t.master.id, owner, { rows: [{ organizationId: org.id, action: 'create' }], createBilling: false });
+      expect(byOrg.get(org.id)).toMatchObject({ outcome: 'refused', code: 'import_billing_unresolved', created: true });
+
+      restoreRights(psa);
+      const back = await stack.api('POST', integrationsPath(t.direct.id, psa, '/test'), direct, {});
+      expect(back.body).toMatchObject({ health: 'healthy', limitations: [] });
+      const again = await run(psa, t.master.id, owner, { rows: [{ organizationId: org.id, action: 'adopt', companyId: byOrg.get(org.id).companyId }] });
+      expect(again.byOrg.get(org.id)).toMatchObject({ outcome: 'mapped' });
+    } finally {
+      restoreRights(psa);
+    }
+  });
+});
 
 describe.each(['connectwise', 'autotask', 'halopsa'] as const)('%s', (psa) => {
   test('a created company gets the plan\'s billing object, billed at the seats, and is mapped with it', async () => {

@@ -1,7 +1,7 @@
 /** /procurement (catalog, categories, subcategories, product types), /system (info, callbacks) and key_url. */
 import { countResponse, listResponse, oneResponse } from '../listing';
 import { cwError, invalidObject, ok } from '../responses';
-import type { Callback } from '../types';
+import { MODULES, type AccessLevel, type Callback } from '../types';
 import { API, findOr404, isResponse, type RouteContext } from './common';
 
 const CATALOG = { module: 'Procurement > Product Catalog', level: 'inquire' } as const;
@@ -55,6 +55,26 @@ export function registerSystemRoutes({ server, sim, api }: RouteContext): void {
     if (!key) return cwError(404, 'NotFound', 'Unknown key id.');
     return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: JSON.stringify({ signing_key: key }) };
   });
+
+  // The member's own security role, one row per module function (any member may read its own).
+  server.route('GET', `${API}/system/mySecurity`, api({ level: 'inquire' }, (req, member) => {
+    const level = (l: AccessLevel) => (held: Set<AccessLevel> | undefined) => (held?.has(l) ? 'All' : 'None');
+    const rows = MODULES.map((module, i) => {
+      const [moduleName, moduleFunctionName] = module.split(' > ') as [string, string];
+      const held = member.rights.get(module);
+      return {
+        id: i + 1,
+        moduleName,
+        moduleFunctionName,
+        addLevel: level('add')(held),
+        editLevel: level('edit')(held),
+        deleteLevel: level('delete')(held),
+        inquireLevel: level('inquire')(held),
+        member: { id: member.id, identifier: member.identifier },
+      };
+    });
+    return listResponse(req, rows);
+  }));
 
   server.route('GET', `${API}/system/info`, api({ level: 'inquire' }, () =>
     ok({ version: 'v2025.1.108533', isCloud: true, serverTimeZone: 'Eastern Standard Time', licenseBits: [], cloudRegion: 'NA' }),

@@ -32,7 +32,7 @@ export function registerBillingRoutes(server: SimServer, state: HaloSimState, ga
     const l = state.data.licences.find((x) => x.id === num(req.params.id));
     return l ? { status: 200, body: { ...l } } : notFound('Licence', req.params.id ?? '');
   }));
-  server.route('POST', '/api/SoftwareLicence', gate.api('softwarelicensing', (req) => saved(records(req).map((r) => ({ ...upsertLicence(state, r) })))));
+  server.route('POST', '/api/SoftwareLicence', gate.write('softwarelicensing', (req) => saved(records(req).map((r) => ({ ...upsertLicence(state, r) })))));
   server.route('DELETE', '/api/SoftwareLicence/:id', gate.api('softwarelicensing', (req) => {
     const id = num(req.params.id) ?? -1;
     return state.deleteLicence(id) ? { status: 200, body: { id } } : notFound('Licence', req.params.id ?? '');

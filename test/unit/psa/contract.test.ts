@@ -68,6 +68,39 @@ describe.each(harnesses)('%s adapter contract', (_name, create) => {
     expect(report.granted).not.toContain('tickets');
   });
 
+  test("write rights are probed without writing: the import's billing writes are named as limited, seat sync's refuse", async () => {
+    const fresh = () => h.adapter({ key: `writes-${randomUUID()}` });
+    const clean = await (await fresh()).probePermissions();
+    expect(clean).toMatchObject({ missing: [], limited: [] });
+    expect(await (await fresh()).companies?.().importBillingRights()).toEqual([]);
+    try {
+      h.sim.log.length = 0;
+      h.revokeBillingWrites('create');
+      const report = await (await fresh()).probePermissions();
+      if (h.importBillingRights.length > 0) {
+        expect(report.missing).toEqual([]);
+        expect(report.granted).toContain('billing');
+        expect(report.limited.map((l) => [l.feature, l.right])).toEqual(h.importBillingRights.map((r) => ['import_billing', r]));
+        for (const l of report.limited) expect(l.detail).toContain(l.right);
+        expect((await (await fresh()).companies?.().importBillingRights())?.map((m) => m.right)).toEqual([...h.importBillingRights]);
+      } else {
+        // HaloPSA has one licence level: read-only stops seat sync too, so it is a missing right.
+        expect(report.missing.map((m) => m.capability)).toEqual(['billing']);
+        expect(report.missing[0]?.detail).toMatch(/Read and Modify/);
+        expect(report.limited).toEqual([]);
+      }
+      h.restoreCapabilities();
+      h.revokeBillingWrites('all');
+      const none = await (await fresh()).probePermissions();
+      expect(none.missing.map((m) => m.capability)).toEqual(['billing']);
+      expect(none.granted).not.toContain('billing');
+      // Probing wrote nothing: every request was a read or was refused.
+      expect(h.sim.log.filter((e) => e.method !== 'GET' && !/query|token/i.test(e.path) && e.status < 400)).toEqual([]);
+    } finally {
+      h.restoreCapabilities();
+    }
+  });
+
   const fixtureFor = (kind: MappingKind) =>
     kind === 'ticket' ? h.fixtures.ticketMapping : kind === 'plan' ? h.fixtures.planMapping : h.fixtures.organization;
 

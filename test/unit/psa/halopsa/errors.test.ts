@@ -74,7 +74,7 @@ describe('HaloPSA errors against the simulator', () => {
 
   it('a missing role right is PsaPermissionError on use and reported by probePermissions', async () => {
     const adapter = await h.adapter({ key: 'perm' });
-    expect(await adapter.probePermissions()).toEqual({ granted: ['tickets', 'companies', 'billing', 'catalog'], missing: [] });
+    expect(await adapter.probePermissions()).toEqual({ granted: ['tickets', 'companies', 'billing', 'catalog'], missing: [], limited: [] });
     h.revokeCapability('billing');
     h.revokeCapability('catalog');
     await expect(adapter.getQuantity(SEED_FIXTURES.organization)).rejects.toBeInstanceOf(PsaPermissionError);

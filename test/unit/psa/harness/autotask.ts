@@ -82,5 +82,7 @@ export function createAutotaskHarness(simOptions: AutotaskSimOptions = {}): Auto
     },
     configurationsWithDevice: (deviceId) => need().state.itemsWithUdf(INVENTORY_FIXTURES.deviceIdUdf, deviceId),
     revokeConfigurationRight: (level) => (level === 'write' ? need().state.revokeWrites('configurationItems') : need().state.revokeRight('configurationItems')),
+    revokeBillingWrites: (scope) => (scope === 'create' ? need().state.revokeAdd('contracts') : need().state.revokeWrites('contracts')),
+    importBillingRights: ['Contracts → Add = Yes'],
   };
 }

@@ -105,5 +105,10 @@ export function createConnectWiseHarness(simOptions: ConnectWiseSimOptions = {})
     },
     configurationsWithDevice: (deviceId) => live().state.data.configurations.filter((c) => c.deviceIdentifier === deviceId).length,
     revokeConfigurationRight: (level) => live().state.revokeRight('Companies > Configurations', level === 'write' ? ['add', 'edit'] : undefined),
+    revokeBillingWrites: (scope) => {
+      live().state.revokeRight('Finance > Agreements', scope === 'create' ? ['add'] : ['add', 'edit']);
+      live().state.revokeRight('Companies > Contacts', ['add']);
+    },
+    importBillingRights: ['Finance > Agreements (Add)', 'Companies > Contacts (Add)'],
   };
 }

@@ -127,5 +127,9 @@ export function createHaloPsaHarness(simOptions: HaloPsaSimOptions = {}): HaloPs
       if (level === 'write') need().state.setReadOnly('assets', true);
       else need().state.setRight('assets', false);
     },
+    revokeBillingWrites() {
+      need().state.setReadOnly('softwarelicensing', true);
+    },
+    importBillingRights: [],
   };
 }

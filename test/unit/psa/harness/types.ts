@@ -49,6 +49,14 @@ export interface ContractHarness {
   configurationsWithDevice(deviceId: string): number;
   /** Takes the configuration right away: `write` keeps reading (Add / Edit off), `all` removes it. */
   revokeConfigurationRight(level: 'write' | 'all'): void;
+  /**
+   * Takes billing write rights away, reads stay: `create` only what the import's billing objects
+   * are made with (ConnectWise Agreements Add + Contacts Add, Autotask Contracts Add; HaloPSA has
+   * one licence write level, so it is the same as `all`); `all` seat sync's writes too.
+   */
+  revokeBillingWrites(scope: 'create' | 'all'): void;
+  /** The rights the probe names as limited after `revokeBillingWrites('create')` (none where they are needed). */
+  readonly importBillingRights: readonly string[];
 }
 
 export interface InventoryFixtures {
