@@ -165,6 +165,16 @@ describe('asking on terms (a caller that can wait on a durable timer)', () => {
     }
   }
 
+  /** A full window, one caller deferred past it, and the clock moved to that caller's place. */
+  async function oneDeferredAndDue() {
+    const clock = manualClock();
+    const g = new RateGovernor(limits, clock.now);
+    for (let i = 0; i < 3; i += 1) await ask(g, { deferBeyondMs: 1_000 });
+    const d = (await ask(g, { deferBeyondMs: 1_000 })) as PsaBudgetDeferred;
+    clock.advance(d.retryInMs);
+    return { g, d };
+  }
+
   test('past the window each caller gets its own place, in order, one window per budget-full', async () => {
     const clock = manualClock();
     const g = new RateGovernor(limits, clock.now);
@@ -179,11 +189,7 @@ describe('asking on terms (a caller that can wait on a durable timer)', () => {
   });
 
   test('a reserved place is claimed at its time, while a newcomer then waits behind every place', async () => {
-    const clock = manualClock();
-    const g = new RateGovernor(limits, clock.now);
-    for (let i = 0; i < 3; i += 1) await ask(g, { deferBeyondMs: 1_000 });
-    const d = (await ask(g, { deferBeyondMs: 1_000 })) as PsaBudgetDeferred;
-    clock.advance(d.retryInMs);
+    const { g, d } = await oneDeferredAndDue();
     expect(await ask(g, { deferBeyondMs: 1_000, reservation: d.reservation })).toBe('sent');
     // Two places are left in this window; a third newcomer is deferred a whole window.
     expect(await ask(g, { deferBeyondMs: 1_000 })).toBe('sent');
@@ -194,11 +200,7 @@ describe('asking on terms (a caller that can wait on a durable timer)', () => {
   });
 
   test('a reservation is used once: asked again with it, the caller gets a new place', async () => {
-    const clock = manualClock();
-    const g = new RateGovernor(limits, clock.now);
-    for (let i = 0; i < 3; i += 1) await ask(g, { deferBeyondMs: 1_000 });
-    const d = (await ask(g, { deferBeyondMs: 1_000 })) as PsaBudgetDeferred;
-    clock.advance(d.retryInMs);
+    const { g, d } = await oneDeferredAndDue();
     expect(await ask(g, { deferBeyondMs: 1_000, reservation: d.reservation })).toBe('sent');
     expect(await ask(g, { deferBeyondMs: 1_000, reservation: d.reservation })).toBe('sent');
     expect(await ask(g, { deferBeyondMs: 1_000, reservation: 'not-a-place' })).toBe('sent');
