@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { createDb, ensureDatabase, type Db } from '../db/connect';
 import { migrateToLatest } from '../db/migrator';
 import { KeyRing } from '../security/crypto';
@@ -55,6 +56,8 @@ interface Figures {
   minOnePerTicketMs: number;
   status429: number;
   taskTimeouts: number;
+  /** Of those, the tasks that waited on a busy worker's sticky queue too long (schedule-to-start) rather than ran too long. */
+  taskTimeoutsWaiting: number;
   taskFailures: number;
   duplicates: number;
   outcomes: Record<string, number>;
@@ -256,11 +259,15 @@ async function storm(rig: Rig, orgCount: number, budget: Budget, timeoutMs: numb
     .execute();
   const duplicates = [...markers].filter((m) => halo.state.ticketsWithMarker(m).length > 1).length;
   let taskTimeouts = 0;
+  let taskTimeoutsWaiting = 0;
   let taskFailures = 0;
   await runPool(orgs, 8, async (org) => {
     const history = await client.workflow.getHandle(`ticket/${org}/${PROBLEM}`).fetchHistory();
     for (const e of history.events ?? []) {
-      if (e.workflowTaskTimedOutEventAttributes) taskTimeouts += 1;
+      if (e.workflowTaskTimedOutEventAttributes) {
+        taskTimeouts += 1;
+        if (e.workflowTaskTimedOutEventAttributes.timeoutType === temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) taskTimeoutsWaiting += 1;
+      }
       if (e.workflowTaskFailedEventAttributes) taskFailures += 1;
     }
   });
@@ -275,6 +282,7 @@ async function storm(rig: Rig, orgCount: number, budget: Budget, timeoutMs: numb
     minOnePerTicketMs: physicalMinimumMs(orgs.length, budget),
     status429: log.filter((l) => l.status === 429).length,
     taskTimeouts,
+    taskTimeoutsWaiting,
     taskFailures,
     duplicates,
     outcomes: Object.fromEntries(outcomeRows.map((r) => [String(r.outcome), Number(r.n)])),
@@ -294,7 +302,7 @@ function print(f: Figures, budget: Budget): void {
   console.log(`    vs one request per ticket   ${s(f.minOnePerTicketMs)}   ratio ${ratio(f.lastTicketMs, f.minOnePerTicketMs)}`);
   console.log(`  accepted requests until then, by kind   ${JSON.stringify(f.requestsByKind)}`);
   console.log(`  429s from the PSA            ${f.status429}   (target 0)`);
-  console.log(`  workflow task timeouts       ${f.taskTimeouts}   (target 0; task failures ${f.taskFailures})`);
+  console.log(`  workflow task timeouts       ${f.taskTimeouts}   (target 0; ${f.taskTimeoutsWaiting} waited too long on the sticky queue, ${f.taskTimeouts - f.taskTimeoutsWaiting} ran too long; task failures ${f.taskFailures})`);
   console.log(`  worker peak RSS              ${f.peakRssMb.map((m) => `${m} MB`).join(', ')}   (target ≤ 300 MB per worker, every run open)`);
   const n = (v: number | null) => (v === null ? 'n/a' : String(v));
   console.log(`  runs in each worker's cache  ${f.workerMetrics.map((w) => n(w.stickyCache)).join(', ')}   429s each counted ${f.workerMetrics.map((w) => n(w.rateLimited)).join(', ')}   (from the workers' /metrics)`);
