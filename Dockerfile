@@ -17,4 +17,4 @@ COPY --from=build /app/workflows ./workflows
 USER node
 # A worker's process settings (infra/cluster/topology.ts `workerProcess`; a unit test keeps these equal).
 ENV MALLOC_ARENA_MAX=2
-CMD ["node", "--max-semi-space-size=2", "dist/worker/main.js"]
+CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=192", "dist/worker/main.js"]

@@ -63,7 +63,7 @@ interface Figures {
   outcomes: Record<string, number>;
   peakRssMb: number[];
   /** Per worker, from its /metrics: runs in the SDK's sticky cache at the end, and the 429s it counted. */
-  workerMetrics: { stickyCache: number | null; rateLimited: number | null }[];
+  workerMetrics: WorkerMetrics[];
 }
 
 /** The earliest the n-th request can start under a rolling budget: every B requests cost a window. */
@@ -80,12 +80,24 @@ function metricSum(text: string, name: string): number | null {
   return values.length ? values.reduce((a, b) => a + b, 0) : null;
 }
 
-async function scrapeWorker(url: string): Promise<{ stickyCache: number | null; rateLimited: number | null }> {
+interface WorkerMetrics {
+  stickyCache: number | null;
+  rateLimited: number | null;
+  /** The main thread's V8 heap (activities, the SDK's bridge); workflow threads' isolates are not in it. */
+  heapMb: number | null;
+}
+
+async function scrapeWorker(url: string): Promise<WorkerMetrics> {
   try {
     const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
-    return { stickyCache: metricSum(text, 'temporal_sticky_cache_size'), rateLimited: metricSum(text, 'psa_sync_psa_rate_limited_total') ?? 0 };
+    const heap = metricSum(text, 'nodejs_heap_size_total_bytes');
+    return {
+      stickyCache: metricSum(text, 'temporal_sticky_cache_size'),
+      rateLimited: metricSum(text, 'psa_sync_psa_rate_limited_total') ?? 0,
+      heapMb: heap === null ? null : Math.round(heap / 2 ** 20),
+    };
   } catch {
-    return { stickyCache: null, rateLimited: null };
+    return { stickyCache: null, rateLimited: null, heapMb: null };
   }
 }
 
@@ -208,6 +220,16 @@ async function storm(rig: Rig, orgCount: number, budget: Budget, timeoutMs: numb
     for (const pid of rig.workerPids()) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rssMb(pid, 'VmHWM'), rssMb(pid, 'VmRSS')));
   };
   const sampler = setInterval(sample, 1_000);
+  // --trace-memory: every 5 s, each worker's RSS and main-thread heap (used / total) as its /metrics reports them.
+  const tracer = process.argv.includes('--trace-memory')
+    ? setInterval(() => {
+        void Promise.all(rig.workerMetricsUrls().map((u) => fetch(u, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text(), () => ''))).then((texts) => {
+          const mb = (t: string, name: string) => Math.round((metricSum(t, name) ?? 0) / 2 ** 20);
+          const line = texts.map((t) => `rss ${mb(t, 'process_resident_memory_bytes')} heap ${mb(t, 'nodejs_heap_size_used_bytes')}/${mb(t, 'nodejs_heap_size_total_bytes')} ext ${mb(t, 'nodejs_external_memory_bytes')}`);
+          console.log(`  ${Math.round((Date.now() - t0) / 1000)} s memory: ${line.join(' | ')}`);
+        });
+      }, 5_000)
+    : null;
   const logStart = halo.server.log.length;
   /** Problems with a ticket in the PSA (a second ticket for the same marker counts once, and as a duplicate). */
   const distinctTickets = () => new Set(halo.state.data.tickets.map((t) => t.third_party_id).filter((m): m is string => !!m && markers.has(m))).size;
@@ -237,6 +259,7 @@ async function storm(rig: Rig, orgCount: number, budget: Budget, timeoutMs: numb
     sample();
   } finally {
     clearInterval(sampler);
+    if (tracer) clearInterval(tracer);
   }
   const workerMetrics = await Promise.all(rig.workerMetricsUrls().map(scrapeWorker));
   const log = halo.server.log.slice(logStart);
@@ -305,7 +328,9 @@ function print(f: Figures, budget: Budget): void {
   console.log(`  workflow task timeouts       ${f.taskTimeouts}   (target 0; ${f.taskTimeoutsWaiting} waited too long on the sticky queue, ${f.taskTimeouts - f.taskTimeoutsWaiting} ran too long; task failures ${f.taskFailures})`);
   console.log(`  worker peak RSS              ${f.peakRssMb.map((m) => `${m} MB`).join(', ')}   (target ≤ 300 MB per worker, every run open)`);
   const n = (v: number | null) => (v === null ? 'n/a' : String(v));
-  console.log(`  runs in each worker's cache  ${f.workerMetrics.map((w) => n(w.stickyCache)).join(', ')}   429s each counted ${f.workerMetrics.map((w) => n(w.rateLimited)).join(', ')}   (from the workers' /metrics)`);
+  console.log(
+    `  runs in each worker's cache  ${f.workerMetrics.map((w) => n(w.stickyCache)).join(', ')}   main-thread heap ${f.workerMetrics.map((w) => `${n(w.heapMb)} MB`).join(', ')}   429s each counted ${f.workerMetrics.map((w) => n(w.rateLimited)).join(', ')}   (from the workers' /metrics)`,
+  );
 }
 
 async function main(): Promise<void> {
