@@ -58,6 +58,8 @@ interface Figures {
   taskTimeouts: number;
   /** Of those, the tasks that waited on a busy worker's sticky queue too long (schedule-to-start) rather than ran too long. */
   taskTimeoutsWaiting: number;
+  /** The first few: seconds into the storm, and what the timed-out task was for. */
+  timeoutsSeen: string[];
   taskFailures: number;
   duplicates: number;
   outcomes: Record<string, number>;
@@ -283,12 +285,18 @@ async function storm(rig: Rig, orgCount: number, budget: Budget, timeoutMs: numb
   const duplicates = [...markers].filter((m) => halo.state.ticketsWithMarker(m).length > 1).length;
   let taskTimeouts = 0;
   let taskTimeoutsWaiting = 0;
+  const timeoutsSeen: string[] = [];
   let taskFailures = 0;
   await runPool(orgs, 8, async (org) => {
     const history = await client.workflow.getHandle(`ticket/${org}/${PROBLEM}`).fetchHistory();
-    for (const e of history.events ?? []) {
+    const events = history.events ?? [];
+    for (const [i, e] of events.entries()) {
       if (e.workflowTaskTimedOutEventAttributes) {
         taskTimeouts += 1;
+        // When, and what the task was for (the event before its WorkflowTaskScheduled).
+        const at = Math.round((Number(e.eventTime?.seconds ?? 0) * 1000 - t0) / 1000);
+        const cause = events.slice(0, i).reverse().find((p) => !p.workflowTaskScheduledEventAttributes && !p.workflowTaskTimedOutEventAttributes && !p.workflowTaskStartedEventAttributes);
+        timeoutsSeen.push(`${at} s after ${cause ? temporal.api.enums.v1.EventType[cause.eventType ?? 0] : '?'}`);
         if (e.workflowTaskTimedOutEventAttributes.timeoutType === temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) taskTimeoutsWaiting += 1;
       }
       if (e.workflowTaskFailedEventAttributes) taskFailures += 1;
@@ -306,6 +314,7 @@ async function storm(rig: Rig, orgCount: number, budget: Budget, timeoutMs: numb
     status429: log.filter((l) => l.status === 429).length,
     taskTimeouts,
     taskTimeoutsWaiting,
+    timeoutsSeen: timeoutsSeen.slice(0, 20),
     taskFailures,
     duplicates,
     outcomes: Object.fromEntries(outcomeRows.map((r) => [String(r.outcome), Number(r.n)])),
@@ -326,6 +335,7 @@ function print(f: Figures, budget: Budget): void {
   console.log(`  accepted requests until then, by kind   ${JSON.stringify(f.requestsByKind)}`);
   console.log(`  429s from the PSA            ${f.status429}   (target 0)`);
   console.log(`  workflow task timeouts       ${f.taskTimeouts}   (target 0; ${f.taskTimeoutsWaiting} waited too long on the sticky queue, ${f.taskTimeouts - f.taskTimeoutsWaiting} ran too long; task failures ${f.taskFailures})`);
+  if (f.timeoutsSeen.length) console.log(`    ${f.timeoutsSeen.join('; ')}`);
   console.log(`  worker peak RSS              ${f.peakRssMb.map((m) => `${m} MB`).join(', ')}   (target ≤ 300 MB per worker, every run open)`);
   const n = (v: number | null) => (v === null ? 'n/a' : String(v));
   console.log(

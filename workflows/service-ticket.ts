@@ -21,6 +21,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -53,6 +54,9 @@ import { skipReasonOfRule, ticketDbActivity, ticketPsaCall } from './service-tic
 import { GONE_FAILURE_TYPES, OUTAGE_FAILURE_TYPES } from './options';
 import { applicationFailureOf, type DomainFailureDetail } from './integration-messages';
 import { OrganizationIdKey, PartnerIdKey, ProblemKey, TicketStateKey, VendorKey } from './search-attributes';
+
+/** Patch id: safety polls are spread around the policy's interval (see pollWaitMs). */
+const SPREAD_SAFETY_POLLS = 'spread-safety-polls';
 
 type AllActivities = TicketActivities & AlertActivities & PlatformCallbackActivities;
 /** Database writes and the platform callback: ordinary activities. */
@@ -108,7 +112,14 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   /** Repeats waiting for the next note. */
   let repeats: AlertSignal[] = [];
   let flushAtMs: number | null = null;
-  let nextPollAtMs: number | null = ticket && phase === 'open' ? Date.now() + policy.pollIntervalMs : null;
+  /**
+   * The wait until the next safety poll. Runs opened together (an alert storm) would otherwise all
+   * read their tickets back at the same moment, a burst of workflow tasks and PSA reads: each wait
+   * is drawn from ±20% of the policy's interval (the workflow's seeded random, so replay draws the
+   * same). Runs started before the patch keep the exact interval.
+   */
+  const pollWaitMs = () => (patched(SPREAD_SAFETY_POLLS) ? Math.round(policy.pollIntervalMs * (0.8 + 0.4 * Math.random())) : policy.pollIntervalMs);
+  let nextPollAtMs: number | null = ticket && phase === 'open' ? Date.now() + pollWaitMs() : null;
   let revoked = false;
   let psaChange: PsaTicketChanged | null = null;
   /** The pending change is our own safety poll (it gives way to calls waiting for the budget). */
@@ -212,7 +223,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
       if (!r.ok) return skip([alert], r);
       phase = 'open';
       closedAtMs = null;
-      nextPollAtMs = Date.now() + policy.pollIntervalMs;
+      nextPollAtMs = Date.now() + pollWaitMs();
       setTicketState('open');
       return;
     }
@@ -229,7 +240,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     phase = 'open';
     closedAtMs = null;
     stopReason = null;
-    nextPollAtMs = Date.now() + policy.pollIntervalMs;
+    nextPollAtMs = Date.now() + pollWaitMs();
     upsertSearchAttributes([
       { key: VendorKey, value: opened.psa },
       { key: TicketStateKey, value: 'open' },
@@ -364,7 +375,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
       continue;
     }
     if (phase === 'open' && nextPollAtMs !== null && now >= nextPollAtMs) {
-      nextPollAtMs = now + policy.pollIntervalMs;
+      nextPollAtMs = now + pollWaitMs();
       psaChange = { psaTicketId: ticket?.psaTicketId ?? '' };
       psaChangeIsPoll = true;
       continue;

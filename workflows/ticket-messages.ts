@@ -74,7 +74,7 @@ export interface TicketPolicy {
   flapWindowMs: number;
   /** While the PSA or the connection is down, alerts younger than this wait; older ones are skipped. */
   catchUpWindowMs: number;
-  /** How often an open ticket is read back, in case the PSA's webhook never arrives. */
+  /** How often an open ticket is read back, in case the PSA's webhook never arrives (each wait ±20%, so runs opened together poll apart). */
   pollIntervalMs: number;
   /** Pause between attempts while the PSA or the connection is down. */
   outageRetryMs: number;
