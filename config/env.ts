@@ -115,6 +115,13 @@ export const envSchema = z
     WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(1_000).default(50),
     /** One V8 context shared by every cached run (the SDK's default); false gives each run its own, at a much higher cost per run. */
     WORKER_REUSE_V8_CONTEXT: bool.default(true),
+    /**
+     * How long a run's next workflow task may wait for its worker (the sticky queue) before any
+     * worker may take it, replaying its history. The SDK's 10 s was too short for one worker
+     * draining an alert storm's budget window (300 runs woken within seconds); a crashed worker's
+     * queue is given up by the server after 10 s without polls whatever this is.
+     */
+    WORKER_STICKY_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {

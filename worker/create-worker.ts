@@ -57,10 +57,11 @@ export interface WorkerTuning {
   maxConcurrentActivityTaskExecutions: number;
   maxConcurrentLocalActivityExecutions: number;
   reuseV8Context: boolean;
+  stickyQueueScheduleToStartTimeoutMs: number;
 }
 
 /** The worker's tuning from its configuration. */
-export function workerTuningFrom(config: Pick<Env, 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS' | 'WORKER_MAX_CONCURRENT_ACTIVITIES' | 'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES' | 'WORKER_REUSE_V8_CONTEXT'>): WorkerTuning {
+export function workerTuningFrom(config: Pick<Env, 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS' | 'WORKER_MAX_CONCURRENT_ACTIVITIES' | 'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES' | 'WORKER_REUSE_V8_CONTEXT' | 'WORKER_STICKY_QUEUE_TIMEOUT_MS'>): WorkerTuning {
   const cache = config.WORKER_MAX_CACHED_WORKFLOWS;
   return {
     maxCachedWorkflows: cache,
@@ -69,6 +70,7 @@ export function workerTuningFrom(config: Pick<Env, 'WORKER_MAX_CACHED_WORKFLOWS'
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
     reuseV8Context: config.WORKER_REUSE_V8_CONTEXT,
+    stickyQueueScheduleToStartTimeoutMs: config.WORKER_STICKY_QUEUE_TIMEOUT_MS,
   };
 }
 
@@ -87,6 +89,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
           maxConcurrentWorkflowTaskExecutions: opts.tuning.maxConcurrentWorkflowTaskExecutions,
           maxConcurrentLocalActivityExecutions: opts.tuning.maxConcurrentLocalActivityExecutions,
           reuseV8Context: opts.tuning.reuseV8Context,
+          stickyQueueScheduleToStartTimeout: opts.tuning.stickyQueueScheduleToStartTimeoutMs,
         }
       : {}),
     interceptors: { activity: [activityMetricsInterceptor] },

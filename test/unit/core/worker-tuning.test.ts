@@ -13,6 +13,7 @@ test('defaults: a bounded cache, V8 context reuse, modest concurrency', () => {
     maxConcurrentActivityTaskExecutions: 50,
     maxConcurrentLocalActivityExecutions: 50,
     reuseV8Context: true,
+    stickyQueueScheduleToStartTimeoutMs: 30_000,
   });
 });
 
@@ -24,15 +25,17 @@ test('the environment overrides each setting; workflow-task concurrency stays wi
       WORKER_MAX_CONCURRENT_ACTIVITIES: '5',
       WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: '7',
       WORKER_REUSE_V8_CONTEXT: 'false',
+      WORKER_STICKY_QUEUE_TIMEOUT_MS: '15000',
     }),
   );
-  expect(t).toEqual({ maxCachedWorkflows: 10, maxConcurrentWorkflowTaskExecutions: 10, maxConcurrentActivityTaskExecutions: 5, maxConcurrentLocalActivityExecutions: 7, reuseV8Context: false });
+  expect(t).toEqual({ maxCachedWorkflows: 10, maxConcurrentWorkflowTaskExecutions: 10, maxConcurrentActivityTaskExecutions: 5, maxConcurrentLocalActivityExecutions: 7, reuseV8Context: false, stickyQueueScheduleToStartTimeoutMs: 15_000 });
   // A disabled cache (every task replays) keeps the configured concurrency.
   expect(workerTuningFrom(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' })).maxConcurrentWorkflowTaskExecutions).toBe(20);
 });
 
 test('nonsense values are refused by name', () => {
   expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '-1', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1', WORKER_REUSE_V8_CONTEXT: 'perhaps' })).toThrow(ConfigError);
+  expect(() => loadConfig({ WORKER_STICKY_QUEUE_TIMEOUT_MS: '10' })).toThrow(/WORKER_STICKY_QUEUE_TIMEOUT_MS/);
   const err = (() => {
     try {
       loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'many', METRICS_PORT: '70000', METRICS_TOKEN: 'short' });
