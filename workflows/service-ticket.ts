@@ -56,7 +56,7 @@ import { applicationFailureOf, type DomainFailureDetail } from './integration-me
 import { OrganizationIdKey, PartnerIdKey, ProblemKey, TicketStateKey, VendorKey } from './search-attributes';
 
 /** Patch id: safety polls are spread around the policy's interval (see pollWaitMs). */
-const SPREAD_SAFETY_POLLS = 'spread-safety-polls';
+const SPREAD_SAFETY_POLLS = 'service-ticket-spread-safety-polls';
 
 type AllActivities = TicketActivities & AlertActivities & PlatformCallbackActivities;
 /** Database writes and the platform callback: ordinary activities. */

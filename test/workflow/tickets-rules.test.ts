@@ -289,7 +289,7 @@ test('a forged PSA webhook is refused with 401', async () => {
   expect(res.status).toBe(401);
 });
 
-test('a run records no patch marker and no TemporalChangeVersion upsert, and calls the PSA from local activities', async () => {
+test('a run records one patch marker (the spread safety polls) and calls the PSA from local activities', async () => {
   const t = await seedTenants(stack.db);
   await connectIntegration(stack.db, testKeys(), stack.sims, { partnerId: t.direct.id, psa: 'autotask', organizationIds: t.direct.organizationIds });
   const org = t.direct.organizationIds[0]!;
@@ -298,8 +298,9 @@ test('a run records no patch marker and no TemporalChangeVersion upsert, and cal
   expect((await handled(a.eventId)).outcome).toBe('ticket_created');
   const events = (await stack.client.workflow.getHandle(serviceTicketWorkflowId(org, 'backup_failed')).fetchHistory()).events ?? [];
   const markers = (name: string) => events.filter((e) => e.markerRecordedEventAttributes?.markerName === name).length;
-  expect(markers('core_patch')).toBe(0);
-  expect(events.filter((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).includes('TemporalChangeVersion'))).toEqual([]);
+  // The one guarded change so far; each new guard adds an event and an upsert to every alert's run.
+  expect(markers('core_patch')).toBe(1);
+  expect(events.filter((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).includes('TemporalChangeVersion'))).toHaveLength(1);
   expect(events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual([]);
   expect(markers('core_local_activity')).toBe(1);
 });
