@@ -147,14 +147,24 @@ test('1,000 alerts over 300 organizations, faults, worker SIGKILLs and a Postgre
     }
   };
   // Chaos: a worker SIGKILLed every few seconds and started again at once (a start takes seconds,
-  // so kills overlap restarts); one worker is always left running.
+  // so kills overlap restarts); one worker is always left running. A worker that ended on its own
+  // is started again too, as compose's `restart: unless-stopped` and the cluster launcher do, and
+  // counted with how it ended.
   let kills = 0;
+  const ownExits: string[] = [];
   let chaosOn = true;
   const restarting = new Map<number, Promise<void>>();
   const chaos = (async () => {
     for (let i = 0; chaosOn; i += 1) {
       await new Promise((r) => setTimeout(r, KILL_EVERY_MS));
       if (!chaosOn) break;
+      for (const [w, slot] of cluster.workers.entries()) {
+        if (restarting.has(w) || !slot.process || slot.process.isRunning()) continue;
+        const how = await slot.process.exited;
+        ownExits.push(how);
+        say(`${slot.service} ended on its own (${how}); starting it again`);
+        restarting.set(w, bringBack(w).finally(() => restarting.delete(w)));
+      }
       const up = cluster.workers.map((_, w) => w).filter((w) => !restarting.has(w) && cluster.workers[w]?.process?.isRunning());
       if (up.length < 2) continue;
       const w = up[i % up.length] as number;
@@ -233,7 +243,7 @@ test('1,000 alerts over 300 organizations, faults, worker SIGKILLs and a Postgre
 
   console.log(
     `[cluster-chaos] ${problems.length} problems over ${PSAS.length * ORGS_PER_PSA} organizations, ${eventIds.length} alerts (${redeliveries} redelivered after a failure), ` +
-      `${cluster.workers.length} workers, ${kills} SIGKILLs, ${pgRestarts} PostgreSQL restart; faults hit ${JSON.stringify(faultsHit)}; ` +
+      `${cluster.workers.length} workers, ${kills} SIGKILLs, ${ownExits.length} workers ended on their own ${JSON.stringify(ownExits)}, ${pgRestarts} PostgreSQL restart; faults hit ${JSON.stringify(faultsHit)}; ` +
       `tickets per problem ${JSON.stringify(perMarker)}; outcomes ${JSON.stringify(byOutcome)}; runs ${runs} (failed ${failedRuns}); ` +
       `${Math.round((Date.now() - started) / 1000)} s\n  ${progress.join('\n  ')}`,
   );
