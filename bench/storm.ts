@@ -1,5 +1,5 @@
 /**
- * `npm run bench:storm [-- --orgs 1000 --mode both|dev|cluster --workers 3 --budget 300/300]`
+ * `npm run bench:storm [-- --orgs 1000 --mode both|dev|cluster --workers 3 --budget 300/300 --trace-memory]`
  *
  * An alert storm: every organization of one partner raises the same problem at once, and all
  * of them are mapped to one HaloPSA connection (the simulator with Halo's hosted budget, 300
@@ -9,7 +9,8 @@
  *    requests made (target ≤ 1.1×) and for one request per ticket;
  *  - 429s the PSA answered (target 0), workflow task timeouts in the runs' histories (target 0);
  *  - worker peak RSS with every run open (target ≤ 300 MB per worker).
- * `--budget 300/60` shortens a trial run (simulator and governor both get it). Figures only.
+ * `--budget 300/60` shortens a trial run (simulator and governor both get it); `--trace-memory`
+ * prints each worker's RSS and main-thread heap every 5 s. Figures only.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
