@@ -3,7 +3,8 @@
  * inactive API user, a revoked key), whichever activity made the call, or a re-test finds a right
  * missing. The row gets one sentence (domain/rules.ts), the change is audited and logged once,
  * and the cached adapter is dropped; from then on the adapter provider refuses every PSA call
- * except the re-test.
+ * except the re-test. The reconcile schedule is paused at once, whichever activity noticed (the
+ * health run would pause it too, but only on its next period).
  */
 import type { PsaKind } from '../psa/core/types';
 import type { PsaAuthError } from '../psa/core/errors';
@@ -11,6 +12,7 @@ import { unhealthyReason } from '../domain/rules';
 import { markUnhealthy } from '../db/repositories/integrations';
 import { writeAudit } from '../db/repositories/audit';
 import type { AdapterProvider } from '../infra/psa-adapters';
+import { setReconcilePaused } from '../infra/connection-schedules';
 import type { ActivityDeps } from './deps';
 
 export interface RefusedConnection {
@@ -19,7 +21,8 @@ export interface RefusedConnection {
   psa: PsaKind;
 }
 
-type HealthDeps = Pick<ActivityDeps, 'db' | 'log'> & { adapters: AdapterProvider };
+/** `temporal` absent: nothing to pause (a caller outside the worker). */
+export type HealthDeps = Pick<ActivityDeps, 'db' | 'log'> & { adapters: AdapterProvider; temporal?: ActivityDeps['temporal'] };
 
 /** Marks the connection Unhealthy after `err`; returns the reason it now carries. */
 export async function connectionRefused(deps: HealthDeps, connection: RefusedConnection, err: PsaAuthError, actor: string): Promise<string> {
@@ -33,6 +36,12 @@ export async function markConnectionUnhealthy(deps: HealthDeps, connection: Refu
   if (changed) {
     await writeAudit(deps.db, { partnerId: connection.partnerId, connectionId: connection.id, actor, action: 'integration.health', outcome: 'error', detail: { health: 'unhealthy', reason } });
     deps.log.warn('PSA connection became unhealthy', { connectionId: connection.id, psa: connection.psa });
+    // Best effort: the health run pauses it on its next period should this fail.
+    if (deps.temporal) {
+      await setReconcilePaused(deps.temporal, connection.id, true).catch((err: unknown) =>
+        deps.log.warn('pausing the reconcile schedule failed', { connectionId: connection.id, error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
   }
   return reason;
 }

@@ -46,7 +46,7 @@ export function createConnectActivities(ctx: LifecycleContext) {
         // A retry after the row was already finalized (worker died before reporting) is a success;
         // its rights are probed again so the answer still names what is limited.
         if (row.status === 'connected') {
-          await connectionSchedulesOf(ctx, { connectionId, partnerId: row.partnerId, psa: row.psa });
+          await connectionSchedulesOf(ctx, { connectionId, partnerId: row.partnerId, psa: row.psa, unhealthy: row.health === 'unhealthy' });
           const { adapter } = await ctx.adapters.forConnection(connectionId, { allowUnhealthy: true });
           return { connectionId, accountName: row.site.accountName ?? '', limitations: (await adapter.probePermissions()).limited };
         }

@@ -31,6 +31,9 @@ import {
   saveTicketMapping,
 } from '../db/repositories/mappings';
 import { writeAudit } from '../db/repositories/audit';
+import { openTicketProblemsOf } from '../db/repositories/tickets';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { organizationUnlinkedSignal, serviceTicketWorkflowId } from '../workflows/ticket-messages';
 import type { ChangeRequest, OrganizationMappingRequest, OrganizationUnlinkRequest, PlanMappingRequest, PlanUnlinkRequest, TicketMappingRequest } from '../workflows/integration-messages';
 import { actorUserId, typed, withAdapter, type LifecycleContext } from './lifecycle-support';
 
@@ -128,6 +131,15 @@ export function createMappingActivities(ctx: LifecycleContext) {
         const org = await partnerOrganization(db, conn.partnerId, organizationId);
         if (!org) throw new NotFound('Organization');
         await deleteOrganizationMapping(db, organizationId, connectionId);
+        // Its ticket runs with an open ticket stop writing (the ticket activities refuse too, should a
+        // call be under way); a retry of this step signals again, which a stopped run ignores.
+        for (const problem of await openTicketProblemsOf(db, organizationId, connectionId)) {
+          try {
+            await ctx.temporal.workflow.getHandle(serviceTicketWorkflowId(organizationId, problem)).signal(organizationUnlinkedSignal);
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) throw err; // the run ended meanwhile
+          }
+        }
         await writeAudit(db, { partnerId: conn.partnerId, connectionId, actor, action: 'integration.organization.unlink', target: organizationId, outcome: 'ok' });
       });
     },

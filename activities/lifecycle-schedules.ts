@@ -16,11 +16,13 @@ function taskQueue(): string | null {
   }
 }
 
-export async function connectionSchedulesOf(deps: ActivityDeps, c: { connectionId: string; partnerId: string; psa: PsaKind }): Promise<void> {
+/** Creates the schedules if missing; the reconcile one paused when the connection is Unhealthy by then. */
+export async function connectionSchedulesOf(deps: ActivityDeps, c: { connectionId: string; partnerId: string; psa: PsaKind; unhealthy?: boolean }): Promise<void> {
   const queue = taskQueue();
   if (!queue) return;
   const timing = deps.reconcile ?? DEFAULT_RECONCILE_SETTINGS;
-  await ensureConnectionSchedules(deps.temporal, { ...c, taskQueue: queue }, timing);
+  const { unhealthy, ...connection } = c;
+  await ensureConnectionSchedules(deps.temporal, { ...connection, taskQueue: queue }, timing, { paused: unhealthy === true });
 }
 
 export async function dropConnectionSchedules(deps: ActivityDeps, connectionId: string): Promise<void> {

@@ -8,10 +8,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { PsaBudgetBusy, PsaBudgetDeferred, PsaCallAbandoned, withBudgetTerms, withCallSignal } from '../psa/core/call-context';
 import { isPsaError, PsaAuthError, PsaRateLimitedError } from '../psa/core/errors';
-import type { AdapterProvider } from '../infra/psa-adapters';
 import { writeAudit } from '../db/repositories/audit';
-import { connectionRefused, type RefusedConnection } from './connection-health';
-import type { ActivityDeps } from './deps';
+import { connectionRefused, type HealthDeps, type RefusedConnection } from './connection-health';
 import { BUDGET_BUSY, BUDGET_DEFERRED, type BudgetDeferral, type TicketBudget } from '../workflows/ticket-messages';
 
 /** Who the audit log names for ticket work. */
@@ -54,7 +52,7 @@ function attemptSignal(): AbortSignal | undefined {
   }
 }
 
-export function ticketCalls(deps: Pick<ActivityDeps, 'db' | 'log'> & { adapters: AdapterProvider }) {
+export function ticketCalls(deps: HealthDeps) {
   /** A PSA failure as it leaves the activity (other errors unchanged). */
   async function failure(err: unknown, connection: RefusedConnection): Promise<unknown> {
     // Nothing was sent; the workflow waits on a timer (deferred) or skips this poll (busy).

@@ -120,6 +120,14 @@ export function createTicketActivities(deps: ActivityDeps) {
     return row;
   }
 
+  /**
+   * Before a note, close or reopen: the organization unlinked from the ticket's connection (by hand,
+   * or deleted on the platform) gets nothing more written; its run is told too, and stops.
+   */
+  function assertStillMapped(row: TicketWriteRow): void {
+    if (!row.mapped) throw new RuleViolation('ticket_organization_unlinked', 'The organization is no longer mapped to this PSA: its ticket gets no more writes');
+  }
+
   const adapterOf = (row: TicketWriteRow) => adapters.forRow({ ...row, id: row.connectionId });
 
   function ticketSettings(row: TicketWriteRow) {
@@ -351,6 +359,7 @@ export function createTicketActivities(deps: ActivityDeps) {
       return onBudgetTerms(ref.budget, async () => {
         const row = await ticketRow(ref.ticketRowId, alertIds);
         if (alreadyRecorded(row.recorded, alertIds, 'noted')) return;
+        assertStillMapped(row);
         const adapter = await adapterOf(row);
         // Once known as touched it stays so; until then our note must not hide someone's work.
         if (!row.touchedByOthers) await checkBeforeWrite(row, adapter);
@@ -373,6 +382,7 @@ export function createTicketActivities(deps: ActivityDeps) {
         const row = await ticketRow(ref.ticketRowId, [alerts.recovery]);
         const recordedClose = closeOfRecordedOutcome(row.recorded.find((r) => r.id === alerts.recovery)?.outcome);
         if (recordedClose) return recordedClose;
+        assertStillMapped(row);
         const { outcome, writes } = await closeTicket(ref, row, note);
         const ticketRowId = ref.ticketRowId;
         const recovery = recoveryOutcome(outcome);
@@ -391,6 +401,7 @@ export function createTicketActivities(deps: ActivityDeps) {
       return onBudgetTerms(ref.budget, async () => {
         const row = await ticketRow(ref.ticketRowId, alertIds);
         if (alreadyRecorded(row.recorded, alertIds, 'ticket_reopened')) return;
+        assertStillMapped(row);
         const writes = await reopenTicket(ref, row, note);
         await writeTogether(db, [...writes, alertOutcomeWrite(db, { alertIds, outcome: 'ticket_reopened', reason: null, ticketRowId: ref.ticketRowId })]);
       });

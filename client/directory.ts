@@ -20,6 +20,7 @@ import {
   decide,
   decisionOrder,
   emptyWrites,
+  partnerCyclesInBatch,
   MAX_BATCH_RECORDS,
   type organizationFields,
   type partnerFields,
@@ -157,7 +158,13 @@ export async function decideAndWrite(db: Db, rawRecords: readonly unknown[]): Pr
   await inDirectoryTransaction(db, async (trx) => {
     const view = await loadDirectoryView(trx, refsOf(valid.map((v) => v.record)));
     const writes = emptyWrites();
-    const decideAt = (index: number): Decision => decide(view, writes, parsed[index] as BatchRecord);
+    const cyclic = partnerCyclesInBatch(parsed);
+    const decideAt = (index: number): Decision => {
+      const d = decide(view, writes, parsed[index] as BatchRecord);
+      if (d.code !== 'parent_not_found' || !cyclic.has(index)) return d;
+      const r = parsed[index] as BatchRecord;
+      return { outcome: 'refused', code: 'partner_cycle', message: `Partner ${r.id} is sent under its own sub-reseller in this batch` };
+    };
     const record = (index: number, d: Decision) => {
       const r = parsed[index] as BatchRecord;
       results[index] = { index, type: r.type, id: r.id, op: r.op, outcome: d.outcome, ...(d.code ? { code: d.code } : {}), ...(d.message ? { message: d.message } : {}) };

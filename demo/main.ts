@@ -67,7 +67,9 @@ async function main(): Promise<number> {
     if (!server) await registerSearchAttributes(temporal.connection as Connection, 'default');
     say(`temporal     ${address}${uiUrl ? ` · Web UI ${uiUrl}` : ''}`);
 
+    // The vendor-issued ids are deployment configuration (the simulators' own here), never partner input.
     const psa: PsaRuntimeOptions = {
+      integrationIds: { connectwise: CW.clientId, autotask: AT.integrationCode },
       urlPolicy: { allowHosts: ['127.0.0.1', 'localhost'], allowPrivateNetworks: true, allowHttp: true },
       ca: cw.ca,
       autotaskZoneLookupUrl: at.url,
@@ -101,8 +103,8 @@ async function main(): Promise<number> {
     say(`partner      ${tenant.partnerId} (owner ${tenant.ownerId})`);
 
     const vendors: DemoVendor[] = [
-      { psa: 'connectwise', credentials: { siteUrl: cw.host, companyId: CW.companyId, publicKey: CW.publicKey, privateKey: CW.privateKey, clientId: CW.clientId }, ticketMapping: { ...CWF.ticketMapping }, planMapping: { ...CWF.planMapping }, organization: { ...CWF.organization } },
-      { psa: 'autotask', credentials: { ...AT }, ticketMapping: { ...ATF.ticketMapping }, planMapping: { ...ATF.planMapping }, organization: { ...ATF.organization } },
+      { psa: 'connectwise', credentials: { siteUrl: cw.host, companyId: CW.companyId, publicKey: CW.publicKey, privateKey: CW.privateKey }, ticketMapping: { ...CWF.ticketMapping }, planMapping: { ...CWF.planMapping }, organization: { ...CWF.organization } },
+      { psa: 'autotask', credentials: { apiUser: AT.apiUser, secret: AT.secret }, ticketMapping: { ...ATF.ticketMapping }, planMapping: { ...ATF.planMapping }, organization: { ...ATF.organization } },
       { psa: 'halopsa', credentials: { siteUrl: halo.url, clientId: HALO.clientId, clientSecret: HALO.clientSecret }, ticketMapping: { ...HF.ticketMapping }, planMapping: {}, organization: { ...HF.organization } },
     ];
     const started = Date.now();

@@ -331,6 +331,33 @@ function decideDelete(view: DirectoryView, writes: DirectoryWrites, r: Extract<B
 }
 
 /**
+ * Partner upserts whose parents, followed through the batch's own partner upserts, lead back to
+ * themselves: two new partners sent under each other. Neither parent exists when the first is
+ * decided, so without this the refusal would read `parent_not_found`; it is a cycle.
+ */
+export function partnerCyclesInBatch(records: readonly (BatchRecord | null)[]): Set<number> {
+  const parentOf = new Map<string, string | null>();
+  const upserts: { index: number; id: string }[] = [];
+  records.forEach((r, index) => {
+    if (r?.op !== 'upsert' || r.type !== 'partner') return;
+    parentOf.set(r.id, r.parentId);
+    upserts.push({ index, id: r.id });
+  });
+  const cyclic = new Set<number>();
+  for (const { index, id } of upserts) {
+    const seen = new Set<string>();
+    for (let cur = parentOf.get(id) ?? null; cur !== null && parentOf.has(cur) && !seen.has(cur); cur = parentOf.get(cur) ?? null) {
+      if (cur === id) {
+        cyclic.add(index);
+        break;
+      }
+      seen.add(cur);
+    }
+  }
+  return cyclic;
+}
+
+/**
  * The order records are decided in: user deletes, then upserts before the other deletes; partners (parents first, whatever
  * their order in the batch), plans, users, organizations; deletes the other way round (an
  * organization before its plan, a sub-reseller before its parent). Returns indexes into `records`.

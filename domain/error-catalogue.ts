@@ -484,6 +484,14 @@ export const ERRORS = {
     message: 'Ticket mapping is not set for this PSA',
     remediation: 'Set the ticket mapping (where tickets go, open and closed statuses) on the Integrations page. Alerts raised meanwhile are recorded as skipped.',
   },
+  ticket_organization_unlinked: {
+    area: 'tickets',
+    type: 'RuleViolation',
+    status: 409,
+    retryable: false,
+    message: 'The organization is no longer mapped to this PSA: its ticket gets no more notes, closes or reopens',
+    remediation: 'Nothing: the PSA ticket is left as it is for a technician. Map the organization again for new alerts to open tickets.',
+  },
   ticket_row_missing: {
     area: 'tickets',
     type: 'RuleViolation',

@@ -24,14 +24,18 @@ const PROBLEM = 'backup_failed';
 const say = (line: string) => console.log(line);
 const next = (command: string) => say(`\nNext: npm run try -- ${command}`);
 
-/** What the partner types into the connect form for each simulator, and the simulator's fixture values. */
+/**
+ * What the partner types into the connect form for each simulator (the seeds' forms: the ConnectWise
+ * clientId and the Autotask integration code come from the deployment, see CONNECTWISE_CLIENT_ID),
+ * and the simulator's fixture values.
+ */
 const VENDORS: Record<PsaKind, { credentials: Record<string, string>; ticketMapping: Record<string, string>; planMapping: Record<string, string> }> = {
   connectwise: {
-    credentials: { siteUrl: `127.0.0.1:${config.SIM_CONNECTWISE_PORT}`, companyId: CW.companyId, publicKey: CW.publicKey, privateKey: CW.privateKey, clientId: CW.clientId },
+    credentials: { siteUrl: `127.0.0.1:${config.SIM_CONNECTWISE_PORT}`, companyId: CW.companyId, publicKey: CW.publicKey, privateKey: CW.privateKey },
     ticketMapping: { ...CWF.ticketMapping },
     planMapping: { ...CWF.planMapping },
   },
-  autotask: { credentials: { ...AT }, ticketMapping: { ...ATF.ticketMapping }, planMapping: { ...ATF.planMapping } },
+  autotask: { credentials: { apiUser: AT.apiUser, secret: AT.secret }, ticketMapping: { ...ATF.ticketMapping }, planMapping: { ...ATF.planMapping } },
   halopsa: {
     credentials: { siteUrl: `http://127.0.0.1:${config.SIM_HALOPSA_PORT}`, clientId: HALO.clientId, clientSecret: HALO.clientSecret },
     ticketMapping: { ...HF.ticketMapping },

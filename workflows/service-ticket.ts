@@ -36,6 +36,7 @@ import {
   PROBLEM_TITLES,
   alertSignal,
   integrationRevokedSignal,
+  organizationUnlinkedSignal,
   psaTicketChangedSignal,
   serviceTicketStatusQuery,
   type AlertSignal,
@@ -121,6 +122,8 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   const pollWaitMs = () => (patched(SPREAD_SAFETY_POLLS) ? Math.round(policy.pollIntervalMs * (0.8 + 0.4 * Math.random())) : policy.pollIntervalMs);
   let nextPollAtMs: number | null = ticket && phase === 'open' ? Date.now() + pollWaitMs() : null;
   let revoked = false;
+  /** The organization was unlinked from the PSA: like a revoke for this run (old runs never get the signal). */
+  let unlinked = false;
   let psaChange: PsaTicketChanged | null = null;
   /** The pending change is our own safety poll (it gives way to calls waiting for the budget). */
   let psaChangeIsPoll = false;
@@ -145,6 +148,10 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
   setHandler(integrationRevokedSignal, () => {
     revoked = true;
   });
+  setHandler(organizationUnlinkedSignal, () => {
+    unlinked = true;
+  });
+  const stopping = () => revoked || unlinked;
   setHandler(serviceTicketStatusQuery, () => ({
     phase,
     episode: ticket?.episode ?? 0,
@@ -182,6 +189,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     let budget: TicketBudget = background ? { background: true } : {};
     for (;;) {
       if (revoked) return { ok: false, reason: 'integration_revoked', sentence: 'The integration was revoked' };
+      if (unlinked) return { ok: false, reason: 'organization_unmapped', sentence: 'The organization was unlinked from the PSA' };
       try {
         return { ok: true, value: await step(budget) };
       } catch (err) {
@@ -190,7 +198,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
           const deferral = applicationFailureOf(err)?.details?.[0] as Partial<BudgetDeferral> | undefined;
           budget = deferral?.reservation ? { reservation: deferral.reservation } : {};
           setTicketState('waiting_budget');
-          await condition(() => revoked, Math.max(1, deferral?.retryInMs ?? policy.outageRetryMs));
+          await condition(stopping, Math.max(1, deferral?.retryInMs ?? policy.outageRetryMs));
           continue;
         }
         if (type === BUDGET_BUSY) return { ok: false, reason: 'psa_unavailable', sentence: 'The PSA request budget is needed for other work' };
@@ -208,7 +216,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
           };
         }
         setTicketState(unhealthy ? 'waiting_unhealthy' : 'waiting_psa');
-        await condition(() => revoked, policy.outageRetryMs);
+        await condition(stopping, policy.outageRetryMs);
       }
     }
   }
@@ -336,19 +344,25 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     if (closed) await closedInPsa(deleted);
   }
 
-  async function stopForRevocation(): Promise<void> {
+  /** Revoked, or the organization unlinked: what is waiting is recorded as skipped, the open ticket left to the PSA. */
+  async function stop(why: 'integration_revoked' | 'organization_unmapped'): Promise<void> {
     const unhandled = [...pending.splice(0), ...repeats];
     repeats = [];
-    if (unhandled.length > 0) await skip(unhandled, { reason: 'integration_revoked', sentence: 'The integration was revoked' });
-    if (ticket && phase === 'open') await store.abandonServiceTicket(ticket.ticketRowId, 'integration_revoked');
-    stopReason = 'integration_revoked';
+    const sentence = why === 'integration_revoked' ? 'The integration was revoked' : 'The organization was unlinked from the PSA';
+    if (unhandled.length > 0) await skip(unhandled, { reason: why, sentence });
+    if (ticket && phase === 'open') await store.abandonServiceTicket(ticket.ticketRowId, why === 'integration_revoked' ? why : 'organization_unlinked');
+    stopReason = why === 'integration_revoked' ? why : 'organization_unlinked';
     phase = 'stopped';
-    setTicketState('revoked');
+    setTicketState(why === 'integration_revoked' ? 'revoked' : 'unlinked');
   }
 
   for (;;) {
     if (revoked) {
-      await stopForRevocation();
+      await stop('integration_revoked');
+      break;
+    }
+    if (unlinked) {
+      await stop('organization_unmapped');
       break;
     }
     if (psaChange) {
@@ -387,7 +401,7 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
     }
     if (workflowInfo().historyLength > HISTORY_BUDGET || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (pending.length === 0 && repeats.length === 0 && !revoked && !psaChange) {
+      if (pending.length === 0 && repeats.length === 0 && !stopping() && !psaChange) {
         await continueAsNew<typeof serviceTicketWorkflow>({
           ...input,
           carried: { ticket, phase, closedAtMs, pending, seenAlertIds: seen, alertActive },
@@ -399,8 +413,8 @@ export async function serviceTicketWorkflow(input: ServiceTicketInput): Promise<
       (d): d is number => d !== null,
     );
     const waitMs = deadlines.length > 0 ? Math.max(1, Math.min(...deadlines) - now) : undefined;
-    if (waitMs === undefined) await condition(() => pending.length > 0 || revoked || psaChange !== null);
-    else await condition(() => pending.length > 0 || revoked || psaChange !== null, waitMs);
+    if (waitMs === undefined) await condition(() => pending.length > 0 || stopping() || psaChange !== null);
+    else await condition(() => pending.length > 0 || stopping() || psaChange !== null, waitMs);
   }
   await condition(allHandlersFinished);
   const last = ticket ?? lastTicket;

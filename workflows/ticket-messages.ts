@@ -53,6 +53,11 @@ export const alertSignal = defineSignal<[AlertSignal]>('alert');
 export const psaTicketChangedSignal = defineSignal<[PsaTicketChanged]>('psaTicketChanged');
 /** Sent by the integration lifecycle's revoke saga to every workflow of the partner × PSA. */
 export const integrationRevokedSignal = defineSignal('integrationRevoked');
+/**
+ * Sent by the lifecycle's organization unlink (by hand, or for an organization deleted on the
+ * platform) to the organization's ticket runs with an open ticket: the run stops writing.
+ */
+export const organizationUnlinkedSignal = defineSignal('organizationUnlinked');
 
 export type TicketPhase = 'idle' | 'open' | 'closed' | 'stopped';
 

@@ -21,7 +21,11 @@ export interface ImportCandidate {
 
 const parsed = (v: unknown): MappingValues | null => (v === null || v === undefined ? null : typeof v === 'string' ? (JSON.parse(v) as MappingValues) : (v as MappingValues));
 
-/** The partner's organizations (all of them, or those listed), oldest first, with their mapping facts. */
+/**
+ * The partner's organizations (all of them, or those listed), oldest first, with their mapping facts.
+ * A deleted organization is never a candidate: the preview does not offer it and a confirm naming it
+ * is refused as not found before any PSA company or billing object is made for it.
+ */
 export async function importCandidates(db: Db, partnerId: string, connectionId: string, organizationIds?: readonly string[]): Promise<ImportCandidate[]> {
   if (organizationIds && organizationIds.length === 0) return [];
   let q = db
@@ -40,7 +44,8 @@ export async function importCandidates(db: Db, partnerId: string, connectionId: 
       'organizationMappings.values as mappedValues',
       'planMappings.values as planMapping',
     ])
-    .where('organizations.partnerId', '=', partnerId);
+    .where('organizations.partnerId', '=', partnerId)
+    .where('organizations.status', '<>', 'deleted');
   if (organizationIds) q = q.where('organizations.id', 'in', [...organizationIds]);
   const rows = await q.orderBy('organizations.createdAt').orderBy('organizations.id').execute();
   return rows.map((r) => ({

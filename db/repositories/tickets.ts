@@ -75,6 +75,12 @@ export async function ticketForWrite(db: Db, ticketRowId: string, alertIds: read
           .where('a.outcome', 'is not', null),
       ).as('recorded'),
     )
+    // Whether the organization is still mapped on the ticket's connection: an unlinked one's ticket gets no more writes.
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('organizationMappings as om').select('om.organizationId').whereRef('om.organizationId', '=', 't.organizationId').whereRef('om.connectionId', '=', 't.connectionId'))
+        .as('mapped'),
+    )
     .where('t.id', '=', ticketRowId)
     .executeTakeFirst();
 }
@@ -149,6 +155,12 @@ export function ticketReopenedWrite(db: Db, ticketRowId: string, watermark: stri
 }
 
 /** Open tickets on a partner's connection to one PSA (revoke stops their runs). */
+/** The problems with an open ticket of one organization on one connection (their runs are told of an unlink). */
+export async function openTicketProblemsOf(db: Db, organizationId: string, connectionId: string) {
+  const rows = await db.selectFrom('tickets').select('problem').where('organizationId', '=', organizationId).where('connectionId', '=', connectionId).where('state', '=', 'open').execute();
+  return rows.map((r) => r.problem);
+}
+
 export async function openTicketsOf(db: Db, partnerId: string, psa: PsaKind) {
   return db
     .selectFrom('tickets as t')

@@ -85,6 +85,26 @@ describe('versions', () => {
     expect({ name, version }).toEqual({ name: 'Five', version: '5' });
   });
 
+  test('plans and organizations: an older version arriving late never overwrites the newer one (name, assignees, seats, status)', async () => {
+    const { master, planId } = await tenant();
+    const child = id();
+    await feed(sub(child, master, 1));
+    expect(outcomes(await feed({ ...plan(planId, master, 4, [child]), name: 'Four' }))).toEqual(['applied']);
+    expect(outcomes(await feed({ ...plan(planId, master, 3, []), name: 'Three' }))).toEqual(['stale']);
+    expect((await db.selectFrom('plans').select(['name', 'version']).where('id', '=', planId).executeTakeFirstOrThrow())).toEqual({ name: 'Four', version: '4' });
+    expect(await db.selectFrom('planAssignments').select('partnerId').where('planId', '=', planId).execute()).toEqual([{ partnerId: child }]);
+
+    const orgId = id();
+    // The newer organization first, the older one in the same batch and again later: the newer stays.
+    expect(outcomes(await feed(org(orgId, master, planId, 7, { seatCount: 70, status: 'suspended' }), org(orgId, master, planId, 6, { seatCount: 60 })))).toEqual(['applied', 'stale']);
+    expect(outcomes(await feed(org(orgId, master, planId, 5, { seatCount: 50, status: 'active', name: 'Older' })))).toEqual(['stale']);
+    expect(await db.selectFrom('organizations').select(['seatCount', 'status', 'version']).where('id', '=', orgId).executeTakeFirstOrThrow()).toEqual({ seatCount: 70, status: 'suspended', version: '7' });
+    // A newer one lands; the repeat of it is unchanged.
+    expect(outcomes(await feed(org(orgId, master, planId, 8, { seatCount: 80 })))).toEqual(['applied']);
+    expect(outcomes(await feed(org(orgId, master, planId, 8, { seatCount: 80 })))).toEqual(['unchanged']);
+    expect((await db.selectFrom('organizations').select(['seatCount', 'status']).where('id', '=', orgId).executeTakeFirstOrThrow())).toEqual({ seatCount: 80, status: 'active' });
+  });
+
   test('a delete is a tombstone: a late upsert older than it does not resurrect; a newer one creates the record again', async () => {
     const { master, planId } = await tenant();
     const orgId = id();
@@ -136,8 +156,10 @@ describe('the partner tree', () => {
     expect(outcomes(await feed(sub(b, b, 3)))).toEqual(['refused:partner_cycle']);
     expect((await db.selectFrom('partners').select('parentId').where('id', '=', b).executeTakeFirstOrThrow()).parentId).toBe(master);
     const [x, y] = [id(), id()];
-    const rs = await feed(sub(x, y, 1), sub(y, x, 1));
-    expect(rs.every((r) => r.outcome === 'refused')).toBe(true);
+    expect(outcomes(await feed(sub(x, y, 1), sub(y, x, 1)))).toEqual(['refused:partner_cycle', 'refused:partner_cycle']);
+    // Three new partners in a ring, and one hanging under the ring (its parent never lands).
+    const [p, q, r, s] = [id(), id(), id(), id()];
+    expect(outcomes(await feed(sub(p, q, 1), sub(q, r, 1), sub(r, p, 1), sub(s, p, 1)))).toEqual(['refused:partner_cycle', 'refused:partner_cycle', 'refused:partner_cycle', 'refused:parent_not_found']);
   });
 
   test('parents by kind: a sub-reseller needs one that exists; master and direct resellers have none', async () => {

@@ -13,7 +13,7 @@ import { simControls, simCredentials, simFixtures } from '../helpers/integration
 import { integrationStateQuery, integrationWorkflowId } from '../../workflows/integration-messages';
 import { createSeatActivities } from '../../activities/seats';
 import { seatSyncWorkflowId } from '../../workflows/seat-sync';
-import { ticketMarker } from '../../workflows/ticket-messages';
+import { serviceTicketWorkflowId, ticketMarker } from '../../workflows/ticket-messages';
 import type { PsaKind } from '../../psa/core/types';
 import { alertEvent, waitFor } from './tickets-helpers';
 
@@ -85,7 +85,11 @@ test('an organization deleted on the platform is unlinked through the lifecycle 
   // The platform's later alerts for it reach no ticket run: nothing more is written to its PSA ticket.
   expect((await stack.api('POST', '/v1/alerts', null, alertEvent(victim, 'backup_failed', 'raised'))).status).toBe(404);
   expect((await stack.api('POST', '/v1/alerts', null, alertEvent(victim, 'backup_failed', 'recovered'))).status).toBe(404);
-  await new Promise((r) => setTimeout(r, 500));
+  // Its ticket run was told by the unlink and ended, leaving the PSA ticket as it is (audited).
+  const run = await stack.client.workflow.getHandle(serviceTicketWorkflowId(victim, 'backup_failed')).result();
+  expect(run).toMatchObject({ stopReason: 'organization_unlinked', psaTicketId: ticket.psaTicketId });
+  const abandoned = await stack.db.selectFrom('auditLog').select('detail').where('partnerId', '=', t.partnerId).where('action', '=', 'ticket.abandon').execute();
+  expect(abandoned).toEqual([{ detail: expect.objectContaining({ psaTicketId: ticket.psaTicketId, reason: 'organization_unlinked' }) }]);
   expect(sim.isClosed(ticket.psaTicketId)).toBe(false);
   expect(sim.ticketsWithMarker(marker)).toBe(1);
   // Mapping it again is refused by the lifecycle; a late upsert older than the delete is stale.

@@ -1,7 +1,7 @@
 /**
  * Secrets never leave the sealed column: after connects that succeed and fail (and a rejected
- * re-entry), the secret appears in no workflow history (raw or decrypted), no log line and no
- * plaintext column of the database.
+ * re-entry), and the scheduled reconcile and health runs that use them, the secret appears in no
+ * workflow history (raw or decrypted), no log line and no plaintext column of the database.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -10,7 +10,9 @@ import { startStack, type Stack } from '../helpers/stack';
 import { seedTenants } from '../helpers/seed';
 import { EncryptionCodec } from '../../security/codec';
 import { integrationWorkflowId } from '../../workflows/integration-messages';
+import { healthScheduleId, reconcileScheduleId } from '../../infra/connection-schedules';
 import { integrationsPath, PSAS, vendorKits } from './integration-kit';
+import { waitFor } from './tickets-helpers';
 
 let stack: Stack;
 
@@ -76,6 +78,19 @@ test('a planted secret is nowhere: histories, logs, database text', async () => 
   const liveIds = await stack.db.selectFrom('connections').select('id').where('partnerId', '=', t.master.id).where('status', '=', 'connected').execute();
   expect(liveIds).toHaveLength(PSAS.length);
   for (const { id } of liveIds) expect(haystacks.some((h) => h.includes(`"connectionId":"${id}"`))).toBe(true);
+  // The scheduled reconcile and health runs of each connection, triggered through the API.
+  for (const psa of PSAS) {
+    expect((await stack.api('POST', integrationsPath(t.master.id, psa, '/reconcile'), t.master.users.owner)).status).toBe(202);
+    expect((await stack.api('POST', integrationsPath(t.master.id, psa, '/health-check'), t.master.users.owner)).status).toBe(202);
+  }
+  for (const { id } of liveIds) {
+    for (const scheduleId of [reconcileScheduleId(id), healthScheduleId(id)]) {
+      const started = await waitFor(`a run of ${scheduleId}`, async () => (await stack.client.schedule.getHandle(scheduleId).describe()).info.recentActions[0], 15_000);
+      const run = stack.client.workflow.getHandle(started.action.workflow.workflowId, started.action.workflow.firstExecutionRunId);
+      await run.result();
+      haystacks.push(...(await historyTexts(await run.fetchHistory(), codec)));
+    }
+  }
   haystacks.push(...stack.logLines);
   for (const table of ['connections', 'audit_log', 'ticket_mappings', 'pending_credentials']) {
     const { rows } = await sql<{ line: string }>`select t::text as line from ${sql.table(table)} t`.execute(stack.db);

@@ -60,7 +60,7 @@ async function finished(partnerId: string, batchId: string, owner: string) {
 describe('organization import against ConnectWise', () => {
   let t: SeededTenants;
   let owner: string;
-  const orgs = {} as Record<'target' | 'acme' | 'riverside' | 'fresh' | 'otherPlan', string>;
+  const orgs = {} as Record<'target' | 'acme' | 'riverside' | 'fresh' | 'otherPlan' | 'gone', string>;
   let target: ReturnType<typeof companyWithOneAddition>;
   let mappedBefore: string;
 
@@ -77,6 +77,9 @@ describe('organization import against ConnectWise', () => {
     orgs.riverside = await addOrg(t.master.id, t.master.planId, 'Riverside Medical Group');
     orgs.fresh = await addOrg(t.master.id, t.master.planId, `Zzyzx Quantum Widgets ${randomUUID().slice(0, 6)}`);
     orgs.otherPlan = await addOrg(t.master.id, otherPlan, 'Müller und Söhne');
+    // Deleted on the platform: never offered, and a confirm naming it makes nothing in the PSA.
+    orgs.gone = await addOrg(t.master.id, t.master.planId, `Deleted Dairy ${randomUUID().slice(0, 6)}`);
+    await stack.db.updateTable('organizations').set({ status: 'deleted' }).where('id', '=', orgs.gone).execute();
   });
 
   test('preview: every unmapped organization with its best match, score, alternatives and the billing object that fits', async () => {
@@ -87,6 +90,7 @@ describe('organization import against ConnectWise', () => {
     expect(p.companiesScanned).toBeGreaterThan(60);
     const byId = new Map<string, any>(p.organizations.map((r: any) => [r.organizationId, r]));
     expect(byId.has(mappedBefore)).toBe(false); // mapped organizations are not offered again
+    expect(byId.has(orgs.gone)).toBe(false); // nor deleted ones
     expect(p.organizations).toHaveLength(5);
 
     const hit = byId.get(orgs.target);
@@ -121,17 +125,19 @@ describe('organization import against ConnectWise', () => {
       { organizationId: mappedBefore, action: 'map', values: target.values },
       { organizationId: stranger, action: 'map', values: target.values },
       { organizationId: orgs.fresh, action: 'create' },
+      { organizationId: orgs.gone, action: 'create' },
     ];
     const res = await stack.api('POST', importPath(t.master.id), owner, { rows });
     expect(res.status).toBe(202);
     const done = await finished(t.master.id, res.body.batchId, owner);
-    expect(done).toMatchObject({ total: 6, done: 6, mapped: 2, refused: 4, created: 1, finished: true });
+    expect(done).toMatchObject({ total: 7, done: 7, mapped: 2, refused: 5, created: 1, finished: true });
     const byOrg = new Map<string, any>(done.rows.map((r: any) => [r.organizationId, r]));
     expect(byOrg.get(orgs.target)).toMatchObject({ outcome: 'mapped', values: target.values, code: null });
     expect(byOrg.get(orgs.acme)).toMatchObject({ outcome: 'refused', code: 'option_not_found' });
     expect(byOrg.get(orgs.otherPlan)).toMatchObject({ outcome: 'refused', code: 'plan_not_mapped' });
     expect(byOrg.get(mappedBefore)).toMatchObject({ outcome: 'refused', code: 'import_already_mapped' });
     expect(byOrg.get(stranger)).toMatchObject({ outcome: 'refused', code: 'not_found' });
+    expect(byOrg.get(orgs.gone)).toMatchObject({ outcome: 'refused', code: 'not_found', created: false });
     // The made company got the plan's billing object (createBilling is on by default) and is mapped with it.
     const fresh = byOrg.get(orgs.fresh);
     expect(fresh).toMatchObject({ outcome: 'mapped', code: null, created: true, values: { company: fresh.companyId, agreement: expect.any(String), agreementAddition: expect.any(String) } });

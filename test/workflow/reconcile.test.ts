@@ -53,6 +53,23 @@ describe.each<PsaKind>(['connectwise', 'autotask', 'halopsa'])('%s', (psa) => {
     await s.client.triggerReconcile(s.partnerId, psa, s.userId);
     expect(await finishedReport(stack, s.connectionId, 2)).toMatchObject({ status: 'completed', found: 0, repaired: 0 });
     expect(s.billing.writes() - writesBefore).toBe(3);
+
+    // The drift reports, newest first, through the API and the typed client alike.
+    const listed = await stack.api('GET', integrationsPath(s.partnerId, psa, '/reconcile/reports'), s.userId);
+    expect(listed.status).toBe(200);
+    expect(listed.body.reports.map((r: { found: number; repaired: number }) => [r.found, r.repaired])).toEqual([
+      [0, 0],
+      [3, 3],
+    ]);
+    expect(listed.body.reports[1]).toMatchObject({ status: 'completed', held: 0, broken: 0, psaCalls: report.psaCalls, startedAt: expect.any(String), finishedAt: expect.any(String) });
+    const one = await s.client.reports(s.partnerId, psa, { limit: '1' });
+    expect(one.map((r) => r.runId)).toEqual([listed.body.reports[0].runId]);
+    for (const bad of ['limit=0', 'limit=201', 'limit=abc', 'limit=1%00', 'other=1']) {
+      const res = await stack.api('GET', integrationsPath(s.partnerId, psa, `/reconcile/reports?${bad}`), s.userId);
+      expect([bad, res.status, res.body.error.code]).toEqual([bad, 400, 'invalid_input']);
+    }
+    const stranger = await seedTenants(stack.db, { organizationsPerPartner: 1 });
+    expect((await stack.api('GET', integrationsPath(s.partnerId, psa, '/reconcile/reports'), stranger.direct.users.owner)).status).toBe(404);
   });
 
   test('a deleted billing object and an unmapped plan are reported as broken and told to the platform', async () => {
@@ -118,6 +135,12 @@ test('a count of 0 and a large drop are held; approved is written once, dismisse
   expect(again.body.error.code).toBe('hold_already_decided');
   const redismiss = await stack.api('POST', integrationsPath(s.partnerId, psa, `/reconcile/holds/${drop?.id}/dismiss`), s.userId);
   expect(redismiss.body.error.code).toBe('hold_already_decided');
+  // The typed client refuses the same way, and knows no hold by a made-up or malformed id.
+  await expect(s.client.approveHold(s.partnerId, psa, drop?.id as string, s.userId)).rejects.toMatchObject({ code: 'hold_already_decided' });
+  for (const bad of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid', "1' or '1'='1"]) {
+    const res = await stack.api('POST', integrationsPath(s.partnerId, psa, `/reconcile/holds/${encodeURIComponent(bad)}/approve`), s.userId);
+    expect([bad, res.status]).toEqual([bad, bad.startsWith('0000') ? 404 : 400]);
+  }
 
   await s.client.triggerReconcile(s.partnerId, psa, s.userId);
   expect(await finishedReport(stack, s.connectionId, 3)).toMatchObject({ repaired: 0 });
@@ -165,6 +188,26 @@ test('health: a locked API user turns the connection Unhealthy within one period
   await waitFor('the reconcile schedule to resume', async () => !(await paused()), 5_000);
   await waitFor('the platform to hear it is healthy', async () => told('healthy').length === 1, 5_000);
   await stack.client.schedule.getHandle(healthScheduleId(s.connectionId)).pause('test done');
+});
+
+test('a PSA refusal met by any activity pauses the reconcile schedule at once, before the next health run', async () => {
+  const psa: PsaKind = 'autotask';
+  const s = await mappedOrganizations(stack, psa, [{ seats: 4, psa: 3 }]); // health every hour: only the reconcile run meets the lock
+  const paused = async () => (await stack.client.schedule.getHandle(reconcileScheduleId(s.connectionId)).describe()).state.paused;
+  expect(await paused()).toBe(false);
+  s.billing.lockApiUser();
+  try {
+    await s.client.triggerReconcile(s.partnerId, psa, s.userId);
+    await waitFor('the reconcile run to find the locked user', async () => (await stack.db.selectFrom('connections').select('health').where('id', '=', s.connectionId).executeTakeFirstOrThrow()).health === 'unhealthy', 20_000, 100);
+    await waitFor('the reconcile schedule to pause', paused, 5_000, 100);
+    expect((await stack.client.schedule.getHandle(healthScheduleId(s.connectionId)).describe()).info.recentActions).toEqual([]);
+    expect(s.billing.quantityOf(s.values[0] as Record<string, string>)).toBe(3);
+  } finally {
+    s.billing.unlockApiUser();
+  }
+  // The health run is the way back: healthy again, the schedule resumes.
+  await s.client.triggerHealthCheck(s.partnerId, psa, s.userId);
+  await waitFor('the reconcile schedule to resume', async () => !(await paused()), 15_000, 100);
 });
 
 test('a schedule keeps running across a worker restart', async () => {
@@ -222,7 +265,10 @@ test('health: a right taken away turns the connection Unhealthy naming it, as a 
   } finally {
     stack.sims.autotask.state.restoreRights();
   }
-  await s.client.triggerHealthCheck(s.partnerId, psa, s.userId);
+  // Re-tested through the API this time (allowed while Unhealthy: it is the way back).
+  const retested = await stack.api('POST', integrationsPath(s.partnerId, psa, '/health-check'), s.userId);
+  expect(retested.status).toBe(202);
+  expect(retested.body).toEqual({ scheduleId: healthScheduleId(s.connectionId) });
   await waitFor('the scheduled test to find it restored', async () => (await row()).health === 'healthy', 15_000, 100);
   await waitFor('the platform to hear it is healthy', async () => told('healthy').length === 1, 5_000);
   expect(told('unhealthy')).toHaveLength(1);
