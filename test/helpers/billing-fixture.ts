@@ -18,6 +18,13 @@ export interface BillingControls {
   setInPsa(values: MappingValues, quantity: number): void;
   /** The billing object is deleted in the PSA. */
   remove(values: MappingValues): void;
+  /**
+   * A technician makes it inactive (`active` false) or active again: the billing line itself
+   * (ConnectWise addition cancelled, Autotask contract inactive, HaloPSA licence inactive) or the
+   * object above it (ConnectWise agreement cancelled, Autotask company or HaloPSA customer inactive;
+   * the last two are shared by every object this fixture makes, so set them back).
+   */
+  setActive(values: MappingValues, part: 'line' | 'parent', active: boolean): void;
   lockApiUser(): void;
   unlockApiUser(): void;
   /** Requests the simulator has answered so far. */
@@ -51,6 +58,15 @@ export function billingControls(psa: PsaKind, sims: Sims): BillingControls {
           if (a) a.quantity = q;
         },
         remove: (v) => s.deleteAddition(Number(v.agreementAddition)),
+        setActive: (v, part, active) => {
+          if (part === 'line') {
+            const a = s.data.additions.find((x) => String(x.id) === v.agreementAddition);
+            if (a) a.cancelledDate = active ? null : '2024-12-31T00:00:00Z';
+            return;
+          }
+          const ag = s.data.agreements.find((x) => String(x.id) === v.agreement);
+          if (ag) Object.assign(ag, { cancelledFlag: !active, agreementStatus: active ? 'Active' : 'Cancelled' });
+        },
         lockApiUser: () => s.lockApiUser(),
         unlockApiUser: () => s.unlockApiUser(),
         requests: () => sims.connectwise.server.log.length,
@@ -77,6 +93,15 @@ export function billingControls(psa: PsaKind, sims: Sims): BillingControls {
           if (u) u.units = q;
         },
         remove: (v) => s.deleteContractService(Number(v.contractService)),
+        setActive: (v, part, active) => {
+          if (part === 'line') {
+            const c = s.seed.contracts.find((x) => String(x.id) === v.contract);
+            if (c) c.status = active ? 1 : 0;
+            return;
+          }
+          const company = s.seed.companies.find((x) => String(x.id) === v.company);
+          if (company) company.isActive = active;
+        },
         lockApiUser: () => s.lockApiUser(),
         unlockApiUser: () => s.unlockApiUser(),
         requests: () => sims.autotask.server.log.length,
@@ -100,6 +125,15 @@ export function billingControls(psa: PsaKind, sims: Sims): BillingControls {
           if (l) l.count = q;
         },
         remove: (v) => s.deleteLicence(Number(v.softwareLicence)),
+        setActive: (v, part, active) => {
+          if (part === 'line') {
+            const l = s.data.licences.find((x) => String(x.id) === v.softwareLicence);
+            if (l) l.is_active = active;
+            return;
+          }
+          const c = s.data.clients.find((x) => String(x.id) === v.customer);
+          if (c) c.inactive = !active;
+        },
         lockApiUser: () => s.setAgentInactive(halo.API_AGENT_ID, true),
         unlockApiUser: () => s.setAgentInactive(halo.API_AGENT_ID, false),
         requests: () => sims.halopsa.server.log.length,

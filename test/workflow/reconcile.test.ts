@@ -10,6 +10,7 @@ import { seedTenants } from '../helpers/seed';
 import { waitFor } from './tickets-helpers';
 import { integrationsPath, vendorKits } from './integration-kit';
 import { finishedReport, mappedOrganizations, platformSink, reportsOf } from './reconcile-helpers';
+import { API_AGENT_ID } from '../../sims/halopsa';
 
 let stack: Stack;
 let sink: Awaited<ReturnType<typeof platformSink>>;
@@ -104,6 +105,65 @@ describe.each<PsaKind>(['connectwise', 'autotask', 'halopsa'])('%s', (psa) => {
   });
 });
 
+/** Why each vendor's inactive billing line and its inactive parent are broken (the line: Autotask's contract). */
+const INACTIVE_REASONS: Record<PsaKind, { line: RegExp; parent: RegExp }> = {
+  connectwise: { line: /ConnectWise agreement addition \d+ is cancelled/, parent: /ConnectWise agreement .+ is Cancelled/ },
+  autotask: { line: /Autotask contract \d+ is inactive/, parent: /Autotask company \d+ is inactive/ },
+  halopsa: { line: /HaloPSA software licence \d+ is inactive/, parent: /HaloPSA customer \d+ is inactive/ },
+};
+
+test.each<PsaKind>(['connectwise', 'autotask', 'halopsa'])('%s: an inactive billing line, then an inactive parent, is reported broken with the reason and not repaired; active again, mended', async (psa) => {
+  const s = await mappedOrganizations(stack, psa, [
+    { seats: 4, psa: 4 },
+    { seats: 6, psa: 5 }, // drifted, its line goes inactive
+    { seats: 8, psa: 7 }, // drifted (repaired while the line is out), its parent goes inactive
+  ]);
+  const [, line, parent] = s.values as [Record<string, string>, Record<string, string>, Record<string, string>];
+  const mappings = async () => {
+    const rows = await stack.db.selectFrom('organizationMappings').select(['organizationId', 'status', 'statusReason']).where('connectionId', '=', s.connectionId).execute();
+    return s.organizationIds.map((o) => rows.find((r) => r.organizationId === o));
+  };
+  /** The health run checks the parents reconcile does not list, then reconcile runs: its report. */
+  const bothRuns = async (reports: number) => {
+    const health = stack.client.schedule.getHandle(healthScheduleId(s.connectionId));
+    const before = (await health.describe()).info.recentActions.length;
+    await s.client.triggerHealthCheck(s.partnerId, psa, s.userId);
+    const started = await waitFor('the health run', async () => (await health.describe()).info.recentActions[before], 15_000);
+    await stack.client.workflow.getHandle(started.action.workflow.workflowId, started.action.workflow.firstExecutionRunId).result();
+    await s.client.triggerReconcile(s.partnerId, psa, s.userId);
+    return finishedReport(stack, s.connectionId, reports);
+  };
+  const quantities = () => s.values.map((v) => s.billing.quantityOf(v));
+
+  s.billing.setActive(line, 'line', false);
+  try {
+    expect(await bothRuns(1)).toMatchObject({ status: 'completed', broken: 1, repaired: 1 });
+    const [ok, broken] = await mappings();
+    expect(ok?.status).not.toBe('broken');
+    expect(broken).toMatchObject({ status: 'broken', statusReason: expect.stringMatching(INACTIVE_REASONS[psa].line) });
+    expect(quantities()).toEqual([4, 5, 8]);
+  } finally {
+    s.billing.setActive(line, 'line', true);
+  }
+
+  s.billing.setActive(parent, 'parent', false);
+  try {
+    // Autotask's company and HaloPSA's customer are shared by all three here: all three are broken.
+    const shared = psa !== 'connectwise';
+    expect(await bothRuns(2)).toMatchObject({ status: 'completed', broken: shared ? 3 : 1, repaired: shared ? 0 : 1 });
+    const now = await mappings();
+    expect(now[2]).toMatchObject({ status: 'broken', statusReason: expect.stringMatching(INACTIVE_REASONS[psa].parent) });
+    expect(quantities()).toEqual(shared ? [4, 5, 8] : [4, 6, 8]);
+  } finally {
+    s.billing.setActive(parent, 'parent', true);
+  }
+
+  // All active again: mended, and the drift left is repaired.
+  expect(await bothRuns(3)).toMatchObject({ status: 'completed', broken: 0 });
+  expect((await mappings()).map((m) => m?.status === 'broken')).toEqual([false, false, false]);
+  expect(quantities()).toEqual([4, 6, 8]);
+});
+
 test('a count of 0 and a large drop are held; approved is written once, dismissed never; deciding twice is refused', async () => {
   const psa: PsaKind = 'autotask';
   const s = await mappedOrganizations(stack, psa, [
@@ -188,6 +248,36 @@ test('health: a locked API user turns the connection Unhealthy within one period
   await waitFor('the reconcile schedule to resume', async () => !(await paused()), 5_000);
   await waitFor('the platform to hear it is healthy', async () => told('healthy').length === 1, 5_000);
   await stack.client.schedule.getHandle(healthScheduleId(s.connectionId)).pause('test done');
+});
+
+/** How each vendor's API user stops working (and comes back), and what the connection then says. */
+const API_USER_OUT: Record<PsaKind, { what: string; out(): void; back(): void; reason: RegExp }> = {
+  connectwise: { what: 'locked', out: () => stack.sims.connectwise.state.lockApiUser(), back: () => stack.sims.connectwise.state.unlockApiUser(), reason: /ConnectWise (API user is locked or inactive|rejected the stored credentials)/ },
+  autotask: { what: 'deactivated', out: () => stack.sims.autotask.state.deactivateApiUser(), back: () => stack.sims.autotask.state.unlockApiUser(), reason: /Autotask API user is locked or inactive/ },
+  halopsa: { what: 'deactivated', out: () => stack.sims.halopsa.state.setAgentInactive(API_AGENT_ID, true), back: () => stack.sims.halopsa.state.setAgentInactive(API_AGENT_ID, false), reason: /HaloPSA (API user is locked or inactive|rejected the stored credentials)/ },
+};
+
+test.each<PsaKind>(['connectwise', 'autotask', 'halopsa'])('health flips both ways on %s: API user out, Unhealthy with the reason (told, reconcile paused); back, Healthy (told, resumed)', async (psa) => {
+  const s = await mappedOrganizations(stack, psa, [{ seats: 3, psa: 3 }]);
+  const how = API_USER_OUT[psa];
+  const row = () => stack.db.selectFrom('connections').select(['health', 'healthReason']).where('id', '=', s.connectionId).executeTakeFirstOrThrow();
+  const paused = async () => (await stack.client.schedule.getHandle(reconcileScheduleId(s.connectionId)).describe()).state.paused;
+  const told = (h: string) => sink.bodies.filter((b) => b.type === 'connection.health' && b.connectionId === s.connectionId && b.health === h);
+  how.out();
+  try {
+    await s.client.triggerHealthCheck(s.partnerId, psa, s.userId);
+    await waitFor(`the health run to find the API user ${how.what}`, async () => (await row()).health === 'unhealthy', 15_000, 100);
+    expect((await row()).healthReason).toMatch(how.reason);
+    await waitFor('the reconcile schedule to pause', paused, 5_000, 100);
+    await waitFor('the platform to hear of it', async () => told('unhealthy').length === 1, 5_000);
+  } finally {
+    how.back();
+  }
+  await s.client.triggerHealthCheck(s.partnerId, psa, s.userId);
+  await waitFor('the health run to find it fixed', async () => (await row()).health === 'healthy', 15_000, 100);
+  await waitFor('the reconcile schedule to resume', async () => !(await paused()), 5_000, 100);
+  await waitFor('the platform to hear it is healthy', async () => told('healthy').length === 1, 5_000);
+  expect(told('unhealthy')).toHaveLength(1);
 });
 
 test('a PSA refusal met by any activity pauses the reconcile schedule at once, before the next health run', async () => {
