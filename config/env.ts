@@ -48,6 +48,13 @@ export const envSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('psa-sync'),
     TEMPORAL_UI_PORT: port.default(8233),
+    /**
+     * Whether `npm start` runs its own Temporal dev server (on TEMPORAL_ADDRESS's port). Unset: it
+     * does unless TEMPORAL_ADDRESS is set, which then names a server already running.
+     */
+    TEMPORAL_DEV_SERVER: bool.optional(),
+    /** SQLite file of that dev server's history (its log goes beside it). */
+    TEMPORAL_DEV_DB: z.string().min(1).optional(),
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(8080),
     /** Bearer tokens the platform uses to call the HTTP API. */
@@ -140,6 +147,9 @@ export const envSchema = z
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Whether `npm start` runs its own Temporal dev server: as TEMPORAL_DEV_SERVER says, else unless TEMPORAL_ADDRESS was given. */
+export const devServerWanted = (env: Env, given: { TEMPORAL_ADDRESS?: string | undefined }): boolean => env.TEMPORAL_DEV_SERVER ?? !given.TEMPORAL_ADDRESS;
 
 /** Whether `npm start` runs the PSA simulators: in development unless DEV_SIMULATORS=false. */
 export const simulatorsWanted = (env: Env): boolean => env.NODE_ENV === 'development' && env.DEV_SIMULATORS !== false;

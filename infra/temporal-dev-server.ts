@@ -36,6 +36,11 @@ export interface DevServerOptions {
   /** Where the server's own log goes; ignored when omitted. */
   logFile?: string;
   readyTimeoutMs?: number;
+  /**
+   * Its own process group, so a terminal's Ctrl-C (sent to the whole foreground group) reaches only
+   * the launcher, which stops the server last, after the worker has drained.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface DevServer {
@@ -80,7 +85,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     args.push('--db-filename', opts.dbFile);
   }
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
-  const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
+  const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: opts.ownProcessGroup === true });
   let exited: string | null = null;
   child.once('exit', (code, signal) => {
     exited = `exited with ${signal ?? code}`;

@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole system on one machine with embedded defaults, as separate processes
  * under this launcher:
- *  - a Temporal dev server (SQLite in .data/temporal.db, Web UI on TEMPORAL_UI_PORT) unless
- *    TEMPORAL_ADDRESS names a server already running;
+ *  - a Temporal dev server (SQLite in .data/temporal.db or TEMPORAL_DEV_DB, Web UI on
+ *    TEMPORAL_UI_PORT) unless TEMPORAL_ADDRESS names a server already running (TEMPORAL_DEV_SERVER
+ *    decides either way when set);
  *  - the database in DATABASE_URL, created and migrated (here, before anything starts);
  *  - the worker (`worker/main.ts`) and the HTTP API (`api/main.ts`), each its own process.
  *
@@ -17,7 +18,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { workerNodeArgs, workerProcessEnvironment } from '../infra/cluster/topology';
 import type { Connection } from '@temporalio/client';
-import { ConfigError, loadConfig, simulatorsWanted } from '../config/env';
+import { ConfigError, devServerWanted, loadConfig, simulatorsWanted } from '../config/env';
 import { DatabaseUnreachableError, ensureDatabase, createDb } from '../db/connect';
 import { migrateToLatest } from '../db/migrator';
 import { keyRingFrom } from '../infra/runtime';
@@ -65,7 +66,7 @@ class SupervisedDevServer {
       step(`!!! Temporal dev server exited with ${how} — 5 times in a short while; giving up`);
       return this.onGiveUp('the Temporal dev server keeps exiting');
     }
-    step(`!!! Temporal dev server exited with ${how} — starting it again (history is kept in .data/temporal.db)`);
+    step(`!!! Temporal dev server exited with ${how} — starting it again (its history is kept)`);
     try {
       await this.start();
       step('Temporal dev server running again');
@@ -88,8 +89,9 @@ function forkEntry(relative: string, env: NodeJS.ProcessEnv, nodeArgs: string[] 
 }
 
 async function main(): Promise<void> {
-  const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
   const config = loadConfig();
+  const externalTemporal = !devServerWanted(config, process.env);
+  const devDb = config.TEMPORAL_DEV_DB ? path.resolve(config.TEMPORAL_DEV_DB) : path.join(PROJECT_ROOT, '.data', 'temporal.db');
 
   step(`database ${config.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`);
   await ensureDatabase(config.DATABASE_URL);
@@ -127,15 +129,16 @@ async function main(): Promise<void> {
   let devServer: SupervisedDevServer | null = null;
   const apiBase = `http://${config.API_HOST}:${config.API_PORT}`;
   if (!externalTemporal) {
-    step('starting Temporal dev server (SQLite in .data/temporal.db)');
+    step(`starting Temporal dev server (SQLite in ${devDb.startsWith(`${PROJECT_ROOT}${path.sep}`) ? path.relative(PROJECT_ROOT, devDb) : devDb})`);
     devServer = new SupervisedDevServer(
       {
         port: Number(config.TEMPORAL_ADDRESS.split(':')[1] ?? 7233),
         uiPort: config.TEMPORAL_UI_PORT,
-        dbFile: path.join(PROJECT_ROOT, '.data', 'temporal.db'),
+        dbFile: devDb,
+        ownProcessGroup: true,
         namespace: config.TEMPORAL_NAMESPACE,
         codecEndpoint: `${apiBase}/codec/t/${config.CODEC_AUTH_TOKEN}`,
-        logFile: path.join(PROJECT_ROOT, '.data', 'temporal.log'),
+        logFile: path.join(path.dirname(devDb), 'temporal.log'),
       },
       giveUp,
     );

@@ -14,4 +14,5 @@ if ! wait "$build"; then
   exit 1
 fi
 trap - INT TERM
-exec npx tsx infra/cluster/main.ts "$@"
+# Node with tsx's require hook, not the tsx CLI (see scripts/start.sh: the CLI can SIGKILL the launcher mid-stop).
+exec node --require tsx/cjs infra/cluster/main.ts "$@"

@@ -90,7 +90,8 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
 }
 
 if (require.main === module) {
-  runWorker().catch((err) => {
+  // Exit once drained: a launcher's IPC channel (fork) would otherwise keep the process alive.
+  runWorker().then(() => process.exit(0), (err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });

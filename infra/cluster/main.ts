@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(code);
   };
-  // `on`, not `once`: a second Ctrl-C (or tsx relaying the first) must not cut the orderly stop short.
+  // `on`, not `once`: a second Ctrl-C must not cut the orderly stop short.
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 

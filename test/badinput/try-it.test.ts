@@ -1,10 +1,15 @@
 /**
- * A newcomer's `npm start` then the try-it commands it prints, each as its own process against
- * the running API: connect, import, raise, recover. The HaloPSA simulator must end with exactly
- * one new ticket for the organization, closed.
+ * A newcomer's `npm start` (scripts/start.sh, with its own Temporal dev server and Web UI) then the
+ * try-it commands it prints, each as its own process against the running API: connect, import,
+ * raise, recover. The HaloPSA simulator must end with exactly one new ticket for the organization,
+ * closed; the runs are on the dev server the Web UI link shows; the other two PSAs connect with the
+ * seeds' forms; and a terminal's Ctrl-C (SIGINT to the whole process group) stops it all in order.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../infra/temporal-dev-server';
 import { SEED_CREDENTIALS as HALO } from '../../sims/halopsa/seed';
 import { Pool } from 'pg';
@@ -17,8 +22,18 @@ let launcher: ChildProcess | null = null;
 let output = '';
 let database: string | null = null;
 
+let scratch: string | null = null;
+
 afterAll(async () => {
-  if (launcher && launcher.exitCode === null) launcher.kill('SIGKILL');
+  // The whole group (the launcher's own children, in their groups, go when it does).
+  if (launcher?.pid && launcher.exitCode === null && launcher.signalCode === null) {
+    try {
+      process.kill(-launcher.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   if (!database || process.env.KEEP_TEST_DATABASE) return;
   // The run's own database goes with it.
   const url = new URL(database);
@@ -60,6 +75,7 @@ async function haloTickets(port: string, clientId: string): Promise<{ id: number
 }
 
 test('npm start, then the printed try-it commands: connect, import, raise opens one ticket, recover closes it', async () => {
+  const temporalPort = await freePort();
   const ports = {
     API_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
@@ -69,12 +85,30 @@ test('npm start, then the printed try-it commands: connect, import, raise opens 
   };
   // Its own database: the tenant's connection and mappings start empty on every run.
   database = testConfig().DATABASE_URL.replace(/\/[^/?]*(\?|$)/, `/psa_sync_try_${Date.now().toString(36)}$1`);
-  const env = { ...process.env, ...ports, DATABASE_URL: database, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('try-it'), LOG_LEVEL: 'warn', NODE_ENV: 'development' };
-  launcher = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'main', 'dev.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'psa-sync-try-'));
+  // Its own dev server (not the suite's), its history in a scratch file, as `npm start` runs one.
+  const env = {
+    ...process.env,
+    ...ports,
+    DATABASE_URL: database,
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    TEMPORAL_DEV_SERVER: 'true',
+    TEMPORAL_DEV_DB: path.join(scratch, 'temporal.db'),
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('try-it'),
+    LOG_LEVEL: process.env.TRY_IT_LOG_LEVEL ?? 'warn',
+    NODE_ENV: 'development',
+  };
+  // The README's first command, in its own process group as a terminal would run it.
+  launcher = spawn('bash', [path.join(ROOT, 'scripts', 'start.sh')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   launcher.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   launcher.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   await waitFor(/running — press Ctrl-C to stop/, 150_000);
   expect(output).toMatch(/try-it tenant .* (loaded|already loaded)/);
+  expect(output).toContain(`starting Temporal dev server (SQLite in ${env.TEMPORAL_DEV_DB})`);
+  const uiUrl = `http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`;
+  expect(output).toContain(`Web UI       ${uiUrl}`);
+  expect(output).toContain(`The runs appear in the Web UI: ${uiUrl}/namespaces/default/workflows`);
+  expect((await fetch(`${uiUrl}/namespaces/default/workflows`)).status).toBe(200);
   const block = (await waitFor(/Try it[^\n]*\n((?:\s+npm run try -- [^\n]+\n)+)/))[1] as string;
   const commands = block.split('\n').map((l) => l.trim()).filter(Boolean);
   expect(output).toMatch(/import <psa> --create-unmatched also creates/);
@@ -117,7 +151,31 @@ test('npm start, then the printed try-it commands: connect, import, raise opens 
   expect(status).toMatchObject({ code: 0 });
   expect(status.out).toMatch(/organizations mapped: .*northwind dental LLC/);
 
+  // The runs are on the dev server the Web UI shows: the ticket run, with its history.
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  try {
+    const temporal = new Client({ connection });
+    const runs: string[] = [];
+    for await (const wf of temporal.workflow.list({ query: `WorkflowType = "serviceTicketWorkflow"` })) runs.push(wf.workflowId);
+    expect(runs).toHaveLength(1);
+  } finally {
+    await connection.close();
+  }
+
+  // The other two PSAs connect with only what their seeds' forms ask (no vendor-issued ids).
+  for (const psa of ['connectwise', 'autotask']) {
+    const other = await run(`npm run try -- connect ${psa}`, env);
+    expect([psa, other.code]).toEqual([psa, 0]);
+    expect(other.out).toMatch(/connected: connected, healthy/);
+  }
+
+  // Ctrl-C in the terminal: SIGINT to the whole group; the launcher stops everything in order.
   const exited = new Promise<number | null>((resolve) => launcher?.once('exit', (code) => resolve(code)));
-  launcher.kill('SIGINT');
+  process.kill(-(launcher.pid as number), 'SIGINT');
   expect(await exited).toBe(0);
+  expect(output).toMatch(/psa-sync: stopping[\s\S]*psa-sync: stopped/);
+  expect(output).not.toMatch(/exited unexpectedly|!!!/);
+  // Nothing is left answering: the API, the Web UI and the dev server are gone.
+  for (const url of [`http://127.0.0.1:${ports.API_PORT}/healthz`, uiUrl]) await expect(fetch(url)).rejects.toThrow();
+  await expect(Connection.connect({ address: env.TEMPORAL_ADDRESS, connectTimeout: 1000 })).rejects.toThrow();
 }, 300_000);

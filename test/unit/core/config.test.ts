@@ -1,4 +1,4 @@
-import { ConfigError, ENV_NAMES, loadConfig } from '../../../config/env';
+import { ConfigError, devServerWanted, ENV_NAMES, loadConfig, simulatorsWanted } from '../../../config/env';
 
 test('embedded defaults give a complete development config', () => {
   const c = loadConfig({});
@@ -30,4 +30,21 @@ test('keys parse into 32-byte buffers and the active key must exist', () => {
   expect(Object.keys(loadConfig({ ENCRYPTION_KEYS: `a:${key},b:${key}` }).ENCRYPTION_KEYS ?? {})).toEqual(['a', 'b']);
   expect(() => loadConfig({ ENCRYPTION_KEYS: `a:${key}`, ACTIVE_KEY_ID: 'zz' })).toThrow(/ACTIVE_KEY_ID/);
   expect(ENV_NAMES).toContain('DATABASE_URL');
+});
+
+test('npm start runs the simulators in development only, and production refuses them outright', () => {
+  expect(simulatorsWanted(loadConfig({}))).toBe(true);
+  expect(simulatorsWanted(loadConfig({ DEV_SIMULATORS: 'false' }))).toBe(false);
+  expect(simulatorsWanted(loadConfig({ NODE_ENV: 'test' }))).toBe(false);
+  const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`, API_TOKENS: 'a-long-production-token-1234567890', CODEC_AUTH_TOKEN: 'codec-token-long-1234567890', ALERT_WEBHOOK_SECRET: 'alert-webhook-secret-long-1234567890' };
+  expect(simulatorsWanted(loadConfig(production))).toBe(false);
+  expect(() => loadConfig({ ...production, DEV_SIMULATORS: 'true' })).toThrow(/DEV_SIMULATORS: the PSA simulators never run in production/);
+  expect(() => loadConfig({ DEV_SIMULATORS: 'perhaps' })).toThrow(/DEV_SIMULATORS/);
+});
+
+test('npm start runs its own Temporal dev server unless TEMPORAL_ADDRESS names one; TEMPORAL_DEV_SERVER decides when set', () => {
+  expect(devServerWanted(loadConfig({}), {})).toBe(true);
+  expect(devServerWanted(loadConfig({ TEMPORAL_ADDRESS: '10.0.0.5:7233' }), { TEMPORAL_ADDRESS: '10.0.0.5:7233' })).toBe(false);
+  expect(devServerWanted(loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:17233', TEMPORAL_DEV_SERVER: 'true' }), { TEMPORAL_ADDRESS: '127.0.0.1:17233' })).toBe(true);
+  expect(devServerWanted(loadConfig({ TEMPORAL_DEV_SERVER: 'false' }), {})).toBe(false);
 });
