@@ -1,8 +1,8 @@
 /**
  * The small tenant `npm start` loads (with the simulators) so a newcomer can try the system: a
- * master reseller with an Owner, two plans and five organizations whose names are the simulators'
+ * master reseller with an Owner, two plans and six organizations whose names are the simulators'
  * customers written the way a platform would hold them (suffixes, case, "&"), so an import has
- * something to match. Fixed ids and versions: loading it again is a no-op.
+ * something to match — and one name two PSA companies share, a tie it leaves to the portal. Fixed ids and versions: loading it again is a no-op.
  */
 export const TRY_TENANT = {
   partnerId: '7e1a0000-0000-4000-8000-000000000001',
@@ -19,6 +19,8 @@ export const TRY_TENANT = {
     { id: '7e1a0000-0000-4000-8000-000000000103', name: 'Fabrikam Legal & Co', plan: 1, seats: 30 },
     { id: '7e1a0000-0000-4000-8000-000000000104', name: 'The Tailspin Legal Ltd', plan: 1, seats: 15 },
     { id: '7e1a0000-0000-4000-8000-000000000105', name: 'Blue Yonder Dental, Inc.', plan: 0, seats: 5 },
+    // Two PSA companies carry this very name: a tie the import never picks on its own.
+    { id: '7e1a0000-0000-4000-8000-000000000106', name: 'Riverside Medical Group', plan: 0, seats: 9 },
   ],
 } as const;
 

@@ -4,12 +4,14 @@
  * ConnectWise speaks HTTPS with a test CA written to .data/sims/connectwise-ca.pem; point
  * PSA_EXTRA_CA_FILE at it and set PSA_ALLOW_PRIVATE_NETWORKS=true PSA_ALLOW_HTTP=true
  * AUTOTASK_ZONE_URL=http://127.0.0.1:7802 when running `npm start` against them.
+ * Their companies include the awkward names real PSAs hold (suffix variants, duplicates, accents,
+ * "The …"), so an organization import shows near-duplicates and ties as it would in production.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { startConnectWiseSim } from './connectwise';
-import { startAutotaskSim } from './autotask';
-import { startHaloPsaSim } from './halopsa';
+import { createSeed as connectwiseSeed, startConnectWiseSim } from './connectwise';
+import { createSeed as autotaskSeed, startAutotaskSim } from './autotask';
+import { createSeed as halopsaSeed, startHaloPsaSim } from './halopsa';
 
 const PORTS = {
   connectwise: Number(process.env.SIM_CONNECTWISE_PORT ?? 7801),
@@ -18,9 +20,10 @@ const PORTS = {
 };
 
 async function main(): Promise<void> {
-  const cw = await startConnectWiseSim({ port: PORTS.connectwise });
-  const at = await startAutotaskSim({ port: PORTS.autotask });
-  const halo = await startHaloPsaSim({ port: PORTS.halopsa });
+  const seed = { awkwardCompanies: true };
+  const cw = await startConnectWiseSim({ port: PORTS.connectwise, seed: () => connectwiseSeed(seed) });
+  const at = await startAutotaskSim({ port: PORTS.autotask, seed: autotaskSeed(seed) });
+  const halo = await startHaloPsaSim({ port: PORTS.halopsa, seed: () => halopsaSeed(seed) });
   const dir = path.resolve(__dirname, '..', '.data', 'sims');
   fs.mkdirSync(dir, { recursive: true });
   const caFile = path.join(dir, 'connectwise-ca.pem');

@@ -132,6 +132,8 @@ test('npm start, then the printed try-it commands: connect, import, raise opens 
   expect(imported).toMatchObject({ code: 0 });
   expect(imported.out).toMatch(/northwind dental LLC\s+matched\s+→ Northwind Dental \(score/);
   expect(imported.out).toMatch(/progress: 5\/5 done, 5 mapped, 0 created, 0 refused/);
+  // Two HaloPSA clients carry this name: a tie, shown and left to the portal, never picked.
+  expect(imported.out).toMatch(/left for the portal: Riverside Medical Group — several companies match equally/);
 
   const raised = await run(commands[2] as string, env);
   expect(raised).toMatchObject({ code: 0 });
