@@ -180,6 +180,24 @@ describe('organization import against ConnectWise', () => {
     expect((await stack.api('GET', importPath(t.master.id, '/preview'), t.direct.users.owner)).status).toBe(404);
     expect((await stack.api('GET', importPath(t.master.id, '/preview'), t.master.users.technician)).status).toBe(403);
   });
+
+  test('an organization mapped to another PSA is not offered; a confirm naming it is refused (organization_mapped_elsewhere) and makes nothing', async () => {
+    const elsewhere = await addOrg(t.master.id, t.master.planId, `Mapped On Halo ${randomUUID().slice(0, 6)} Ltd`);
+    await connectIntegration(stack.db, stack.deps.keys, stack.sims, { partnerId: t.master.id, psa: 'halopsa', organizationIds: [elsewhere] });
+    const preview = await stack.api('GET', importPath(t.master.id, '/preview'), owner);
+    expect(preview.body.organizations.some((r: any) => r.organizationId === elsewhere)).toBe(false);
+    const cw = stack.sims.connectwise;
+    cw.server.reset();
+    const res = await stack.api('POST', importPath(t.master.id), owner, { rows: [{ organizationId: elsewhere, action: 'create' }] });
+    expect(res.status).toBe(202);
+    const done = await finished(t.master.id, res.body.batchId, owner);
+    expect(done).toMatchObject({ total: 1, mapped: 0, refused: 1, created: 0 });
+    expect(done.rows[0]).toMatchObject({ outcome: 'refused', code: 'organization_mapped_elsewhere', created: false });
+    expect(done.rows[0].message).toMatch(/mapped to HaloPSA/);
+    expect(cw.server.log.filter((e) => e.method !== 'GET')).toEqual([]);
+    // It stays on HaloPSA.
+    expect(await stack.db.selectFrom('organizationMappings').select('psa').where('organizationId', '=', elsewhere).execute()).toEqual([{ psa: 'halopsa' }]);
+  });
 });
 
 describe('billing proposals of the other PSAs', () => {
@@ -193,6 +211,40 @@ describe('billing proposals of the other PSAs', () => {
     const licence = data.licences.find((l) => l.client_id === c.id && l.is_active);
     return { name: c.name, values: licences === 'one' ? { customer: String(c.id), softwareLicence: String(licence?.id) } : null, fits: count(c.id) };
   };
+
+  test.each(['connectwise', 'autotask'] as const)('%s: two billing objects of the plan fit — none proposed, both counted', async (psa) => {
+    const t = await seedTenants(stack.db, { organizationsPerPartner: 1 });
+    const owner = t.master.users.owner;
+    await connectIntegration(stack.db, stack.deps.keys, stack.sims, { partnerId: t.master.id, psa, organizationIds: [t.master.organizationIds[0] as string] });
+    const name = `Twofold Billing ${randomUUID().slice(0, 8)}`;
+    if (psa === 'connectwise') {
+      const data = stack.sims.connectwise.state.data;
+      const template = data.companies[0] as (typeof data.companies)[number];
+      const agreementTemplate = data.agreements.find((a) => !a.cancelledFlag) as (typeof data.agreements)[number];
+      const additionTemplate = data.additions.find((x) => x.product.id === 1001 && !x.cancelledDate) as (typeof data.additions)[number];
+      const companyId = 970_000 + data.companies.length;
+      data.companies.push({ ...structuredClone(template), id: companyId, identifier: `Twofold${companyId}`, name });
+      for (const k of [1, 2]) {
+        const agreementId = 980_000 + data.agreements.length + k;
+        data.agreements.push({ ...structuredClone(agreementTemplate), id: agreementId, name: `Backup ${k}`, company: { ...agreementTemplate.company, id: companyId, name } });
+        data.additions.push({ ...structuredClone(additionTemplate), id: 990_000 + data.additions.length + k, agreementId });
+      }
+    } else {
+      const seed = stack.sims.autotask.state.seed;
+      const companyId = 97_000_000 + seed.companies.length;
+      seed.companies.push({ ...structuredClone(seed.companies.find((c) => c.id === 1000) as (typeof seed.companies)[number]), id: companyId, companyName: name });
+      for (const k of [1, 2]) {
+        const contractId = 98_000_000 + seed.contracts.length + k;
+        seed.contracts.push({ id: contractId, companyID: companyId, contractName: `Backup ${k}`, contractType: 7, status: 1 });
+        seed.contractServices.push({ id: 99_000_000 + seed.contractServices.length + k, contractID: contractId, serviceID: 501, invoiceDescription: 'Backup seats', unitPrice: 4 });
+      }
+    }
+    const orgId = await addOrg(t.master.id, t.master.planId, `${name.toUpperCase()} LLC`);
+    const res = await stack.api('GET', integrationsPath(t.master.id, psa, '/organization-import/preview'), owner);
+    expect(res.status).toBe(200);
+    const row = res.body.organizations.find((r: any) => r.organizationId === orgId);
+    expect(row).toMatchObject({ outcome: 'matched', match: { companyName: name }, billing: { values: null, fits: 2 }, values: null });
+  });
 
   test.each([
     ['autotask', 'the contract service of the plan', () => ({ name: stack.sims.autotask.state.seed.companies.find((c) => c.id === 1000)?.companyName, values: { company: '1000', contract: '7000', contractService: '9000' }, fits: 1 })],
