@@ -115,7 +115,7 @@ export function createMappingActivities(ctx: LifecycleContext) {
         assertOrganizationFree(org.name, existing?.psa ?? null, conn.psa, existing?.connectionId === connectionId);
         assertPlanMappedFirst(conn.psa, org.name, org.planName, await isPlanMapped(db, org.planId, connectionId));
         await withAdapter(ctx, connectionId, actor, (adapter) => checkAgainstPsa(adapter, conn.psa, 'organization', values));
-        if (!(await saveOrganizationMapping(db, { organizationId, connectionId, psa: conn.psa, values }))) {
+        if (!(await saveOrganizationMapping(db, { organizationId, connectionId, psa: conn.psa, values, planId: org.planId }))) {
           // Another PSA's workflow mapped it meanwhile: refused as if it had been first.
           const winner = await organizationMappingOf(db, organizationId);
           assertOrganizationFree(org.name, winner?.psa ?? null, conn.psa, false);

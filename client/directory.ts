@@ -10,7 +10,8 @@
  * integrations are revoked (the workflow's revoke). They are derived from the stored state, not
  * from the change, so sending the same record again finishes a consequence that failed.
  * An organization moved to a plan its PSA has not mapped keeps its mapping, flagged
- * `plan_not_mapped` (a read-model note: nothing in the PSA or the mapping changes).
+ * `plan_not_mapped`; moved to another mapped plan, `plan_changed` (read-model notes: nothing in the
+ * PSA or the mapping changes until the partner maps it again).
  */
 import { z } from 'zod';
 import type { WorkflowHandle } from '@temporalio/client';

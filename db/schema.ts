@@ -129,8 +129,10 @@ export interface OrganizationMappingsTable {
   brokenBy: 'health' | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
-  /** What the directory changed under the mapping (e.g. `plan_not_mapped`); null when nothing. */
+  /** What the directory changed under the mapping (`plan_not_mapped`, `plan_changed`); null when nothing. */
   flag: string | null;
+  /** The plan the organization was on when mapped (its billing object is that plan's); null: not known. */
+  planId: string | null;
 }
 
 export interface TicketsTable {

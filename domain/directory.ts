@@ -96,7 +96,8 @@ export interface OrganizationRow {
   seatCount: number;
   status: OrganizationStatus;
   version: number;
-  mapping: { connectionId: string; psa: PsaKind; flag: string | null } | null;
+  /** `planId`: the plan it was mapped under (null: not known). */
+  mapping: { connectionId: string; psa: PsaKind; flag: string | null; planId: string | null } | null;
 }
 
 /** What the batch is decided against: the stored rows it touches or refers to, and tombstones. */
@@ -248,10 +249,16 @@ function upsertPlan(view: DirectoryView, writes: DirectoryWrites, r: Upsert<'pla
   return applied;
 }
 
-/** Why an organization's mapping needs attention after its plan changed; null when it does not. */
-export function mappingFlag(mapping: { connectionId: string; psa: PsaKind }, plan: PlanRow | undefined): string | null {
+/**
+ * Why an organization's mapping needs attention after its plan changed; null when it does not.
+ * Only where the billing object belongs to the plan (`planBeforeOrganization`): `plan_not_mapped`
+ * when the organization's plan is not mapped on the connection, else `plan_changed` when it is not
+ * the plan the mapping was made under (its billing object still sells the old plan's item).
+ */
+export function mappingFlag(mapping: { connectionId: string; psa: PsaKind; planId?: string | null }, plan: PlanRow | undefined): string | null {
   if (!capabilitiesOf(mapping.psa).planBeforeOrganization) return null;
-  return plan && !plan.deleted && plan.mappedOn.includes(mapping.connectionId) ? null : 'plan_not_mapped';
+  if (!plan || plan.deleted || !plan.mappedOn.includes(mapping.connectionId)) return 'plan_not_mapped';
+  return mapping.planId && mapping.planId !== plan.id ? 'plan_changed' : null;
 }
 
 function upsertOrganization(view: DirectoryView, writes: DirectoryWrites, r: Upsert<'organization'>): Decision {

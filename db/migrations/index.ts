@@ -8,6 +8,7 @@ import * as devices from './2026_12_05T0400_devices';
 import * as psaBudget from './2026_12_05T1600_psa_budget';
 import * as mappingBrokenBy from './2026_12_05T2100_mapping_broken_by';
 import * as ticketOpenIntents from './2026_12_05T2200_ticket_open_intents';
+import * as mappingPlan from './2026_12_06T0100_mapping_plan';
 
 /**
  * Every migration, in order. A static record instead of FileMigrationProvider because the
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05T1600_psa_budget': psaBudget,
   '2026_12_05T2100_mapping_broken_by': mappingBrokenBy,
   '2026_12_05T2200_ticket_open_intents': ticketOpenIntents,
+  '2026_12_06T0100_mapping_plan': mappingPlan,
 };

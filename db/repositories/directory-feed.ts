@@ -64,7 +64,7 @@ export async function loadDirectoryView(trx: Db, refs: DirectoryRefs): Promise<D
   const orgs = await trx
     .selectFrom('organizations as o')
     .leftJoin('organizationMappings as m', 'm.organizationId', 'o.id')
-    .select(['o.id', 'o.partnerId', 'o.planId', 'o.name', 'o.seatCount', 'o.status', 'o.version', 'm.connectionId', 'm.psa', 'm.flag'])
+    .select(['o.id', 'o.partnerId', 'o.planId', 'o.name', 'o.seatCount', 'o.status', 'o.version', 'm.connectionId', 'm.psa', 'm.flag', 'm.planId as mappedPlanId'])
     .where((eb) =>
       eb.or([eb('o.id', '=', sql<string>`any(${uuids(refs.organizationIds)})`), eb.and([eb('o.planId', '=', sql<string>`any(${uuids([...refs.deletedPlanIds, ...refs.upsertedPlanIds])})`), eb('o.status', '<>', 'deleted')])]),
     )
@@ -78,7 +78,7 @@ export async function loadDirectoryView(trx: Db, refs: DirectoryRefs): Promise<D
       seatCount: o.seatCount,
       status: o.status as OrganizationStatus,
       version: Number(o.version),
-      mapping: o.connectionId && o.psa ? { connectionId: o.connectionId, psa: o.psa as PsaKind, flag: o.flag } : null,
+      mapping: o.connectionId && o.psa ? { connectionId: o.connectionId, psa: o.psa as PsaKind, flag: o.flag, planId: o.mappedPlanId } : null,
     });
   }
 

@@ -160,7 +160,7 @@ export interface IntegrationBadges {
   ticketMappingDone: boolean;
   syncedPlans: number;
   mappedOrganizations: number;
-  /** Organization mappings the directory feed flagged (their plan is not mapped on this PSA). */
+  /** Organization mappings the directory feed flagged (their plan is not mapped on this PSA, or not the one they were mapped under). */
   flaggedOrganizations: number;
   connectedAt: string | null;
   /** Devices whose configuration is in step with the platform / that could not be written (reason in the device's state). */

@@ -87,11 +87,17 @@ export async function savePlanMapping(db: Db, m: { planId: string; connectionId:
     .execute();
 }
 
-/** The plan is now mapped on the connection: its organizations' `plan_not_mapped` flags there are resolved. */
+/**
+ * The plan is now mapped on the connection: its organizations' `plan_not_mapped` flags there are
+ * resolved — to nothing, or to `plan_changed` for a mapping made under another plan.
+ */
 export async function clearPlanFlags(db: Db, planId: string, connectionId: string): Promise<void> {
   await db
     .updateTable('organizationMappings')
-    .set({ flag: null, updatedAt: new Date() })
+    .set((eb) => ({
+      flag: eb.case().when(eb.and([eb('planId', 'is not', null), eb('planId', '<>', planId)])).then('plan_changed').else(null).end(),
+      updatedAt: new Date(),
+    }))
     .where('connectionId', '=', connectionId)
     .where('flag', '=', 'plan_not_mapped')
     .where('organizationId', 'in', (eb) => eb.selectFrom('organizations').select('id').where('planId', '=', planId))
@@ -128,15 +134,17 @@ export async function organizationMappingOf(db: Db, organizationId: string) {
  * between two PSAs' workflows: the update applies only to a mapping on this connection, so
  * false means another connection holds the organization.
  */
-export async function saveOrganizationMapping(db: Db, m: { organizationId: string; connectionId: string; psa: PsaKind; values: MappingValues }): Promise<boolean> {
+/** `planId`: the organization's plan now, whose billing object `values` holds (flags clear with a new mapping). */
+export async function saveOrganizationMapping(db: Db, m: { organizationId: string; connectionId: string; psa: PsaKind; values: MappingValues; planId?: string | null }): Promise<boolean> {
   const json = JSON.stringify(m.values);
+  const planId = m.planId ?? null;
   const written = await db
     .insertInto('organizationMappings')
-    .values({ organizationId: m.organizationId, connectionId: m.connectionId, psa: m.psa, values: json })
+    .values({ organizationId: m.organizationId, connectionId: m.connectionId, psa: m.psa, values: json, planId })
     .onConflict((oc) =>
       oc
         .column('organizationId')
-        .doUpdateSet({ values: json, status: 'mapped', statusReason: null, brokenBy: null, flag: null, updatedAt: sql<Date>`now()` })
+        .doUpdateSet({ values: json, status: 'mapped', statusReason: null, brokenBy: null, flag: null, planId, updatedAt: sql<Date>`now()` })
         .where('organizationMappings.connectionId', '=', m.connectionId),
     )
     .returning('id')

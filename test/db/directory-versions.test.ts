@@ -13,7 +13,7 @@ import { testDb } from '../helpers/env';
 import { decideAndWrite, type RecordResult } from '../../client/directory';
 import { findUser, partnerExists } from '../../db/repositories/directory';
 import { receiveAlert } from '../../db/repositories/alerts';
-import { organizationMappingsView } from '../../db/repositories/mappings';
+import { clearPlanFlags, organizationMappingsView, saveOrganizationMapping } from '../../db/repositories/mappings';
 
 let db: Db;
 beforeAll(() => {
@@ -58,7 +58,9 @@ async function mapOn(partnerId: string, organizationId: string, psa: PsaKind, ma
   const connectionId = id();
   await db.insertInto('connections').values({ id: connectionId, partnerId, psa, status: 'connected', site: '{}', connectedAt: new Date() }).execute();
   if (mappedPlanId) await db.insertInto('planMappings').values({ planId: mappedPlanId, connectionId, psa, values: '{}' }).execute();
-  await db.insertInto('organizationMappings').values({ organizationId, connectionId, psa, values: '{}' }).execute();
+  // Mapped under the organization's plan of the moment, as the lifecycle records it.
+  const { planId } = await db.selectFrom('organizations').select('planId').where('id', '=', organizationId).executeTakeFirstOrThrow();
+  await db.insertInto('organizationMappings').values({ organizationId, connectionId, psa, values: '{}', planId }).execute();
   return connectionId;
 }
 
@@ -280,6 +282,28 @@ describe('flags, access and suspension', () => {
     // Back on the mapped plan: the flag goes.
     await feed(org(orgCw, master, planId, 3));
     expect(await flagOf(orgCw)).toBeNull();
+  });
+
+  test('moved between two plans both mapped on its PSA: flagged plan_changed (its billing object sells the old plan) until moved back or mapped again', async () => {
+    const { master, planId } = await tenant();
+    const [planB, planC, o] = [id(), id(), id()];
+    await feed(plan(planB, master, 1), plan(planC, master, 1), org(o, master, planId, 1));
+    const connectionId = await mapOn(master, o, 'autotask', planId);
+    await db.insertInto('planMappings').values({ planId: planB, connectionId, psa: 'autotask', values: '{}' }).execute();
+    const flagOf = async () => (await db.selectFrom('organizationMappings').select('flag').where('organizationId', '=', o).executeTakeFirstOrThrow()).flag;
+    await feed(org(o, master, planB, 2));
+    expect(await flagOf()).toBe('plan_changed');
+    await feed(org(o, master, planId, 3)); // back under the plan it was mapped for
+    expect(await flagOf()).toBeNull();
+    await feed(org(o, master, planC, 4));
+    expect(await flagOf()).toBe('plan_not_mapped');
+    // Plan C gets mapped (the lifecycle clears the plan's flags): still not the plan of its billing object.
+    await clearPlanFlags(db, planC, connectionId);
+    expect(await flagOf()).toBe('plan_changed');
+    // Mapped again under plan C: nothing left to flag.
+    await saveOrganizationMapping(db, { organizationId: o, connectionId, psa: 'autotask', values: {}, planId: planC });
+    expect(await flagOf()).toBeNull();
+    expect((await db.selectFrom('organizationMappings').select('planId').where('organizationId', '=', o).executeTakeFirstOrThrow()).planId).toBe(planC);
   });
 
   test('a user deactivated, demoted or deleted, or whose partner is deleted, is seen so by the next authentication', async () => {

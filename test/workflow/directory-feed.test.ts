@@ -110,7 +110,7 @@ test('an organization deleted on the platform is unlinked through the lifecycle 
   expect(await stack.db.selectFrom('organizationMappings').select('id').where('organizationId', '=', victim).execute()).toEqual([]);
 });
 
-test('an organization moved to a plan its PSA has not mapped is flagged on the card and the listing until the plan is mapped', async () => {
+test('an organization moved to a plan its PSA has not mapped is flagged on the card and the listing until that plan and then the organization are mapped', async () => {
   const t = await loadTenant();
   const [moved] = t.orgs as [string];
   await connectAndMap(t, 'autotask', [moved]);
@@ -121,8 +121,13 @@ test('an organization moved to a plan its PSA has not mapped is flagged on the c
   expect(await card()).toMatchObject({ mappedOrganizations: 1, flaggedOrganizations: 1 });
   const listing = await stack.api('GET', `${base}/organization-mappings`, t.owner);
   expect(listing.body.organizations.find((o: { organizationId: string }) => o.organizationId === moved).mapping).toMatchObject({ psa: 'autotask', flag: 'plan_not_mapped' });
-  // The partner maps the new plan through the lifecycle: the flag goes.
+  // The partner maps the new plan through the lifecycle: its billing object still sells the old plan.
   expect((await stack.api('PUT', `${base}/plan-mappings/${t.planOther}`, t.owner, { values: simFixtures('autotask').planMapping })).status).toBe(200);
+  const flagged = await stack.api('GET', `${base}/organization-mappings`, t.owner);
+  expect(flagged.body.organizations.find((o: { organizationId: string }) => o.organizationId === moved).mapping).toMatchObject({ flag: 'plan_changed' });
+  expect(await card()).toMatchObject({ flaggedOrganizations: 1 });
+  // Mapped again under its new plan: nothing left to flag.
+  expect((await stack.api('PUT', `${base}/organization-mappings/${moved}`, t.owner, { values: simFixtures('autotask').organization })).status).toBe(200);
   expect(await card()).toMatchObject({ flaggedOrganizations: 0 });
   // A PSA that maps no plans never flags.
   const t2 = await loadTenant();
