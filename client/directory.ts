@@ -21,6 +21,7 @@ import {
   decide,
   decisionOrder,
   emptyWrites,
+  partnerCycleInBatch,
   partnerCyclesInBatch,
   MAX_BATCH_RECORDS,
   type organizationFields,
@@ -162,9 +163,7 @@ export async function decideAndWrite(db: Db, rawRecords: readonly unknown[]): Pr
     const cyclic = partnerCyclesInBatch(parsed);
     const decideAt = (index: number): Decision => {
       const d = decide(view, writes, parsed[index] as BatchRecord);
-      if (d.code !== 'parent_not_found' || !cyclic.has(index)) return d;
-      const r = parsed[index] as BatchRecord;
-      return { outcome: 'refused', code: 'partner_cycle', message: `Partner ${r.id} is sent under its own sub-reseller in this batch` };
+      return d.code === 'parent_not_found' && cyclic.has(index) ? partnerCycleInBatch((parsed[index] as BatchRecord).id) : d;
     };
     const record = (index: number, d: Decision) => {
       const r = parsed[index] as BatchRecord;

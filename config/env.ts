@@ -54,7 +54,7 @@ export const envSchema = z
      */
     TEMPORAL_DEV_SERVER: bool.optional(),
     /** SQLite file of that dev server's history (its log goes beside it). */
-    TEMPORAL_DEV_DB: z.string().min(1).optional(),
+    TEMPORAL_DEV_DB: z.string().min(1).regex(/^[^\0]*$/, 'must be a file path (no NUL byte)').optional(),
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(8080),
     /** Bearer tokens the platform uses to call the HTTP API. */

@@ -342,6 +342,9 @@ function decideDelete(view: DirectoryView, writes: DirectoryWrites, r: Extract<B
  * themselves: two new partners sent under each other. Neither parent exists when the first is
  * decided, so without this the refusal would read `parent_not_found`; it is a cycle.
  */
+/** The refusal of a partner `partnerCyclesInBatch` found on a cycle. */
+export const partnerCycleInBatch = (partnerId: string): Decision => refuse('partner_cycle', `Partner ${partnerId} is sent under its own sub-reseller in this batch`);
+
 export function partnerCyclesInBatch(records: readonly (BatchRecord | null)[]): Set<number> {
   const parentOf = new Map<string, string | null>();
   const upserts: { index: number; id: string }[] = [];

@@ -2,7 +2,8 @@
  * The small tenant `npm start` loads (with the simulators) so a newcomer can try the system: a
  * master reseller with an Owner, two plans and six organizations whose names are the simulators'
  * customers written the way a platform would hold them (suffixes, case, "&"), so an import has
- * something to match — and one name two PSA companies share, a tie it leaves to the portal. Fixed ids and versions: loading it again is a no-op.
+ * something to match — and one name two PSA companies share, a tie it leaves to the portal.
+ * Fixed ids and versions: loading it again is a no-op.
  */
 export const TRY_TENANT = {
   partnerId: '7e1a0000-0000-4000-8000-000000000001',

@@ -132,9 +132,9 @@ export async function organizationMappingOf(db: Db, organizationId: string) {
 /**
  * Maps (or re-maps) an organization on a connection. The unique organization_id decides races
  * between two PSAs' workflows: the update applies only to a mapping on this connection, so
- * false means another connection holds the organization.
+ * false means another connection holds the organization. `planId` is the organization's plan now,
+ * whose billing object `values` holds; a new mapping clears any flag.
  */
-/** `planId`: the organization's plan now, whose billing object `values` holds (flags clear with a new mapping). */
 export async function saveOrganizationMapping(db: Db, m: { organizationId: string; connectionId: string; psa: PsaKind; values: MappingValues; planId?: string | null }): Promise<boolean> {
   const json = JSON.stringify(m.values);
   const planId = m.planId ?? null;

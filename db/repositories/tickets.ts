@@ -154,13 +154,13 @@ export function ticketReopenedWrite(db: Db, ticketRowId: string, watermark: stri
   return db.updateTable('tickets').set({ state: 'open', closedBy: null, closedAt: null, psaWatermark: watermark, updatedAt: new Date() }).where('id', '=', ticketRowId);
 }
 
-/** Open tickets on a partner's connection to one PSA (revoke stops their runs). */
 /** The problems with an open ticket of one organization on one connection (their runs are told of an unlink). */
 export async function openTicketProblemsOf(db: Db, organizationId: string, connectionId: string) {
   const rows = await db.selectFrom('tickets').select('problem').where('organizationId', '=', organizationId).where('connectionId', '=', connectionId).where('state', '=', 'open').execute();
   return rows.map((r) => r.problem);
 }
 
+/** Open tickets on a partner's connection to one PSA (revoke stops their runs). */
 export async function openTicketsOf(db: Db, partnerId: string, psa: PsaKind) {
   return db
     .selectFrom('tickets as t')

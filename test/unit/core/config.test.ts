@@ -47,4 +47,6 @@ test('npm start runs its own Temporal dev server unless TEMPORAL_ADDRESS names o
   expect(devServerWanted(loadConfig({ TEMPORAL_ADDRESS: '10.0.0.5:7233' }), { TEMPORAL_ADDRESS: '10.0.0.5:7233' })).toBe(false);
   expect(devServerWanted(loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:17233', TEMPORAL_DEV_SERVER: 'true' }), { TEMPORAL_ADDRESS: '127.0.0.1:17233' })).toBe(true);
   expect(devServerWanted(loadConfig({ TEMPORAL_DEV_SERVER: 'false' }), {})).toBe(false);
+  expect(() => loadConfig({ TEMPORAL_DEV_SERVER: 'yes\u0000' })).toThrow(/TEMPORAL_DEV_SERVER/);
+  expect(() => loadConfig({ TEMPORAL_DEV_DB: '/tmp/a\u0000b.db' })).toThrow(/TEMPORAL_DEV_DB: must be a file path/);
 });
